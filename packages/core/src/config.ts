@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
+const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s);
+
+/**
+ * Every setting Remit reads from the environment, with its default. This schema is the only
+ * place the environment is interpreted; a bad value stops the process at start (exit 2).
+ */
+export const ConfigEnv = z
+  .object({
+    REMIT_DATA_DIR: z.string().min(1).default('.remit'),
+    REMIT_PORT: port.default(8080),
+    REMIT_HOST: z.string().min(1).default('127.0.0.1'),
+    REMIT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_OWNER_URL: postgresUrl.optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REMIT_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('remit'),
+    REMIT_MASTER_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded')
+      .optional(),
+    REMIT_SANDBOX_DRIVER: z.enum(['local', 'ecs']).default('local'),
+    REMIT_MODEL_PROVIDER: z.enum(['scripted', 'bedrock', 'openai-compatible']).default('scripted'),
+    REMIT_ORG: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('default'),
+    REMIT_ADMIN_GROUP: z.string().min(1).default('remit-admins'),
+    REMIT_OIDC_ISSUER: z.url().optional(),
+    REMIT_OIDC_AUDIENCE: z.string().min(1).default('remit'),
+    REMIT_OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    REMIT_OIDC_ALG: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
+    REMIT_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.REMIT_OIDC_ISSUER && !env.REMIT_OIDC_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_OIDC_JWKS_URL'], message: 'required when REMIT_OIDC_ISSUER is set' });
+    }
+  });
+export type ConfigEnv = z.infer<typeof ConfigEnv>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; unknown variables are ignored, empty strings count as unset. */
+export function parseConfig(env: Record<string, string | undefined>): ConfigEnv {
+  const keys = Object.keys(ConfigEnv.shape) as (keyof ConfigEnv)[];
+  const picked: Record<string, string | undefined> = {};
+  for (const key of keys) picked[key] = nonEmpty(env[key]);
+  const parsed = ConfigEnv.safeParse(picked);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const got = picked[name];
+      const shown = got === undefined ? '' : name === 'REMIT_MASTER_KEY' || /URL/.test(name) ? ' (value hidden)' : ` (got ${JSON.stringify(got)})`;
+      return `${name}: ${issue.message}${shown}`;
+    }),
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * Every failure a client can see has one stable, snake_case code. The HTTP status for each
+ * code lives in exactly one table (services/api/src/http/error-status.ts), typed as
+ * Record<ErrorCode, number>, so adding a code here without a status fails the type-check.
+ */
+export const ErrorCode = {
+  invalid_json: 'invalid_json',
+  unsupported_media_type: 'unsupported_media_type',
+  validation_failed: 'validation_failed',
+  unknown_field: 'unknown_field',
+  payload_too_large: 'payload_too_large',
+  invalid_id: 'invalid_id',
+  not_found: 'not_found',
+  already_exists: 'already_exists',
+  in_use: 'in_use',
+  unknown_reference: 'unknown_reference',
+  missing_token: 'missing_token',
+  invalid_token: 'invalid_token',
+  forbidden: 'forbidden',
+  not_ready: 'not_ready',
+  internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const defaultMessages: Record<ErrorCode, string> = {
+  invalid_json: 'The request body is not valid JSON.',
+  unsupported_media_type: 'Send the request body as application/json.',
+  validation_failed: 'The request does not match the expected shape.',
+  unknown_field: 'The request has a field this endpoint does not accept.',
+  payload_too_large: 'The request body is too large.',
+  invalid_id: 'The id in the path is not valid.',
+  not_found: 'No such resource.',
+  already_exists: 'A resource with that name already exists.',
+  in_use: 'The resource is still referenced and cannot be deleted.',
+  unknown_reference: 'The request refers to something that does not exist.',
+  missing_token: 'Send a bearer token in the Authorization header.',
+  invalid_token: 'The bearer token is not valid.',
+  forbidden: 'You are not allowed to do this.',
+  not_ready: 'The service is not ready.',
+  internal: 'Internal error.',
+};
+
+/**
+ * The one error base for Remit. `message` is shown to clients, so it must never carry a
+ * secret or an internal detail; put diagnostics for operators in `cause` (logged, not sent).
+ */
+export class RemitError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RemitError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isRemitError(err: unknown): err is RemitError {
+  return err instanceof RemitError;
+}

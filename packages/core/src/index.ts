@@ -1,0 +1,18 @@
+export { ErrorCode, RemitError, isRemitError } from './errors.ts';
+export { ConfigEnv, ConfigError, parseConfig } from './config.ts';
+export { ApiError, Id, RunKind, Slug, Timestamp } from './schemas/common.ts';
+export { Role, RoleCreate, RoleLimits, RoleUpdate } from './schemas/role.ts';
+export {
+  AuthMode,
+  AwsConnectionConfig,
+  Connection,
+  ConnectionCreate,
+  ConnectionType,
+  ConnectionUpdate,
+  GithubConnectionConfig,
+  HttpConnectionConfig,
+  connectionConfigSchemas,
+} from './schemas/connection.ts';
+export { Binding, BindingCreate, BindingSubject, BindingUpdate } from './schemas/binding.ts';
+export { AuditEntry, AuditVerifyResult } from './schemas/audit.ts';
+export { Principal } from './schemas/principal.ts';
