@@ -1,0 +1,73 @@
+import { RemitError, type Binding, type BindingCreate, type BindingSubject } from '@remit/core';
+import { iso } from './row-mapping.ts';
+import { PgErrorCode, pgErrorCode, type Sql } from './sql.ts';
+
+interface BindingRow {
+  id: string;
+  role: string;
+  subject_kind: 'group' | 'user';
+  subject: string;
+  created_at: Date;
+}
+
+const selectBindings = `select b.id, r.name as role, b.subject_kind, b.subject, b.created_at
+                          from role_bindings b join roles r on r.id = b.role_id`;
+
+function toBinding(row: BindingRow): Binding {
+  const subject: BindingSubject = row.subject_kind === 'group' ? { kind: 'group', group: row.subject } : { kind: 'user', email: row.subject };
+  return { id: row.id, role: row.role, subject, createdAt: iso(row.created_at) };
+}
+
+function subjectColumns(subject: BindingSubject): [string, string] {
+  return subject.kind === 'group' ? ['group', subject.group] : ['user', subject.email];
+}
+
+export async function listBindings(sql: Sql): Promise<Binding[]> {
+  const res = await sql.query<BindingRow>(`${selectBindings} order by r.name, b.subject_kind, b.subject`);
+  return res.rows.map(toBinding);
+}
+
+export async function getBinding(sql: Sql, id: string): Promise<Binding> {
+  const res = await sql.query<BindingRow>(`${selectBindings} where b.id = $1`, [id]);
+  if (!res.rows[0]) throw new RemitError('not_found', `No binding ${JSON.stringify(id)}.`);
+  return toBinding(res.rows[0]);
+}
+
+async function roleIdByName(sql: Sql, name: string): Promise<string> {
+  const res = await sql.query<{ id: string }>('select id from roles where name = $1', [name]);
+  if (!res.rows[0]) throw new RemitError('unknown_reference', `No role named ${JSON.stringify(name)}; create it first.`);
+  return res.rows[0].id;
+}
+
+export async function createBinding(sql: Sql, input: BindingCreate): Promise<Binding> {
+  const roleId = await roleIdByName(sql, input.role);
+  const [kind, subject] = subjectColumns(input.subject);
+  try {
+    const res = await sql.query<{ id: string }>(
+      `insert into role_bindings (org_id, role_id, subject_kind, subject) values (remit_current_org(), $1, $2, $3) returning id`,
+      [roleId, kind, subject],
+    );
+    return getBinding(sql, res.rows[0]!.id);
+  } catch (err) {
+    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', 'That subject is already bound to that role.');
+    throw err;
+  }
+}
+
+export async function updateBinding(sql: Sql, id: string, roleName: string): Promise<Binding> {
+  const current = await getBinding(sql, id);
+  const roleId = await roleIdByName(sql, roleName);
+  try {
+    await sql.query('update role_bindings set role_id = $2 where id = $1', [current.id, roleId]);
+  } catch (err) {
+    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', 'That subject is already bound to that role.');
+    throw err;
+  }
+  return getBinding(sql, current.id);
+}
+
+export async function deleteBinding(sql: Sql, id: string): Promise<Binding> {
+  const binding = await getBinding(sql, id);
+  await sql.query('delete from role_bindings where id = $1', [binding.id]);
+  return binding;
+}

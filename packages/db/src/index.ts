@@ -1,0 +1,17 @@
+export { APP_ROLE, PgErrorCode, noTenant, pgErrorCode } from './sql.ts';
+export type { Database, QueryResult, Sql, TenantContext } from './sql.ts';
+export { openDatabase } from './open-database.ts';
+export type { DatabaseSettings } from './open-database.ts';
+export { openPgDatabase } from './pg-database.ts';
+export { openPgliteDatabase } from './pglite-database.ts';
+export { migrate } from './migrate.ts';
+export type { MigrationReport } from './migrate.ts';
+export { checkRls } from './rls-check.ts';
+export type { RlsViolation } from './rls-check.ts';
+export { ensureOrg } from './orgs.ts';
+export { roleNamesFor, upsertUser } from './users.ts';
+export type { UserRecord } from './users.ts';
+export { createRole, deleteRole, findRole, getRole, listRoles, updateRole } from './roles.ts';
+export { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from './connections.ts';
+export { createBinding, deleteBinding, getBinding, listBindings, updateBinding } from './bindings.ts';
+export { iso } from './row-mapping.ts';

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import type { Database, QueryResult, Sql, TenantContext } from './sql.ts';
+import { ownerSettings, tenantSettings } from './transaction-settings.ts';
+
+const INT8_OID = 20;
+
+// int8 as number on both drivers; our bigints (audit seq, counters) stay far below 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+function wrap(client: pg.PoolClient): Sql {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const res = await client.query(text, [...params]);
+      return { rows: res.rows as Row[], rowCount: res.rowCount ?? res.rows.length };
+    },
+    async exec(text: string) {
+      await client.query(text); // no parameters: the simple protocol allows several statements
+    },
+  };
+}
+
+async function inTransaction<T>(pool: pg.Pool, settings: { text: string; params: string[] }, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    await client.query(settings.text, settings.params);
+    const result = await fn(wrap(client));
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('rollback');
+    } catch (rollbackErr) {
+      // A connection that cannot roll back is discarded rather than returned to the pool.
+      broken = rollbackErr as Error;
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * Postgres through `pg` pools. Requests use `appUrl`; migrations use `ownerUrl` (defaults to
+ * `appUrl`). Whoever the login role is, every tenant transaction runs as the app role.
+ */
+export function openPgDatabase(options: { appUrl: string; ownerUrl?: string | undefined; schema: string; poolSize: number }): Database {
+  const app = new pg.Pool({ connectionString: options.appUrl, max: options.poolSize, types });
+  // An idle client that dies emits 'error' on its pool; without a listener that kills the
+  // process. The next checkout reconnects, so the event itself needs no handling.
+  app.on('error', () => undefined);
+  let owner: pg.Pool | undefined;
+  const ownerPool = () => {
+    if (!owner) {
+      owner = new pg.Pool({ connectionString: options.ownerUrl ?? options.appUrl, max: 2, types });
+      owner.on('error', () => undefined);
+    }
+    return owner;
+  };
+  return {
+    driver: 'pg',
+    schema: options.schema,
+    tenant: <T>(ctx: TenantContext, fn: (sql: Sql) => Promise<T>) => inTransaction(app, tenantSettings(options.schema, ctx), fn),
+    owner: <T>(fn: (sql: Sql) => Promise<T>) => inTransaction(ownerPool(), ownerSettings(options.schema), fn),
+    async ping() {
+      await app.query('select 1');
+    },
+    async close() {
+      await Promise.all([app.end(), owner?.end()]);
+    },
+  };
+}

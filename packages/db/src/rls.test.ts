@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import { checkRls } from './rls-check.ts';
+import { APP_ROLE, pgErrorCode, type Database, type Sql, type TenantContext } from './sql.ts';
+import { testDrivers, withTestDb, type TestDatabase, type TestDatabaseOptions } from './testing.ts';
+
+/** Parents seeded per org by the owner, so app-side inserts have something to point at. */
+interface Seeded {
+  org: string;
+  user: string;
+  role: string;
+  connection: string;
+  run: string;
+}
+
+async function seed(db: Database, org: string): Promise<Seeded> {
+  return db.owner(async (sql) => {
+    const one = async (text: string, params: unknown[]) => (await sql.query<{ id: string }>(text, params)).rows[0]!.id;
+    const user = await one(`insert into users (org_id, sub, email) values ($1::uuid, 'sub-' || $1::text, 'u@example.com') returning id`, [org]);
+    const role = await one(`insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, 'dev', '{troubleshoot}', 60, 5) returning id`, [org]);
+    const connection = await one(`insert into connections (org_id, name, type, auth_mode, config) values ($1, 'api', 'http', 'service_account', '{}') returning id`, [org]);
+    await sql.query('insert into role_connections (org_id, role_id, connection_id) values ($1, $2, $3)', [org, role, connection]);
+    await sql.query(`insert into role_bindings (org_id, role_id, subject_kind, subject) values ($1, $2, 'group', 'devs')`, [org, role]);
+    const run = await one(`insert into runs (org_id, kind, role_id, user_id, trigger, input) values ($1, 'troubleshoot', $2, $3, '{}', 'why') returning id`, [org, role, user]);
+    await sql.query(`insert into run_events (org_id, run_id, seq, type, data) values ($1, $2, 1, 'status', '{}')`, [org, run]);
+    await sql.query(`insert into model_calls (org_id, run_id, model) values ($1, $2, 'scripted')`, [org, run]);
+    await sql.query(`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 1, now(), 'seed', 'success', '{}', '', '')`, [org]);
+    await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
+    return { org, user, role, connection, run };
+  });
+}
+
+interface TableSpec {
+  /** A fresh row for `s.org`, written by the app role. */
+  insert?: (s: Seeded) => [string, unknown[]];
+  /** A harmless update touching every visible row. */
+  update?: string;
+  delete?: boolean;
+  /** Run first, in the same transaction, so foreign keys do not mask the delete under test. */
+  beforeDelete?: string;
+}
+
+// Which statements the app role is granted per table; the rest must be refused by privilege.
+const tables: Record<string, TableSpec> = {
+  orgs: {},
+  users: { insert: (s) => [`insert into users (org_id, sub) values ($1, 'new')`, [s.org]], update: 'update users set email = email', delete: true },
+  roles: {
+    insert: (s) => [`insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, 'new', '{review}', 60, 5)`, [s.org]],
+    update: 'update roles set description = description',
+    delete: true,
+    beforeDelete: 'delete from role_bindings; delete from runs',
+  },
+  connections: {
+    insert: (s) => [`insert into connections (org_id, name, type, auth_mode, config) values ($1, 'new', 'http', 'oauth_user', '{}')`, [s.org]],
+    update: 'update connections set description = description',
+    delete: true,
+    beforeDelete: 'delete from role_connections',
+  },
+  role_connections: {
+    insert: (s) => [
+      `with r as (insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, 'r2', '{review}', 60, 5) returning id)
+       insert into role_connections (org_id, role_id, connection_id) select $1, r.id, $2 from r`,
+      [s.org, s.connection],
+    ],
+    update: 'update role_connections set org_id = org_id',
+    delete: true,
+  },
+  role_bindings: {
+    insert: (s) => [`insert into role_bindings (org_id, role_id, subject_kind, subject) values ($1, $2, 'user', 'new@example.com')`, [s.org, s.role]],
+    update: 'update role_bindings set subject = subject',
+    delete: true,
+  },
+  runs: {
+    insert: (s) => [`insert into runs (org_id, kind, role_id, user_id, trigger, input) values ($1, 'troubleshoot', $2, $3, '{}', 'x')`, [s.org, s.role, s.user]],
+    update: 'update runs set status = status',
+    delete: true,
+  },
+  run_events: {
+    insert: (s) => [`insert into run_events (org_id, run_id, seq, type, data) values ($1, $2, 2, 'status', '{}')`, [s.org, s.run]],
+    update: 'update run_events set data = data',
+    delete: true,
+  },
+  model_calls: {
+    insert: (s) => [`insert into model_calls (org_id, run_id, model) values ($1, $2, 'scripted')`, [s.org, s.run]],
+    update: 'update model_calls set model = model',
+    delete: true,
+  },
+  audit_events: {
+    insert: (s) => [`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 2, now(), 'x', 'success', '{}', '', '')`, [s.org]],
+  },
+  audit_personal: {
+    insert: (s) => [
+      `with e as (insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 3, now(), 'x', 'success', '{}', '', '') returning seq)
+       insert into audit_personal (org_id, seq, data) select $1, seq, '{}' from e`,
+      [s.org],
+    ],
+    update: 'update audit_personal set data = data',
+    delete: true,
+  },
+};
+
+class Rollback extends Error {
+  constructor(readonly value: unknown) {
+    super('rollback');
+  }
+}
+
+/** Runs one statement as the app role and always rolls back, returning rows/rowCount or the error code. */
+async function attempt(db: Database, ctx: TenantContext, fn: (sql: Sql) => Promise<number>): Promise<number | string> {
+  try {
+    await db.tenant(ctx, async (sql) => {
+      throw new Rollback(await fn(sql));
+    });
+  } catch (err) {
+    if (err instanceof Rollback) return err.value as number;
+    const code = pgErrorCode(err);
+    if (code) return code;
+    throw err;
+  }
+  throw new Error('unreachable');
+}
+
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+describe.each(testDrivers)('row-level security on %s', (driver) => {
+  const open = () => (fn: (t: TestDatabase) => Promise<void>, options: TestDatabaseOptions = {}) => withTestDb(fn, { ...options, driver });
+
+  it('every table has RLS enabled and forced, and the app role owns nothing and cannot bypass it', async () => {
+    await open()(async ({ db }) => {
+      expect(await checkRls(db)).toEqual([]);
+      const listed = await db.owner((sql) =>
+        sql.query<{ relname: string }>(
+          `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relkind = 'r' and c.relname <> 'schema_migrations'`,
+          [db.schema],
+        ),
+      );
+      // The matrix below must cover every table the migrations create.
+      expect(listed.rows.map((r) => r.relname).sort()).toEqual(Object.keys(tables).sort());
+    });
+  });
+
+  it('the catalog check fails on a table without forced RLS, a definer view and an object owned by the app role', async () => {
+    await open()(async ({ db }) => {
+      await db.owner(async (sql) => {
+        await sql.exec(`create table leaky (org_id uuid); alter table leaky enable row level security;
+          create view leaky_view as select * from roles;
+          create table app_owned (org_id uuid); alter table app_owned owner to ${APP_ROLE};`);
+      });
+      const problems = (await checkRls(db)).map((v) => `${v.object}: ${v.problem}`);
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          'leaky: row level security is not forced',
+          'leaky: has no policy',
+          'leaky_view: view without security_invoker',
+          `app_owned: owned by ${APP_ROLE}`,
+          'app_owned: row level security is not enabled',
+        ]),
+      );
+      await db.owner((sql) => sql.exec('drop view leaky_view; drop table leaky; drop table app_owned;'));
+    });
+  });
+
+  it('enforces tables × select/insert/update/delete × {own org, other org, no org}, each denial paired with a positive control', async () => {
+    await open()(async ({ db, orgA, orgB }) => {
+      const a = await seed(db, orgA);
+      const b = await seed(db, orgB);
+      const asA: TenantContext = { orgId: orgA, userId: a.user };
+      const asB: TenantContext = { orgId: orgB, userId: b.user };
+      const asNobody: TenantContext = { orgId: null, userId: null };
+      for (const [table, spec] of Object.entries(tables)) {
+        const label = (what: string) => `${table}: ${what}`;
+        const countA = (sql: Sql) => sql.query(`select * from ${table} where org_id = $1`, [orgA]).then((r) => r.rows.length);
+        expect(await attempt(db, asA, countA), label('org A sees its rows')).toSatisfy((n) => typeof n === 'number' && n > 0);
+        expect(await attempt(db, asB, countA), label('org B sees none of A')).toBe(0);
+        expect(await attempt(db, asNobody, countA), label('no org sees nothing')).toBe(0);
+
+        if (spec.insert) {
+          const [textA, paramsA] = spec.insert(a);
+          const [textB, paramsB] = spec.insert(b);
+          const insertA = (sql: Sql) => sql.query(textA, paramsA).then((r) => r.rowCount);
+          expect(await attempt(db, asA, insertA), label('org A inserts into A')).toBe(1);
+          expect(await attempt(db, asB, (sql) => sql.query(textB, paramsB).then((r) => r.rowCount)), label('org B inserts into B')).toBe(1);
+          expect(await attempt(db, asB, insertA), label('org B cannot insert into A')).toBe(INSUFFICIENT_PRIVILEGE);
+          expect(await attempt(db, asNobody, insertA), label('no org cannot insert')).toBe(INSUFFICIENT_PRIVILEGE);
+        } else {
+          const probe = (sql: Sql) => sql.query(`insert into ${table} select * from ${table} limit 0`).then((r) => r.rowCount);
+          expect(await attempt(db, asA, probe), label('insert is not granted')).toBe(INSUFFICIENT_PRIVILEGE);
+        }
+
+        for (const op of ['update', 'delete'] as const) {
+          const text = op === 'update' ? spec.update : spec.delete ? `delete from ${table}` : undefined;
+          if (!text) {
+            const denied = op === 'update' ? `update ${table} set org_id = org_id` : `delete from ${table}`;
+            expect(await attempt(db, asA, (sql) => sql.query(denied).then((r) => r.rowCount)), label(`${op} is not granted`)).toBe(INSUFFICIENT_PRIVILEGE);
+            continue;
+          }
+          const scoped = `${text} where org_id = '${orgA}'`;
+          const before = op === 'delete' ? spec.beforeDelete : undefined;
+          const run = async (sql: Sql) => {
+            if (before) for (const stmt of before.split(';')) await sql.query(stmt);
+            return (await sql.query(scoped)).rowCount;
+          };
+          expect(await attempt(db, asA, run), label(`org A may ${op} its rows`)).toSatisfy((n) => typeof n === 'number' && n > 0);
+          expect(await attempt(db, asB, run), label(`org B cannot ${op} A's rows`)).toBe(0);
+          expect(await attempt(db, asNobody, run), label(`no org cannot ${op}`)).toBe(0);
+        }
+      }
+      // Nothing above committed: A's rows are all still there.
+      const afterwards = await db.owner((sql) => sql.query('select count(*)::int as n from runs where org_id = $1', [orgA]));
+      expect(afterwards.rows[0]).toEqual({ n: 1 });
+    });
+  });
+
+  it('moving a row to another org is refused (WITH CHECK)', async () => {
+    await open()(async ({ db, orgA, orgB }) => {
+      const a = await seed(db, orgA);
+      const code = await attempt(db, { orgId: orgA, userId: a.user }, (sql) =>
+        sql.query('update users set org_id = $1', [orgB]).then((r) => r.rowCount),
+      );
+      expect(code).toBe(INSUFFICIENT_PRIVILEGE);
+    });
+  });
+
+  it('a pool of one connection does not carry a request’s org, user or role into the next', async () => {
+    await open()(
+      async ({ db, orgA }) => {
+        await seed(db, orgA);
+        const visible = (ctx: TenantContext) =>
+          db.tenant(ctx, async (sql) => {
+            const rows = await sql.query<{ n: number }>('select count(*)::int as n from roles');
+            const settings = await sql.query<{ org: string; user_id: string; role: string }>(
+              `select current_setting('remit.org_id', true) as org, current_setting('remit.user_id', true) as user_id, current_user as role`,
+            );
+            return { n: rows.rows[0]!.n, ...settings.rows[0]! };
+          });
+        expect(await visible({ orgId: orgA, userId: null })).toMatchObject({ n: 1, org: orgA, role: APP_ROLE });
+        expect(await visible({ orgId: null, userId: null })).toMatchObject({ n: 0, org: '', user_id: '' });
+        // A request that fails half-way must not leak its identity either.
+        await expect(
+          db.tenant({ orgId: orgA, userId: null }, async (sql) => {
+            await sql.query('select 1');
+            throw new Error('handler blew up');
+          }),
+        ).rejects.toThrow('handler blew up');
+        expect(await visible({ orgId: null, userId: null })).toMatchObject({ n: 0, org: '' });
+        // And outside any tenant transaction, the connection is no longer the app role.
+        const session = await db.owner((sql) => sql.query<{ org: string | null; role: string }>(
+          `select coalesce(current_setting('remit.org_id', true), '') as org, current_user as role`,
+        ));
+        expect(session.rows[0]!.org).toBe('');
+        expect(session.rows[0]!.role).not.toBe(APP_ROLE);
+      },
+      { poolSize: 1 },
+    );
+  });
+});
