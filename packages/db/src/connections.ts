@@ -1,6 +1,6 @@
 import { RemitError, type Connection, type ConnectionCreate } from '@remit/core';
 import { iso, refColumn } from './row-mapping.ts';
-import { PgErrorCode, pgErrorCode, type Sql } from './sql.ts';
+import { PgErrorCode, isStillReferenced, pgErrorCode, type Sql } from './sql.ts';
 
 interface ConnectionRow {
   id: string;
@@ -74,7 +74,7 @@ export async function deleteConnection(sql: Sql, ref: string): Promise<Connectio
   try {
     await sql.query('delete from connections where id = $1', [connection.id]);
   } catch (err) {
-    if (pgErrorCode(err) === PgErrorCode.foreignKeyViolation) {
+    if (isStillReferenced(err)) {
       throw new RemitError('in_use', `Connection ${JSON.stringify(connection.name)} is used by a role; remove it from the role first.`);
     }
     throw err;

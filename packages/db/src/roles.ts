@@ -1,6 +1,6 @@
 import { RemitError, type Role, type RoleCreate, type RoleUpdate } from '@remit/core';
 import { iso, refColumn } from './row-mapping.ts';
-import { PgErrorCode, pgErrorCode, type Sql } from './sql.ts';
+import { PgErrorCode, isStillReferenced, pgErrorCode, type Sql } from './sql.ts';
 
 interface RoleRow {
   id: string;
@@ -90,7 +90,7 @@ export async function deleteRole(sql: Sql, ref: string): Promise<Role> {
   try {
     await sql.query('delete from roles where id = $1', [role.id]);
   } catch (err) {
-    if (pgErrorCode(err) === PgErrorCode.foreignKeyViolation) {
+    if (isStillReferenced(err)) {
       throw new RemitError('in_use', `Role ${JSON.stringify(role.name)} still has bindings or runs; delete its bindings first.`);
     }
     throw err;

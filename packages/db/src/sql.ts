@@ -40,6 +40,7 @@ export const APP_ROLE = 'remit_app';
 export const PgErrorCode = {
   uniqueViolation: '23505',
   foreignKeyViolation: '23503',
+  restrictViolation: '23001',
   checkViolation: '23514',
   insufficientPrivilege: '42501',
 } as const;
@@ -47,6 +48,12 @@ export const PgErrorCode = {
 export function pgErrorCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
+}
+
+/** A delete refused because other rows still point at the row (ON DELETE RESTRICT or NO ACTION). */
+export function isStillReferenced(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  return code === PgErrorCode.foreignKeyViolation || code === PgErrorCode.restrictViolation;
 }
 
 export function pgConstraint(err: unknown): string | undefined {

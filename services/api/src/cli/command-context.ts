@@ -1,0 +1,23 @@
+import type { parseArgs } from 'node:util';
+import type { ConfigEnv } from '@remit/core';
+import type { Logger } from 'pino';
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+export interface CommandContext {
+  config: ConfigEnv;
+  logger: Logger;
+  args: string[];
+  parse<O extends NonNullable<Options>>(options: O): ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'];
+}
+
+/** A failure the user can fix; printed as one line without a stack. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

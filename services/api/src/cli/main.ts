@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { loadConfigOrExit } from '../config/load-config.ts';
+import { createLogger } from '../logging/logger.ts';
+import { auditVerifyCommand } from './commands/audit-verify.ts';
+import { demoCommand } from './commands/demo.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { serveCommand } from './commands/serve-command.ts';
+import { tokenCommand } from './commands/token.ts';
+import { CliError, type CommandContext } from './command-context.ts';
+
+const usage = `remit — role-scoped agent sandboxes
+
+Usage:
+  remit serve                      API (and, from the next release, the worker) on REMIT_PORT
+  remit demo                       seed demo roles, users and connections, then serve
+  remit migrate                    create or upgrade the database schema
+  remit token --user EMAIL [--groups G1,G2] [--ttl SECONDS]
+                                   sign a token with the local development issuer
+  remit audit verify               recompute the audit hash chain
+  remit doctor                     check this machine and configuration, and say how to fix what is missing
+
+Settings come from the environment (REMIT_DATA_DIR, REMIT_PORT, DATABASE_URL, ...); see README.md.
+`;
+
+const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
+  serve: serveCommand,
+  demo: demoCommand,
+  migrate: migrateCommand,
+  token: tokenCommand,
+  'audit verify': auditVerifyCommand,
+  doctor: doctorCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv;
+  if (!first || first === 'help' || first === '--help' || first === '-h') {
+    process.stdout.write(usage);
+    return first ? 0 : 2;
+  }
+  const twoWord = second ? `${first} ${second}` : '';
+  const name = twoWord in commands ? twoWord : first;
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`remit: unknown command "${argv.join(' ')}"\n\n${usage}`);
+    return 2;
+  }
+  const rest = argv.slice(name.split(' ').length);
+  const config = loadConfigOrExit();
+  // Only the server's logs belong on stdout; other commands print results there, and the demo
+  // keeps the terminal for the person watching it.
+  const destination =
+    name === 'serve' ? undefined : name === 'demo' ? pino.destination({ dest: join(config.REMIT_DATA_DIR, 'remit.log'), mkdir: true }) : pino.destination(2);
+  const logger = createLogger({ level: config.REMIT_LOG_LEVEL, ...(destination ? { destination } : {}) });
+  return command({ config, logger, args: rest, parse: (options) => parseArgs({ args: rest, options, allowPositionals: false, strict: true }).values });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`remit: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`remit: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`remit: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

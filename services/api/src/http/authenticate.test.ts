@@ -1,0 +1,82 @@
+import { createHmac, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { errorOf, withTestApp, type TestApp } from '../testing/test-app.ts';
+
+const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Tokens an attacker would try against the API; each must be a 401 invalid_token, never a 500. */
+async function forgeries(t: TestApp): Promise<Record<string, string>> {
+  const claims = { sub: 'mallory@example.com', email: 'mallory@example.com', groups: ['remit-admins'] };
+  const attacker = await generateKeyPair('ES256');
+  const attackerJwk = { ...(await exportJWK(attacker.publicKey)), kid: 'attacker', alg: 'ES256' };
+  const sign = (header: Record<string, unknown>, payload: Record<string, unknown>) =>
+    new SignJWT(payload).setProtectedHeader({ alg: 'ES256', ...header }).sign(attacker.privateKey);
+  const pem = createPublicKey({ key: t.issuer.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+  const hsHeader = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const hsPayload = b64url(JSON.stringify({ ...claims, iss: t.issuer.issuer, aud: t.issuer.audience, exp: now() + 600 }));
+  const hsSig = createHmac('sha256', pem).update(`${hsHeader}.${hsPayload}`).digest('base64url');
+  const valid = { ...claims, iss: t.issuer.issuer, aud: t.issuer.audience, exp: now() + 600 };
+  return {
+    'alg none': `${b64url(JSON.stringify({ alg: 'none' }))}.${b64url(JSON.stringify(valid))}.`,
+    'HS256 signed with the public key': `${hsHeader}.${hsPayload}.${hsSig}`,
+    'unknown kid (attacker key)': await sign({ kid: 'attacker' }, valid),
+    'attacker jku': await sign({ kid: 'attacker', jku: 'http://127.0.0.1:9/jwks.json' }, valid),
+    'attacker embedded jwk': await sign({ jwk: attackerJwk }, valid),
+    'wrong audience': await signWithIssuer(t, { ...claims, aud: 'someone-else' }),
+    'missing audience': await signWithIssuer(t, { ...claims, aud: undefined }),
+    'wrong issuer': await signWithIssuer(t, { ...claims, iss: 'https://evil.example.com' }),
+    expired: await signWithIssuer(t, { ...claims, exp: now() - 3600 }),
+    'not yet valid': await signWithIssuer(t, { ...claims, nbf: now() + 3600 }),
+    'missing sub': await signWithIssuer(t, { ...claims, sub: undefined }),
+    'oversized (> 8 KB)': await signWithIssuer(t, { ...claims, padding: 'x'.repeat(9000) }),
+  };
+}
+
+/** Signs with the real issuer's private key (read from its key file) but lets the test choose every claim. */
+async function signWithIssuer(t: TestApp, payload: Record<string, unknown>): Promise<string> {
+  const jwk = JSON.parse(readFileSync(join(t.dataDir, 'dev-issuer', 'private.jwk.json'), 'utf8')) as JWK;
+  const key = await importJWK(jwk, 'ES256');
+  const body: Record<string, unknown> = { iss: t.issuer.issuer, aud: t.issuer.audience, exp: now() + 600, iat: now(), ...payload };
+  for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
+  return new SignJWT(body).setProtectedHeader({ alg: 'ES256', kid: jwk.kid! }).sign(key);
+}
+
+describe('authentication', () => {
+  it('refuses every forged, tampered or mis-scoped token with 401 invalid_token, audits it, and creates no user', async () => {
+    await withTestApp(async (t) => {
+      const tokens = await forgeries(t);
+      for (const [name, token] of Object.entries(tokens)) {
+        const res = await t.request('/v1/admin/roles', { token });
+        expect(await errorOf(res), name).toMatchObject({ status: 401, code: 'invalid_token' });
+      }
+      const users = await t.db.owner((sql) => sql.query('select count(*)::int n from users'));
+      expect(users.rows[0]).toEqual({ n: 0 });
+      const denied = await t.db.owner((sql) => sql.query(`select count(*)::int n from audit_events where action = 'auth.denied'`));
+      expect(denied.rows[0]).toEqual({ n: Object.keys(tokens).length });
+    });
+  });
+
+  it('accepts a valid token and records the user once', async () => {
+    await withTestApp(async (t) => {
+      const token = await t.tokenFor({ email: 'alice@example.com', groups: ['developers'] });
+      for (let i = 0; i < 3; i++) expect((await t.request('/v1/me', { token })).status).toBe(200);
+      const users = await t.db.owner((sql) => sql.query('select sub, email from users'));
+      expect(users.rows).toEqual([{ sub: 'alice@example.com', email: 'alice@example.com' }]);
+    });
+  });
+
+  it('gives admin rights from the admin group only, never from a role named like one', async () => {
+    await withTestApp(async (t) => {
+      const admin = await t.adminToken();
+      await t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'remit-admins', runKinds: ['review'] } });
+      await t.request('/v1/admin/bindings', { method: 'POST', token: admin, json: { role: 'remit-admins', subject: { kind: 'user', email: 'eve@example.com' } } });
+      const eve = await t.tokenFor({ email: 'eve@example.com' });
+      expect(await (await t.request('/v1/me', { token: eve })).json()).toMatchObject({ roles: ['remit-admins'], isAdmin: false });
+      expect(await errorOf(await t.request('/v1/admin/roles', { token: eve }))).toMatchObject({ status: 403, code: 'forbidden' });
+    });
+  });
+});

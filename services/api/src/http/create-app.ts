@@ -1,0 +1,37 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { RemitError } from '@remit/core';
+import type { AppEnv } from './app-env.ts';
+import { authenticate, requireAdmin } from './authenticate.ts';
+import type { AppDeps } from './deps.ts';
+import { limitBody, requireJsonBody } from './json-body.ts';
+import { renderError } from './render-error.ts';
+import { requestContext } from './request-context.ts';
+import { validationHook } from './validation-hook.ts';
+import { mountCrud } from '../routes/admin-crud.ts';
+import { bindings, connections, roles } from '../routes/admin-resources.ts';
+import { mountAudit } from '../routes/audit.ts';
+import { mountHealth } from '../routes/health.ts';
+import { mountMe } from '../routes/me.ts';
+
+/** The whole HTTP surface. Routes are registered through zod schemas, which also yield /openapi.json. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(renderError);
+  app.notFound((c) => renderError(new RemitError('not_found', `No route for ${c.req.method} ${c.req.path}.`), c));
+  app.use('*', requestContext(deps.logger));
+  app.use('/v1/*', limitBody, requireJsonBody, authenticate(deps));
+  app.use('/v1/admin/*', requireAdmin(deps));
+  app.use('/v1/audit', requireAdmin(deps));
+  app.use('/v1/audit/*', requireAdmin(deps));
+
+  mountHealth(app, deps);
+  mountMe(app);
+  mountCrud(app, deps, roles);
+  mountCrud(app, deps, connections);
+  mountCrud(app, deps, bindings);
+  mountAudit(app, deps);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Remit API', version: '1.0.0', description: 'Role-scoped agent sandbox orchestrator' } });
+  return app;
+}

@@ -1,0 +1,16 @@
+import type { Principal } from '@remit/core';
+import type { Database } from '@remit/db';
+import type { Logger } from 'pino';
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/** Everything the HTTP app needs, built once at start (see server/start.ts) or by a test. */
+export interface AppDeps {
+  db: Database;
+  orgId: string;
+  verifier: TokenVerifier;
+  adminGroup: string;
+  logger: Logger;
+}

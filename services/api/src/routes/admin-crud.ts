@@ -1,0 +1,119 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { Id, Slug } from '@remit/core';
+import type { Sql } from '@remit/db';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../http/app-env.ts';
+import { auditRequest } from '../http/audit-request.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
+
+/** How one admin resource is stored and described; the routes, audit and OpenAPI follow from it. */
+export interface CrudResource<Item extends { id: string }, Create, Update> {
+  /** Singular, used in audit actions (`role.create`) and docs. */
+  noun: 'role' | 'connection' | 'binding';
+  path: string;
+  /** Whether `:ref` may be a name as well as an id. */
+  byName: boolean;
+  schemas: { item: z.ZodType<Item>; create: z.ZodType<Create>; update: z.ZodType<Update> };
+  list(sql: Sql): Promise<Item[]>;
+  get(sql: Sql, ref: string): Promise<Item>;
+  create(sql: Sql, input: Create): Promise<Item>;
+  update(sql: Sql, ref: string, patch: Update): Promise<Item>;
+  remove(sql: Sql, ref: string): Promise<Item>;
+  /** Non-personal facts for the hashed audit entry. */
+  auditDetail(item: Item): Record<string, unknown>;
+  /** Personal facts kept beside the chain (deletable). */
+  auditPersonal?(item: Item): Record<string, unknown> | undefined;
+}
+
+/** Mounts list/get/create/update/delete for one resource; every write is one transaction with its audit entry. */
+export function mountCrud<Item extends { id: string }, Create, Update>(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  r: CrudResource<Item, Create, Update>,
+): void {
+  const tag = `admin: ${r.noun}s`;
+  const Ref = z.object({
+    ref: (r.byName ? z.union([Id, Slug]) : Id).meta({ param: { name: 'ref', in: 'path' }, description: r.byName ? 'Id or name' : 'Id' }),
+  });
+  const tx = <T>(c: Context<AppEnv>, fn: (sql: Sql) => Promise<T>) => deps.db.tenant({ orgId: deps.orgId, userId: c.var.actor.userId }, fn);
+  const write = (c: Context<AppEnv>, action: string, fn: (sql: Sql) => Promise<Item>) =>
+    tx(c, async (sql) => {
+      const item = await fn(sql);
+      await auditRequest(sql, c, {
+        action: `${r.noun}.${action}`,
+        targetType: r.noun,
+        targetId: item.id,
+        outcome: 'success',
+        detail: r.auditDetail(item),
+        personal: r.auditPersonal?.(item),
+      });
+      return item;
+    });
+  const common = { tags: [tag], security: bearerSecurity };
+
+  app.openapi(
+    createRoute({
+      ...common,
+      method: 'get',
+      path: r.path,
+      summary: `List ${r.noun}s`,
+      responses: { 200: jsonContent(z.object({ items: z.array(r.schemas.item) }), `All ${r.noun}s`), ...errorResponses(401, 403) },
+    }),
+    async (c) => c.json({ items: await tx(c, (sql) => r.list(sql)) }, 200),
+  );
+  app.openapi(
+    createRoute({
+      ...common,
+      method: 'get',
+      path: `${r.path}/{ref}`,
+      summary: `Get a ${r.noun}`,
+      request: { params: Ref },
+      responses: { 200: jsonContent(r.schemas.item, `The ${r.noun}`), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => c.json(await tx(c, (sql) => r.get(sql, c.req.valid('param').ref)), 200),
+  );
+  app.openapi(
+    createRoute({
+      ...common,
+      method: 'post',
+      path: r.path,
+      summary: `Create a ${r.noun}`,
+      request: { body: jsonBody(r.schemas.create) },
+      responses: { 201: jsonContent(r.schemas.item, `The new ${r.noun}`), ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const input = c.req.valid('json') as Create;
+      return c.json(await write(c, 'create', (sql) => r.create(sql, input)), 201);
+    },
+  );
+  app.openapi(
+    createRoute({
+      ...common,
+      method: 'patch',
+      path: `${r.path}/{ref}`,
+      summary: `Update a ${r.noun}`,
+      request: { params: Ref, body: jsonBody(r.schemas.update) },
+      responses: { 200: jsonContent(r.schemas.item, `The updated ${r.noun}`), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const patch = c.req.valid('json') as Update;
+      return c.json(await write(c, 'update', (sql) => r.update(sql, c.req.valid('param').ref, patch)), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      ...common,
+      method: 'delete',
+      path: `${r.path}/{ref}`,
+      summary: `Delete a ${r.noun}`,
+      request: { params: Ref },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      await write(c, 'delete', (sql) => r.remove(sql, c.req.valid('param').ref));
+      return c.body(null, 204);
+    },
+  );
+}

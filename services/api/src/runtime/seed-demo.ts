@@ -1,0 +1,64 @@
+import { appendAudit } from '@remit/audit';
+import type { ConnectionCreate, RoleCreate } from '@remit/core';
+import { createBinding, createConnection, createRole, findRole, listBindings, listConnections, type Database } from '@remit/db';
+
+export const demoUsers = [
+  { email: 'alice@example.com', groups: ['developers'], note: 'developer' },
+  { email: 'bob@example.com', groups: ['platform-engineers'], note: 'platform-engineer' },
+  { email: 'admin@example.com', groups: ['remit-admins'], note: 'admin (manages roles and connections)' },
+] as const;
+
+/**
+ * The demo org: two roles with different reach, the groups bound to them, and the connections
+ * they may use. Idempotent, so `remit demo` can run again on the same data directory.
+ */
+export async function seedDemo(db: Database, orgId: string, options: { paymentsUrl: string }): Promise<{ created: string[] }> {
+  const connections: ConnectionCreate[] = [
+    {
+      name: 'payments-api',
+      type: 'http',
+      description: 'The toy payments service (read: health, logs, recent errors)',
+      authMode: 'service_account',
+      config: { baseUrl: options.paymentsUrl, auth: { scheme: 'bearer' } },
+    },
+    {
+      name: 'payments-admin',
+      type: 'http',
+      description: 'Admin endpoints of the payments service (restart, feature flags)',
+      authMode: 'service_account',
+      config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' } },
+    },
+  ];
+  const roles: RoleCreate[] = [
+    {
+      name: 'developer',
+      description: 'Reads service health and logs',
+      connections: ['payments-api'],
+      runKinds: ['troubleshoot', 'review'],
+      limits: { maxDurationSeconds: 300, maxSteps: 12 },
+    },
+    {
+      name: 'platform-engineer',
+      description: 'Everything a developer has, plus service administration',
+      connections: ['payments-api', 'payments-admin'],
+      runKinds: ['troubleshoot', 'review', 'insight'],
+      limits: { maxDurationSeconds: 900, maxSteps: 30 },
+    },
+  ];
+  const bindings = [
+    { role: 'developer', subject: { kind: 'group' as const, group: 'developers' } },
+    { role: 'platform-engineer', subject: { kind: 'group' as const, group: 'platform-engineers' } },
+  ];
+  return db.tenant({ orgId, userId: null }, async (sql) => {
+    const created: string[] = [];
+    const existing = new Set((await listConnections(sql)).map((c) => c.name));
+    for (const c of connections) if (!existing.has(c.name)) created.push(`connection ${(await createConnection(sql, c)).name}`);
+    for (const r of roles) if (!(await findRole(sql, r.name))) created.push(`role ${(await createRole(sql, r)).name}`);
+    const bound = new Set((await listBindings(sql)).map((b) => `${b.role}/${JSON.stringify(b.subject)}`));
+    for (const b of bindings) {
+      if (!bound.has(`${b.role}/${JSON.stringify(b.subject)}`)) created.push(`binding ${(await createBinding(sql, b)).role}`);
+    }
+    if (created.length) await appendAudit(sql, { actorId: null, action: 'demo.seed', outcome: 'success', detail: { created } });
+    return { created };
+  });
+}
