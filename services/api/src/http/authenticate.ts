@@ -23,7 +23,13 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
       principal = await deps.verifier.verify(match[1]!);
     } catch (err) {
       const known = err instanceof RemitError ? err : new RemitError('invalid_token', undefined, { cause: err });
-      return deny(deps, c, known, String(known.details?.reason ?? 'unverifiable'));
+      const reason = String(known.details?.reason ?? 'unverifiable');
+      // The IdP's keys could not be fetched: the token may be fine, so say "try again", not "bad token".
+      if (reason === 'keys_unavailable') {
+        c.var.log.warn({ err: known.cause }, 'identity provider keys unavailable');
+        throw new RemitError('not_ready', 'The identity provider’s signing keys cannot be fetched right now; try again shortly.');
+      }
+      return deny(deps, c, known, reason);
     }
     const actor = await deps.db.tenant({ orgId: deps.orgId, userId: null }, async (sql) => {
       const user = await upsertUser(sql, { sub: principal.sub, email: principal.email });
