@@ -17,6 +17,11 @@ export const ErrorCode = {
   missing_token: 'missing_token',
   invalid_token: 'invalid_token',
   forbidden: 'forbidden',
+  no_role: 'no_role',
+  role_required: 'role_required',
+  role_not_held: 'role_not_held',
+  kind_not_allowed: 'kind_not_allowed',
+  run_finished: 'run_finished',
   not_ready: 'not_ready',
   internal: 'internal',
 } as const;
@@ -36,6 +41,11 @@ const defaultMessages: Record<ErrorCode, string> = {
   missing_token: 'Send a bearer token in the Authorization header.',
   invalid_token: 'The bearer token is not valid.',
   forbidden: 'You are not allowed to do this.',
+  no_role: 'You hold no role; ask an admin to bind one to you or your group.',
+  role_required: 'You hold several roles; say which one to use.',
+  role_not_held: 'You do not hold that role.',
+  kind_not_allowed: 'Your role does not allow this kind of run.',
+  run_finished: 'The run has already finished.',
   not_ready: 'The service is not ready.',
   internal: 'Internal error.',
 };

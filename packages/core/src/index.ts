@@ -16,3 +16,20 @@ export {
 export { Binding, BindingCreate, BindingSubject, BindingUpdate } from './schemas/binding.ts';
 export { AuditEntry, AuditVerifyResult } from './schemas/audit.ts';
 export { Principal } from './schemas/principal.ts';
+export {
+  AgentMessage,
+  CredentialBundle,
+  ExecInput,
+  ExecOutput,
+  GitCheckoutInput,
+  GitCheckoutOutput,
+  HttpInput,
+  HttpOutput,
+  OrchestratorMessage,
+  ReadFileInput,
+  ReadFileOutput,
+  ToolErrorCode,
+  ToolName,
+  toolInputSchemas,
+} from './schemas/sandbox-protocol.ts';
+export { Run, RunAccepted, RunCreate, RunEvent, RunStatus, terminalRunStatuses } from './schemas/run.ts';

@@ -15,3 +15,21 @@ export { createRole, deleteRole, findRole, getRole, listRoles, updateRole } from
 export { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from './connections.ts';
 export { createBinding, deleteBinding, getBinding, listBindings, updateBinding } from './bindings.ts';
 export { iso } from './row-mapping.ts';
+export {
+  activeStatuses,
+  claimRuns,
+  createRun,
+  failExpiredLeases,
+  findRun,
+  finishRun,
+  getRun,
+  listRuns,
+  renewLease,
+  requestCancel,
+  runStatuses,
+  setRunStatus,
+} from './runs.ts';
+export type { RunRecord } from './runs.ts';
+export { appendRunEvent, listRunEvents } from './run-events.ts';
+export type { RunEventRecord } from './run-events.ts';
+export { consumeSandboxToken, createSandboxToken, revokeSandboxTokens } from './sandbox-tokens.ts';

@@ -25,6 +25,7 @@ async function seed(db: Database, org: string): Promise<Seeded> {
     await sql.query(`insert into model_calls (org_id, run_id, model) values ($1, $2, 'scripted')`, [org, run]);
     await sql.query(`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 1, now(), 'seed', 'success', '{}', '', '')`, [org]);
     await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
+    await sql.query(`insert into sandbox_tokens (org_id, token_hash, run_id, expires_at) values ($1, $2, $3, now())`, [org, `h-${org}`, run]);
     return { org, user, role, connection, run };
   });
 }
@@ -82,6 +83,11 @@ const tables: Record<string, TableSpec> = {
   model_calls: {
     insert: (s) => [`insert into model_calls (org_id, run_id, model) values ($1, $2, 'scripted')`, [s.org, s.run]],
     update: 'update model_calls set model = model',
+    delete: true,
+  },
+  sandbox_tokens: {
+    insert: (s) => [`insert into sandbox_tokens (org_id, token_hash, run_id, expires_at) values ($1, $2, $3, now())`, [s.org, `new-${s.org}`, s.run]],
+    update: 'update sandbox_tokens set used_at = used_at',
     delete: true,
   },
   audit_events: {

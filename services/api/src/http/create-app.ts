@@ -12,6 +12,8 @@ import { bindings, connections, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
 import { mountHealth } from '../routes/health.ts';
 import { mountMe } from '../routes/me.ts';
+import { mountRunEvents } from '../routes/run-events.ts';
+import { mountRuns } from '../routes/runs.ts';
 
 /** The whole HTTP surface. Routes are registered through zod schemas, which also yield /openapi.json. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -30,6 +32,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountCrud(app, deps, connections);
   mountCrud(app, deps, bindings);
   mountAudit(app, deps);
+  mountRuns(app, deps);
+  mountRunEvents(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Remit API', version: '1.0.0', description: 'Role-scoped agent sandbox orchestrator' } });

@@ -13,4 +13,6 @@ export interface AppDeps {
   verifier: TokenVerifier;
   adminGroup: string;
   logger: Logger;
+  /** Wakes an in-process worker as soon as a run is queued, instead of at its next poll. */
+  onRunQueued?: () => void;
 }

@@ -15,6 +15,11 @@ export const errorStatus = {
   missing_token: 401,
   invalid_token: 401,
   forbidden: 403,
+  no_role: 403,
+  role_required: 400,
+  role_not_held: 403,
+  kind_not_allowed: 403,
+  run_finished: 409,
   not_ready: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { appendAudit } from '@remit/audit';
+import {
+  appendRunEvent,
+  consumeSandboxToken,
+  createSandboxToken,
+  finishRun,
+  getConnection,
+  getRole,
+  renewLease,
+  revokeSandboxTokens,
+  setRunStatus,
+  type Database,
+  type RunRecord,
+} from '@remit/db';
+import { createEgressProxy } from '@remit/egress';
+import type { ModelProvider } from '@remit/models';
+import type { Logger } from 'pino';
+import { runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
+import type { SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
+import { buildToolCatalog, type RunConnection } from './tool-catalog.ts';
+
+export interface ExecuteRunDeps {
+  db: Database;
+  orgId: string;
+  workerId: string;
+  sandboxes: SandboxPort;
+  modelFor: (run: RunRecord) => ModelProvider;
+  logger: Logger;
+  leaseSeconds: number;
+  heartbeatMs: number;
+  systemPrompt: string;
+}
+
+const BOOTSTRAP_TOKEN_TTL_SECONDS = 120;
+
+/**
+ * Runs one claimed run from provisioning to its final status. Whatever happens — success, a
+ * model or sandbox failure, cancel, timeout, a lost lease — the sandbox is destroyed and its
+ * tokens revoked before the run's outcome is recorded.
+ */
+export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<LoopOutcome> {
+  const ctx = { orgId: deps.orgId, userId: run.userId };
+  const emit = (type: string, data: Record<string, unknown>) => deps.db.tenant(ctx, (sql) => appendRunEvent(sql, run.id, type, data)).then(() => undefined);
+  const audit = (action: string, outcome: 'success' | 'denied' | 'error', detail: Record<string, unknown>) =>
+    deps.db.tenant(ctx, (sql) => appendAudit(sql, { actorId: run.userId, action, targetType: 'run', targetId: run.id, outcome, detail })).then(() => undefined);
+  const log = deps.logger.child({ runId: run.id });
+  const abort = new AbortController();
+  const stop = (cause: AbortCause) => abort.signal.aborted || abort.abort(cause);
+
+  const deadline = new Date(run.startedAt ?? Date.now()).getTime() + run.maxDurationSeconds * 1000;
+  const timer = setTimeout(() => stop('timed_out'), Math.max(0, deadline - Date.now()));
+  let heartbeatBusy = false;
+  const heartbeat = setInterval(() => {
+    if (heartbeatBusy) return;
+    heartbeatBusy = true;
+    deps.db
+      .tenant(ctx, (sql) => renewLease(sql, run.id, deps.workerId, deps.leaseSeconds))
+      .then((lease) => {
+        if (!lease) stop('lease_lost');
+        else if (lease.cancelRequested) stop('cancelled');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'))
+      .finally(() => {
+        heartbeatBusy = false;
+      });
+  }, deps.heartbeatMs);
+
+  let session: SandboxSessionPort | undefined;
+  let outcome: LoopOutcome = { status: 'failed', reason: 'internal_error', answer: null, steps: 0 };
+  try {
+    await emit('status', { status: 'provisioning' });
+    const connections = await deps.db.tenant(ctx, async (sql) => {
+      const role = await getRole(sql, run.roleId);
+      return Promise.all(role.connections.map(async (name): Promise<RunConnection & { baseUrl: string | null }> => {
+        const c = await getConnection(sql, name);
+        const baseUrl = typeof c.config.baseUrl === 'string' ? c.config.baseUrl : typeof c.config.apiUrl === 'string' ? c.config.apiUrl : null;
+        return { name: c.name, type: c.type, description: c.description, baseUrl };
+      }));
+    });
+    const catalog = buildToolCatalog(connections);
+    const model = deps.modelFor(run);
+    const token = randomBytes(32).toString('base64url');
+    await deps.db.tenant(ctx, (sql) => createSandboxToken(sql, run.id, token, BOOTSTRAP_TOKEN_TTL_SECONDS));
+    session = await deps.sandboxes.open({
+      runId: run.id,
+      bootstrapToken: token,
+      bundle: { runId: run.id, connections: connections.map((c) => ({ name: c.name, type: c.type })), secrets: [] },
+      limits: { memoryMb: 512, maxProcesses: 64, cpuSeconds: 120, wallSeconds: run.maxDurationSeconds },
+      egress: createEgressProxy({
+        targets: connections.flatMap((c) => (c.baseUrl ? [{ name: c.name, baseUrl: c.baseUrl }] : [])),
+        onDecision: (d) => void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost')),
+      }),
+      consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => consumeSandboxToken(sql, run.id, presented)),
+      onEvent: (event) => {
+        void emit('sandbox', event).catch(() => undefined);
+        if (event.type === 'bootstrap_refused') void audit('sandbox.bootstrap_refused', 'denied', { reason: String(event.reason ?? 'refused') }).catch(() => undefined);
+      },
+    });
+    if (!(await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'running', { sandboxId: session!.sandboxId })))) stop('lease_lost');
+    await emit('status', { status: 'running', sandboxId: session.sandboxId, readyMs: Math.round(session.readyMs), model: model.label });
+    const active = session;
+    outcome = await runAgentLoop({
+      model,
+      system: deps.systemPrompt,
+      input: run.input,
+      catalog,
+      executor: { call: (tool, input, signal) => active.call(tool, input, { signal }) },
+      sink: {
+        event: async (type, data) => {
+          await emit(type, data);
+          if (type === 'tool_denied') await audit('run.tool_denied', 'denied', { tool: data.name, connection: data.connection ?? null, reason: data.reason });
+        },
+      },
+      maxSteps: run.maxSteps,
+      signal: abort.signal,
+      scrub: (text) => text,
+    });
+  } catch (err) {
+    const cause = abort.signal.aborted ? (abort.signal.reason as AbortCause) : undefined;
+    if (cause === 'timed_out') outcome = { status: 'timed_out', reason: 'max_duration_exceeded', answer: null, steps: outcome.steps };
+    else if (cause === 'cancelled') outcome = { status: 'cancelled', reason: 'cancelled_by_user', answer: null, steps: outcome.steps };
+    else {
+      log.error({ err }, 'run failed');
+      outcome = { status: 'failed', reason: cause === 'lease_lost' ? 'lease_lost' : 'internal_error', answer: null, steps: outcome.steps };
+    }
+  } finally {
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+    await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'finishing')).catch(() => false);
+    await session?.close().catch((err: unknown) => log.error({ err }, 'sandbox destroy failed; the reaper will retry'));
+    await deps.db.tenant(ctx, (sql) => revokeSandboxTokens(sql, run.id)).catch(() => undefined);
+  }
+  const recorded = await deps.db.tenant(ctx, async (sql) => {
+    const ok = await finishRun(sql, run.id, deps.workerId, {
+      status: outcome.status,
+      reason: outcome.reason,
+      result: outcome.answer !== null ? { answer: outcome.answer } : null,
+      steps: outcome.steps,
+    });
+    if (ok) {
+      await appendRunEvent(sql, run.id, 'status', { status: outcome.status, reason: outcome.reason, answer: outcome.answer, steps: outcome.steps });
+      await appendAudit(sql, { actorId: run.userId, action: 'run.finish', targetType: 'run', targetId: run.id, outcome: 'success', detail: { status: outcome.status, reason: outcome.reason, steps: outcome.steps } });
+    }
+    return ok;
+  });
+  if (!recorded) log.warn('run outcome not recorded: the lease was lost and another worker ended the run');
+  return outcome;
+}

@@ -1,0 +1,63 @@
+import { ExecInput, GitCheckoutInput, HttpInput, ReadFileInput, type ToolName } from '@remit/core';
+import type { ToolSpec } from '@remit/models';
+import { z } from 'zod';
+
+export interface RunConnection {
+  name: string;
+  type: 'http' | 'github' | 'aws';
+  description: string;
+}
+
+export interface ToolCatalog {
+  specs: ToolSpec[];
+  offered: ReadonlySet<ToolName>;
+  /** Connections the model may name, per tool. */
+  connectionsFor: Readonly<Partial<Record<ToolName, ReadonlySet<string>>>>;
+}
+
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+
+/**
+ * The tools the model is offered for a run, derived from the role's connections: everyone gets
+ * `exec` and `read_file` inside their own sandbox; `http` only names the role's HTTP-reachable
+ * connections; `git_checkout` only its GitHub connections. A connection outside the role is not
+ * even in the schema, and the loop refuses it again if the model names it anyway.
+ */
+export function buildToolCatalog(connections: readonly RunConnection[]): ToolCatalog {
+  const specs: ToolSpec[] = [
+    {
+      name: 'exec',
+      description: 'Run a command (argv, no shell unless you call one) in your sandbox workdir. No network; output is capped.',
+      inputSchema: jsonSchema(ExecInput),
+    },
+    { name: 'read_file', description: 'Read a file from your sandbox workdir.', inputSchema: jsonSchema(ReadFileInput) },
+  ];
+  const offered = new Set<ToolName>(['exec', 'read_file']);
+  const connectionsFor: Partial<Record<ToolName, ReadonlySet<string>>> = {};
+
+  const httpTargets = connections.filter((c) => c.type === 'http' || c.type === 'github');
+  if (httpTargets.length) {
+    const names = httpTargets.map((c) => c.name) as [string, ...string[]];
+    specs.push({
+      name: 'http',
+      description: `Send an HTTP request to one of your connections; credentials are added for you. Connections: ${httpTargets
+        .map((c) => `${c.name}${c.description ? ` (${c.description})` : ''}`)
+        .join('; ')}.`,
+      inputSchema: jsonSchema(HttpInput.extend({ connection: z.enum(names) })),
+    });
+    offered.add('http');
+    connectionsFor.http = new Set(names);
+  }
+  const repos = connections.filter((c) => c.type === 'github');
+  if (repos.length) {
+    const names = repos.map((c) => c.name) as [string, ...string[]];
+    specs.push({
+      name: 'git_checkout',
+      description: 'Clone a repository from one of your GitHub connections into the workdir.',
+      inputSchema: jsonSchema(GitCheckoutInput.extend({ connection: z.enum(names) })),
+    });
+    offered.add('git_checkout');
+    connectionsFor.git_checkout = new Set(names);
+  }
+  return { specs, offered, connectionsFor };
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * The channel between the orchestrator and the sandbox agent: newline-delimited JSON over one
+ * unix socket (locally) or TLS stream (ECS). The agent connects, proves itself once with its
+ * bootstrap token, receives its run's credential bundle, then answers tool calls. Both ends
+ * parse every message with these schemas; anything else closes the channel.
+ */
+
+export const ToolName = z.enum(['exec', 'http', 'read_file', 'git_checkout']);
+export type ToolName = z.infer<typeof ToolName>;
+
+const relativePath = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
+
+export const ExecInput = z
+  .object({
+    command: z.array(z.string().max(8192)).min(1).max(256).meta({ description: 'argv; no shell unless you call one' }),
+    cwd: relativePath.optional().meta({ description: 'relative to the workdir' }),
+    stdin: z.string().max(1_000_000).optional(),
+    timeoutMs: z.int().min(100).max(600_000).default(30_000),
+    maxOutputBytes: z.int().min(1024).max(10_000_000).default(65_536),
+  })
+  .strict();
+export type ExecInput = z.infer<typeof ExecInput>;
+
+export const ExecOutput = z.object({
+  exitCode: z.int().nullable(),
+  signal: z.string().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  truncated: z.boolean(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+});
+export type ExecOutput = z.infer<typeof ExecOutput>;
+
+export const HttpInput = z
+  .object({
+    connection: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+    path: z.string().startsWith('/').max(4096).default('/'),
+    headers: z.record(z.string().max(256), z.string().max(8192)).default({}),
+    body: z.string().max(1_000_000).optional(),
+    timeoutMs: z.int().min(100).max(120_000).default(30_000),
+    maxOutputBytes: z.int().min(1024).max(10_000_000).default(65_536),
+  })
+  .strict();
+export type HttpInput = z.infer<typeof HttpInput>;
+
+export const HttpOutput = z.object({
+  status: z.int(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+  truncated: z.boolean(),
+  durationMs: z.number(),
+});
+export type HttpOutput = z.infer<typeof HttpOutput>;
+
+export const ReadFileInput = z
+  .object({
+    path: relativePath.meta({ description: 'relative to the workdir' }),
+    maxBytes: z.int().min(1).max(10_000_000).default(65_536),
+  })
+  .strict();
+export type ReadFileInput = z.infer<typeof ReadFileInput>;
+
+export const ReadFileOutput = z.object({ content: z.string(), size: z.int(), truncated: z.boolean() });
+export type ReadFileOutput = z.infer<typeof ReadFileOutput>;
+
+export const GitCheckoutInput = z
+  .object({
+    connection: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).meta({ description: 'a github/http connection that hosts the repository' }),
+    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/).meta({ example: 'acme/payments' }),
+    ref: z.string().regex(/^[\w./-]{1,255}$/).default('HEAD'),
+    dir: relativePath.default('repo'),
+  })
+  .strict();
+export type GitCheckoutInput = z.infer<typeof GitCheckoutInput>;
+
+export const GitCheckoutOutput = z.object({ dir: z.string(), commit: z.string(), durationMs: z.number() });
+export type GitCheckoutOutput = z.infer<typeof GitCheckoutOutput>;
+
+export const toolInputSchemas = {
+  exec: ExecInput,
+  http: HttpInput,
+  read_file: ReadFileInput,
+  git_checkout: GitCheckoutInput,
+} as const satisfies Record<ToolName, z.ZodType>;
+
+/** Credentials a tool inside the sandbox must hold itself (git tokens, STS keys); never http secrets. */
+export const CredentialBundle = z
+  .object({
+    runId: z.uuid(),
+    connections: z.array(z.object({ name: z.string(), type: z.string() }).strict()),
+    secrets: z.array(
+      z
+        .object({
+          connection: z.string(),
+          kind: z.enum(['git_token', 'aws_session']),
+          values: z.record(z.string(), z.string()),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type CredentialBundle = z.infer<typeof CredentialBundle>;
+
+export const ToolErrorCode = z.enum([
+  'invalid_input',
+  'not_allowed',
+  'timeout',
+  'output_too_large',
+  'not_found',
+  'failed',
+  'sandbox_unavailable',
+]);
+export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
+
+export const AgentMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), token: z.string().min(16).max(256), agentVersion: z.string().max(64) }).strict(),
+  z
+    .object({
+      type: z.literal('result'),
+      id: z.string().max(64),
+      ok: z.literal(true),
+      output: z.record(z.string(), z.unknown()),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('result'),
+      id: z.string().max(64),
+      ok: z.literal(false),
+      error: z.object({ code: ToolErrorCode, message: z.string().max(4096) }).strict(),
+    })
+    .strict(),
+]);
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+export const OrchestratorMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), bundle: CredentialBundle }).strict(),
+  z.object({ type: z.literal('refused'), reason: z.string().max(256) }).strict(),
+  z.object({ type: z.literal('call'), id: z.string().max(64), tool: ToolName, input: z.record(z.string(), z.unknown()) }).strict(),
+  z.object({ type: z.literal('shutdown') }).strict(),
+]);
+export type OrchestratorMessage = z.infer<typeof OrchestratorMessage>;

@@ -1,0 +1,28 @@
+import type { Sql } from './sql.ts';
+
+export interface RunEventRecord {
+  seq: number;
+  type: string;
+  data: Record<string, unknown>;
+  at: Date;
+}
+
+/** Appends one event; the run row's counter hands out gap-free sequence numbers under its row lock. */
+export async function appendRunEvent(sql: Sql, runId: string, type: string, data: Record<string, unknown>): Promise<RunEventRecord> {
+  const res = await sql.query<RunEventRecord>(
+    `with next as (update runs set last_event_seq = last_event_seq + 1 where id = $1 returning org_id, last_event_seq)
+     insert into run_events (org_id, run_id, seq, type, data) select org_id, $1, last_event_seq, $2, $3 from next
+     returning seq, type, data, at`,
+    [runId, type, data],
+  );
+  if (!res.rows[0]) throw new Error(`run ${runId} not visible`);
+  return res.rows[0];
+}
+
+export async function listRunEvents(sql: Sql, runId: string, options: { afterSeq: number; limit: number }): Promise<RunEventRecord[]> {
+  const res = await sql.query<RunEventRecord>(
+    'select seq, type, data, at from run_events where run_id = $1 and seq > $2 order by seq limit $3',
+    [runId, options.afterSeq, options.limit],
+  );
+  return res.rows;
+}

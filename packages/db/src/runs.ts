@@ -1,0 +1,162 @@
+import { RemitError, type RunKind, type RunStatus } from '@remit/core';
+import type { Sql } from './sql.ts';
+export const activeStatuses: readonly RunStatus[] = ['provisioning', 'running', 'finishing'];
+
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  roleId: string;
+  role: string;
+  userId: string | null;
+  trigger: Record<string, unknown>;
+  input: string;
+  status: RunStatus;
+  statusReason: string | null;
+  result: Record<string, unknown> | null;
+  maxDurationSeconds: number;
+  maxSteps: number;
+  steps: number;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  cancelRequested: boolean;
+  sandboxId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const selectRun = `
+  select r.id, r.kind, r.role_id as "roleId", ro.name as role, r.user_id as "userId", r.trigger, r.input, r.status,
+         r.status_reason as "statusReason", r.result, r.max_duration_seconds as "maxDurationSeconds", r.max_steps as "maxSteps",
+         r.steps, r.attempts, r.lease_owner as "leaseOwner", r.lease_expires_at as "leaseExpiresAt",
+         r.cancel_requested as "cancelRequested", r.sandbox_id as "sandboxId", r.created_at as "createdAt",
+         r.updated_at as "updatedAt", r.started_at as "startedAt", r.finished_at as "finishedAt"
+    from runs r join roles ro on ro.id = r.role_id`;
+
+export async function createRun(
+  sql: Sql,
+  run: { kind: RunKind; roleId: string; userId: string | null; trigger: Record<string, unknown>; input: string; maxDurationSeconds: number; maxSteps: number },
+): Promise<RunRecord> {
+  const res = await sql.query<{ id: string }>(
+    `insert into runs (org_id, kind, role_id, user_id, trigger, input, max_duration_seconds, max_steps)
+     values (remit_current_org(), $1, $2, $3, $4, $5, $6, $7) returning id`,
+    [run.kind, run.roleId, run.userId, run.trigger, run.input, run.maxDurationSeconds, run.maxSteps],
+  );
+  return getRun(sql, res.rows[0]!.id);
+}
+
+export async function findRun(sql: Sql, id: string): Promise<RunRecord | undefined> {
+  const res = await sql.query<RunRecord>(`${selectRun} where r.id = $1`, [id]);
+  return res.rows[0];
+}
+
+export async function getRun(sql: Sql, id: string): Promise<RunRecord> {
+  const run = await findRun(sql, id);
+  if (!run) throw new RemitError('not_found', `No run ${JSON.stringify(id)}.`);
+  return run;
+}
+
+/** Newest first; `userId` limits to one user's runs (what a non-admin may see). */
+export async function listRuns(sql: Sql, options: { userId?: string; limit: number; before?: Date }): Promise<RunRecord[]> {
+  const res = await sql.query<RunRecord>(
+    `${selectRun} where ($1::uuid is null or r.user_id = $1) and ($2::timestamptz is null or r.created_at < $2)
+      order by r.created_at desc, r.id limit $3`,
+    [options.userId ?? null, options.before ?? null, options.limit],
+  );
+  return res.rows;
+}
+
+/**
+ * Claims up to `limit` queued runs for `worker`. SKIP LOCKED lets any number of workers poll
+ * the same table without blocking on or double-claiming each other's rows.
+ */
+export async function claimRuns(sql: Sql, worker: string, leaseSeconds: number, limit: number): Promise<RunRecord[]> {
+  const res = await sql.query<{ id: string }>(
+    `update runs set status = 'provisioning', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2),
+            attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+      where id in (select id from runs where status = 'queued' order by created_at limit $3 for update skip locked)
+      returning id`,
+    [worker, leaseSeconds, limit],
+  );
+  return Promise.all(res.rows.map((r) => getRun(sql, r.id)));
+}
+
+/** Extends the lease if `worker` still holds it. Returns undefined when the lease was lost. */
+export async function renewLease(sql: Sql, runId: string, worker: string, leaseSeconds: number): Promise<{ cancelRequested: boolean } | undefined> {
+  const res = await sql.query<{ cancelRequested: boolean }>(
+    `update runs set lease_expires_at = now() + make_interval(secs => $3)
+      where id = $1 and lease_owner = $2 and status in ('provisioning', 'running', 'finishing')
+      returning cancel_requested as "cancelRequested"`,
+    [runId, worker, leaseSeconds],
+  );
+  return res.rows[0];
+}
+
+/** Moves a leased run to a non-terminal status; false when the lease was lost. */
+export async function setRunStatus(sql: Sql, runId: string, worker: string, status: 'running' | 'finishing', fields: { sandboxId?: string; steps?: number } = {}): Promise<boolean> {
+  const res = await sql.query(
+    `update runs set status = $3, sandbox_id = coalesce($4, sandbox_id), steps = coalesce($5, steps), updated_at = now()
+      where id = $1 and lease_owner = $2 and status in ('provisioning', 'running', 'finishing')`,
+    [runId, worker, status, fields.sandboxId ?? null, fields.steps ?? null],
+  );
+  return res.rowCount === 1;
+}
+
+/** Ends a leased run; false when the lease was lost (someone else already ended it). */
+export async function finishRun(
+  sql: Sql,
+  runId: string,
+  worker: string,
+  outcome: { status: 'succeeded' | 'failed' | 'cancelled' | 'timed_out'; reason: string | null; result: Record<string, unknown> | null; steps: number },
+): Promise<boolean> {
+  const res = await sql.query(
+    `update runs set status = $3, status_reason = $4, result = $5, steps = $6, lease_owner = null, lease_expires_at = null,
+            finished_at = now(), updated_at = now()
+      where id = $1 and lease_owner = $2 and status in ('provisioning', 'running', 'finishing')`,
+    [runId, worker, outcome.status, outcome.reason, outcome.result, outcome.steps],
+  );
+  return res.rowCount === 1;
+}
+
+/**
+ * Cancels a queued run at once; flags an active one for its worker, which sees the flag on its
+ * next heartbeat and tears the sandbox down. Terminal runs are left as they are.
+ */
+export async function requestCancel(sql: Sql, runId: string): Promise<{ status: RunStatus; cancelledNow: boolean }> {
+  const queued = await sql.query<{ status: RunStatus }>(
+    `update runs set status = 'cancelled', status_reason = 'cancelled_by_user', finished_at = now(), updated_at = now(), cancel_requested = true
+      where id = $1 and status = 'queued' returning status`,
+    [runId],
+  );
+  if (queued.rows[0]) return { status: 'cancelled', cancelledNow: true };
+  const active = await sql.query<{ status: RunStatus }>(
+    `update runs set cancel_requested = true, updated_at = now() where id = $1 and status in ('provisioning', 'running', 'finishing') returning status`,
+    [runId],
+  );
+  if (active.rows[0]) return { status: active.rows[0].status, cancelledNow: false };
+  return { status: (await getRun(sql, runId)).status, cancelledNow: false };
+}
+
+/**
+ * Ends runs whose worker stopped renewing its lease. Resuming is not safe (a tool call may have
+ * had side effects the transcript never recorded), so they fail with reason worker_lost.
+ */
+export async function failExpiredLeases(sql: Sql, limit: number): Promise<{ id: string; sandboxId: string | null }[]> {
+  const res = await sql.query<{ id: string; sandboxId: string | null }>(
+    `update runs set status = 'failed', status_reason = 'worker_lost', lease_owner = null, lease_expires_at = null,
+            finished_at = now(), updated_at = now()
+      where id in (select id from runs where status in ('provisioning', 'running', 'finishing') and lease_expires_at < now()
+                   order by lease_expires_at limit $1 for update skip locked)
+      returning id, sandbox_id as "sandboxId"`,
+    [limit],
+  );
+  return res.rows;
+}
+
+/** Status of each id (unknown ids are absent), for the sandbox reaper. */
+export async function runStatuses(sql: Sql, ids: readonly string[]): Promise<Map<string, RunStatus>> {
+  const res = await sql.query<{ id: string; status: RunStatus }>('select id, status from runs where id = any($1::uuid[])', [ids]);
+  return new Map(res.rows.map((r) => [r.id, r.status]));
+}

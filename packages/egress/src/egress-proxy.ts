@@ -1,0 +1,70 @@
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+export interface EgressTarget {
+  /** The connection name the sandbox uses as the Host. */
+  name: string;
+  baseUrl: string;
+  /** Headers the proxy adds on the way out (credentials); the sandbox never sees them. */
+  headers?: Record<string, string>;
+}
+
+export interface EgressDecision {
+  connection: string;
+  method: string;
+  path: string;
+  allowed: boolean;
+  reason: string | null;
+  status?: number;
+}
+
+// Hop-by-hop and identity headers the sandbox may not set or forward (RFC 9110 §7.6.1).
+const droppedRequestHeaders = new Set(['host', 'connection', 'proxy-connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'authorization', 'cookie']);
+
+/**
+ * The run's egress proxy: an HTTP handler served on the sandbox's egress socket. A request's
+ * Host names a connection; only the role's connections are forwarded, with their credentials
+ * added here, outside the sandbox. Everything allowed or refused is reported.
+ */
+export function createEgressProxy(options: { targets: readonly EgressTarget[]; onDecision: (d: EgressDecision) => void; timeoutMs?: number }) {
+  const targets = new Map(options.targets.map((t) => [t.name, t]));
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const method = req.method ?? 'GET';
+    // A proxy-style absolute URI (git with http.proxy) or an origin-form path.
+    const path = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!).pathname + new URL(req.url!).search : (req.url ?? '/');
+    const target = targets.get(host);
+    const refuse = (status: number, code: string, message: string) => {
+      options.onDecision({ connection: host, method, path, allowed: false, reason: code });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
+    };
+    if (!target) return refuse(403, 'egress_denied', `"${host}" is not a connection of this run's role.`);
+    const base = new URL(target.baseUrl);
+    const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (!droppedRequestHeaders.has(k) && typeof v === 'string') headers[k] = v;
+    }
+    Object.assign(headers, target.headers ?? {});
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const upstream = send(url, { method, headers, timeout: options.timeoutMs ?? 30_000 }, (up) => {
+      options.onDecision({ connection: host, method, path, allowed: true, reason: null, status: up.statusCode ?? 0 });
+      res.writeHead(up.statusCode ?? 502, filterResponseHeaders(up.headers));
+      up.pipe(res);
+    });
+    upstream.on('timeout', () => upstream.destroy(new Error('upstream timeout')));
+    upstream.on('error', (err) => {
+      if (res.headersSent) return void res.destroy();
+      refuse(502, 'upstream_failed', `The connection "${host}" did not answer: ${err.message}`);
+    });
+    req.pipe(upstream);
+  };
+}
+
+function filterResponseHeaders(headers: IncomingMessage['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding', 'set-cookie'].includes(k)) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import { RemitError, type Run } from '@remit/core';
+import { getRun, type RunRecord, type Sql } from '@remit/db';
+import type { Actor } from '../http/app-env.ts';
+
+export function toRun(r: RunRecord): Run {
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  const answer = r.result && typeof r.result.answer === 'string' ? r.result.answer : null;
+  return {
+    id: r.id,
+    kind: r.kind,
+    role: r.role,
+    userId: r.userId,
+    input: r.input,
+    status: r.status,
+    statusReason: r.statusReason,
+    answer,
+    steps: r.steps,
+    limits: { maxDurationSeconds: r.maxDurationSeconds, maxSteps: r.maxSteps },
+    createdAt: new Date(r.createdAt).toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+  };
+}
+
+/** A run the caller may see: their own, or any for an admin. Others' runs do not exist for them. */
+export async function visibleRun(sql: Sql, actor: Actor, id: string): Promise<RunRecord> {
+  const run = await getRun(sql, id);
+  if (!actor.isAdmin && run.userId !== actor.userId) throw new RemitError('not_found', `No run ${JSON.stringify(id)}.`);
+  return run;
+}
+
+/** Which of the caller's roles a new run uses; every refusal says what to do instead. */
+export function chooseRole(actor: Actor, requested: string | undefined): string {
+  if (requested) {
+    if (!actor.roles.includes(requested)) {
+      throw new RemitError('role_not_held', `You do not hold the role "${requested}". Your roles: ${actor.roles.join(', ') || 'none'}.`);
+    }
+    return requested;
+  }
+  if (actor.roles.length === 0) throw new RemitError('no_role', 'You hold no role; ask an admin to bind one to you or your group.');
+  if (actor.roles.length > 1) {
+    throw new RemitError('role_required', `You hold several roles (${actor.roles.join(', ')}); say which one with "role".`);
+  }
+  return actor.roles[0]!;
+}

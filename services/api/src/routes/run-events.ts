@@ -1,0 +1,73 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { Id, RunEvent, terminalRunStatuses } from '@remit/core';
+import { getRun, listRunEvents } from '@remit/db';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { AppEnv } from '../http/app-env.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { bearerSecurity, errorResponses } from '../http/openapi-helpers.ts';
+import { visibleRun } from './run-access.ts';
+
+/** How often an open stream looks for new events; a transcript line appears within this. */
+export const EVENT_POLL_MS = 200;
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * GET /v1/runs/:id/events — the transcript as Server-Sent Events. Each event's id is its
+ * sequence number, so a reconnecting client sends Last-Event-ID and gets only what it missed.
+ * The stream ends after the run's final status event.
+ */
+export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/runs/{id}/events',
+      tags: ['runs'],
+      security: bearerSecurity,
+      summary: 'The run transcript as Server-Sent Events; resumes from Last-Event-ID',
+      request: {
+        params: z.object({ id: Id.meta({ param: { name: 'id', in: 'path' } }) }),
+        headers: z.object({ 'last-event-id': z.string().regex(/^\d{1,10}$/).optional() }),
+        query: z.object({ after: z.coerce.number().int().min(0).optional() }).strict(),
+      },
+      responses: {
+        200: { description: 'text/event-stream of RunEvent, one per SSE event (id = seq, event = type)', content: { 'text/event-stream': { schema: RunEvent } } },
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const ctx = { orgId: deps.orgId, userId: c.var.actor.userId };
+      await deps.db.tenant(ctx, (sql) => visibleRun(sql, c.var.actor, id));
+      const header = c.req.valid('header')['last-event-id'];
+      let after = header !== undefined ? Number(header) : (c.req.valid('query').after ?? 0);
+      return streamSSE(c, async (stream) => {
+        let closed = false;
+        stream.onAbort(() => {
+          closed = true;
+        });
+        let lastWrite = Date.now();
+        while (!closed) {
+          const { events, finished } = await deps.db.tenant(ctx, async (sql) => {
+            const events = await listRunEvents(sql, id, { afterSeq: after, limit: 500 });
+            const run = await getRun(sql, id);
+            return { events, finished: terminalRunStatuses.includes(run.status) };
+          });
+          for (const e of events) {
+            const payload: RunEvent = { seq: e.seq, type: e.type as RunEvent['type'], data: e.data, at: new Date(e.at).toISOString() };
+            await stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(payload) });
+            after = e.seq;
+            lastWrite = Date.now();
+          }
+          // Done once the run has ended and everything it wrote has been sent.
+          if (finished && events.length < 500) break;
+          if (Date.now() - lastWrite > KEEPALIVE_MS) {
+            await stream.write(': keepalive\n\n');
+            lastWrite = Date.now();
+          }
+          await stream.sleep(EVENT_POLL_MS);
+        }
+      }) as never;
+    },
+  );
+}
