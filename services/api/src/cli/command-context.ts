@@ -8,7 +8,9 @@ export interface CommandContext {
   config: ConfigEnv;
   logger: Logger;
   args: string[];
-  parse<O extends NonNullable<Options>>(options: O): ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'];
+  /** Positional arguments, when `parse` was told to allow them. */
+  positionals: string[];
+  parse<O extends NonNullable<Options>>(options: O, allowPositionals?: boolean): ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
 }
 
 /** A failure the user can fix; printed as one line without a stack. */

@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve-command.ts';
+import { runCommand } from './commands/run.ts';
 import { tokenCommand } from './commands/token.ts';
 import { CliError, type CommandContext } from './command-context.ts';
 
@@ -19,6 +20,8 @@ Usage:
   remit migrate                    create or upgrade the database schema
   remit token --user EMAIL [--groups G1,G2] [--ttl SECONDS]
                                    sign a token with the local development issuer
+  remit run KIND "input" [--role R] [--watch]
+                                   start a run (troubleshoot | review | insight) as REMIT_TOKEN's user
   remit audit verify               recompute the audit hash chain
   remit doctor                     check this machine and configuration, and say how to fix what is missing
 
@@ -32,6 +35,7 @@ const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
   token: tokenCommand,
   'audit verify': auditVerifyCommand,
   doctor: doctorCommand,
+  run: runCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -54,7 +58,18 @@ async function main(argv: string[]): Promise<number> {
   const destination =
     name === 'serve' ? undefined : name === 'demo' ? pino.destination({ dest: join(config.REMIT_DATA_DIR, 'remit.log'), mkdir: true }) : pino.destination(2);
   const logger = createLogger({ level: config.REMIT_LOG_LEVEL, ...(destination ? { destination } : {}) });
-  return command({ config, logger, args: rest, parse: (options) => parseArgs({ args: rest, options, allowPositionals: false, strict: true }).values });
+  const ctx: CommandContext = {
+    config,
+    logger,
+    args: rest,
+    positionals: [],
+    parse: (options, allowPositionals = false) => {
+      const parsed = parseArgs({ args: rest, options, allowPositionals, strict: true });
+      ctx.positionals = parsed.positionals;
+      return parsed.values as never;
+    },
+  };
+  return command(ctx);
 }
 
 main(process.argv.slice(2)).then(

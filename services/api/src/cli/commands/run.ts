@@ -1,0 +1,35 @@
+import { RunKind } from '@remit/core';
+import { CliError, type CommandContext } from '../command-context.ts';
+import { watchRun } from '../watch-run.ts';
+
+/** `remit run KIND "input" [--role R] [--watch]`: starts a run through the API as the token's user. */
+export async function runCommand(ctx: CommandContext): Promise<number> {
+  const opts = ctx.parse({ role: { type: 'string' }, watch: { type: 'boolean' }, token: { type: 'string' }, api: { type: 'string' } }, true);
+  const [kind, ...words] = ctx.positionals;
+  const parsedKind = RunKind.safeParse(kind);
+  if (!parsedKind.success) throw new CliError(`usage: remit run ${RunKind.options.join('|')} "what to look into" [--role R] [--watch]`, 2);
+  const input = words.join(' ').trim();
+  if (!input) throw new CliError('say what the run should look into, e.g. remit run troubleshoot "why is checkout failing?"', 2);
+  const token = opts.token ?? process.env.REMIT_TOKEN;
+  if (!token) throw new CliError('set REMIT_TOKEN (or pass --token); locally: export REMIT_TOKEN=$(bin/remit token --user you@example.com --groups developers | tail -1)', 2);
+  const api = (opts.api ?? process.env.REMIT_API ?? `http://127.0.0.1:${ctx.config.REMIT_PORT}`).replace(/\/$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${api}/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: parsedKind.data, input, ...(opts.role ? { role: opts.role } : {}) }),
+    });
+  } catch {
+    throw new CliError(`cannot reach the API at ${api}; start it with bin/remit serve (or set REMIT_API)`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { id?: string; error?: { code: string; message: string } };
+  if (!res.ok || !body.id) throw new CliError(body.error ? `${body.error.message} (${body.error.code})` : `HTTP ${res.status}`);
+  process.stderr.write(`run ${body.id} queued\n`);
+  if (!opts.watch) {
+    process.stdout.write(`${body.id}\n`);
+    return 0;
+  }
+  const status = await watchRun({ api, token, runId: body.id });
+  return status === 'succeeded' ? 0 : 1;
+}

@@ -1,0 +1,71 @@
+import type { RunEvent } from '@remit/core';
+import { readSse } from './sse-client.ts';
+
+const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+const color = (code: number) => (s: string) => (process.stdout.isTTY ? `\u001b[${code}m${s}\u001b[0m` : s);
+const dim = color(2);
+const bold = color(1);
+const red = color(31);
+const green = color(32);
+const cyan = color(36);
+const yellow = color(33);
+
+function clip(text: string, max = 400): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}… (${flat.length} chars)` : flat;
+}
+
+/** One transcript event as a terminal line (or a few). */
+export function renderEvent(e: RunEvent): string {
+  const d = e.data as Record<string, unknown>;
+  switch (e.type) {
+    case 'status': {
+      const status = String(d.status);
+      const extra = [d.reason && `reason: ${String(d.reason)}`, d.model && `model: ${String(d.model)}`, d.readyMs !== undefined && `sandbox ready in ${String(d.readyMs)} ms`]
+        .filter(Boolean)
+        .join(', ');
+      const line = `${bold('●')} ${status}${extra ? dim(` (${extra})`) : ''}`;
+      if (!finalStatuses.has(status)) return line;
+      const tint = status === 'succeeded' ? green : red;
+      return `${tint(line)}${typeof d.answer === 'string' && d.answer ? `\n\n${bold('Answer')}\n${d.answer}\n` : ''}`;
+    }
+    case 'model_turn':
+      return typeof d.text === 'string' && d.text ? `${cyan('model')}  ${d.text}` : '';
+    case 'tool_call':
+      return `${yellow('→ tool')} ${String(d.name)} ${dim(clip(JSON.stringify(d.input), 200))}`;
+    case 'tool_result':
+      return d.ok ? `${green('← ok')}   ${dim(clip(JSON.stringify(d.output)))}` : `${red('← error')} ${clip(JSON.stringify(d.error))}`;
+    case 'tool_denied':
+      return `${red('✗ denied')} ${String(d.name)}${d.connection ? ` → ${String(d.connection)}` : ''} ${dim(`(${String(d.reason)})`)}`;
+    case 'egress':
+      return dim(`  egress ${d.allowed ? 'allowed' : 'refused'}: ${String(d.method)} ${String(d.connection)}${String(d.path)}${d.status ? ` → ${String(d.status)}` : ''}`);
+    case 'sandbox':
+      return dim(`  sandbox: ${clip(JSON.stringify(d), 200)}`);
+    default:
+      return dim(JSON.stringify(e));
+  }
+}
+
+/**
+ * Follows a run's transcript until its final status, reconnecting with Last-Event-ID if the
+ * stream drops. Returns the final status.
+ */
+export async function watchRun(options: { api: string; token: string; runId: string; write?: (line: string) => void }): Promise<string> {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let lastId: string | undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const res = await fetch(`${options.api}/v1/runs/${options.runId}/events`, {
+      headers: { authorization: `Bearer ${options.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+    });
+    if (!res.ok || !res.body) throw new Error(`watching the run failed: HTTP ${res.status} ${await res.text()}`);
+    for await (const message of readSse(res.body)) {
+      lastId = message.id ?? lastId;
+      const event = JSON.parse(message.data) as RunEvent;
+      const line = renderEvent(event);
+      if (line) write(line);
+      if (event.type === 'status' && finalStatuses.has(String(event.data.status))) return String(event.data.status);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('the event stream kept dropping; check the server');
+}
