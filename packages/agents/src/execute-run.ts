@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { appendAudit } from '@remit/audit';
 import {
   appendRunEvent,
-  consumeSandboxToken,
-  createSandboxToken,
   finishRun,
   getConnection,
   getRole,
+  recordSandboxBootstrap,
   renewLease,
-  revokeSandboxTokens,
   setRunStatus,
   type Database,
   type RunRecord,
@@ -32,12 +29,10 @@ export interface ExecuteRunDeps {
   systemPrompt: string;
 }
 
-const BOOTSTRAP_TOKEN_TTL_SECONDS = 120;
-
 /**
  * Runs one claimed run from provisioning to its final status. Whatever happens — success, a
- * model or sandbox failure, cancel, timeout, a lost lease — the sandbox is destroyed and its
- * tokens revoked before the run's outcome is recorded.
+ * model or sandbox failure, cancel, timeout, a lost lease — the sandbox is destroyed (which also
+ * spends its bootstrap token) before the run's outcome is recorded.
  */
 export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<LoopOutcome> {
   const ctx = { orgId: deps.orgId, userId: run.userId };
@@ -80,18 +75,15 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     });
     const catalog = buildToolCatalog(connections);
     const model = deps.modelFor(run);
-    const token = randomBytes(32).toString('base64url');
-    await deps.db.tenant(ctx, (sql) => createSandboxToken(sql, run.id, token, BOOTSTRAP_TOKEN_TTL_SECONDS));
     session = await deps.sandboxes.open({
       runId: run.id,
-      bootstrapToken: token,
       bundle: { runId: run.id, connections: connections.map((c) => ({ name: c.name, type: c.type })), secrets: [] },
       limits: { memoryMb: 512, maxProcesses: 64, cpuSeconds: 120, wallSeconds: run.maxDurationSeconds },
       egress: createEgressProxy({
         targets: connections.flatMap((c) => (c.baseUrl ? [{ name: c.name, baseUrl: c.baseUrl }] : [])),
         onDecision: (d) => void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost')),
       }),
-      consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => consumeSandboxToken(sql, run.id, presented)),
+      consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => recordSandboxBootstrap(sql, run.id, presented)),
       onEvent: (event) => {
         void emit('sandbox', event).catch(() => undefined);
         if (event.type === 'bootstrap_refused') void audit('sandbox.bootstrap_refused', 'denied', { reason: String(event.reason ?? 'refused') }).catch(() => undefined);
@@ -129,7 +121,6 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     clearInterval(heartbeat);
     await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'finishing')).catch(() => false);
     await session?.close().catch((err: unknown) => log.error({ err }, 'sandbox destroy failed; the reaper will retry'));
-    await deps.db.tenant(ctx, (sql) => revokeSandboxTokens(sql, run.id)).catch(() => undefined);
   }
   const recorded = await deps.db.tenant(ctx, async (sql) => {
     const ok = await finishRun(sql, run.id, deps.workerId, {

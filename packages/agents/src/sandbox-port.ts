@@ -17,7 +17,6 @@ export interface SandboxSessionPort {
 
 export interface OpenSessionOptions {
   runId: string;
-  bootstrapToken: string;
   bundle: CredentialBundle;
   limits: { memoryMb: number; maxProcesses: number; cpuSeconds: number; wallSeconds: number };
   egress: (req: IncomingMessage, res: ServerResponse) => void;

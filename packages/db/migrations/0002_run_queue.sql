@@ -18,18 +18,18 @@ create index runs_queued on runs (org_id, created_at) where status = 'queued';
 create index runs_leased on runs (org_id, lease_expires_at) where status in ('provisioning', 'running', 'finishing');
 create index runs_by_user on runs (org_id, user_id, created_at desc);
 
--- One-time bootstrap tokens: only a hash is stored; consuming one is a single conditional update.
-create table sandbox_tokens (
+-- A sandbox bootstraps once per run: the first agent to present its run's token is recorded
+-- here (only a hash of the token), and the primary key refuses every later attempt, from any
+-- worker or replica.
+create table sandbox_bootstraps (
   org_id uuid not null,
-  token_hash text primary key,
-  run_id uuid not null,
-  created_at timestamptz not null default now(),
-  expires_at timestamptz not null,
-  used_at timestamptz,
+  run_id uuid primary key,
+  token_hash text not null,
+  used_at timestamptz not null default now(),
   foreign key (org_id, run_id) references runs (org_id, id) on delete cascade
 );
 
-alter table sandbox_tokens enable row level security;
-alter table sandbox_tokens force row level security;
-create policy tenant_isolation on sandbox_tokens using (org_id = remit_current_org()) with check (org_id = remit_current_org());
-grant select, insert, update, delete on sandbox_tokens to remit_app;
+alter table sandbox_bootstraps enable row level security;
+alter table sandbox_bootstraps force row level security;
+create policy tenant_isolation on sandbox_bootstraps using (org_id = remit_current_org()) with check (org_id = remit_current_org());
+grant select, insert, update, delete on sandbox_bootstraps to remit_app;

@@ -32,4 +32,4 @@ export {
 export type { RunRecord } from './runs.ts';
 export { appendRunEvent, listRunEvents } from './run-events.ts';
 export type { RunEventRecord } from './run-events.ts';
-export { consumeSandboxToken, createSandboxToken, revokeSandboxTokens } from './sandbox-tokens.ts';
+export { recordSandboxBootstrap } from './sandbox-bootstraps.ts';

@@ -25,7 +25,7 @@ async function seed(db: Database, org: string): Promise<Seeded> {
     await sql.query(`insert into model_calls (org_id, run_id, model) values ($1, $2, 'scripted')`, [org, run]);
     await sql.query(`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 1, now(), 'seed', 'success', '{}', '', '')`, [org]);
     await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
-    await sql.query(`insert into sandbox_tokens (org_id, token_hash, run_id, expires_at) values ($1, $2, $3, now())`, [org, `h-${org}`, run]);
+    await sql.query(`insert into sandbox_bootstraps (org_id, run_id, token_hash) values ($1, $2, 'h')`, [org, run]);
     return { org, user, role, connection, run };
   });
 }
@@ -85,9 +85,13 @@ const tables: Record<string, TableSpec> = {
     update: 'update model_calls set model = model',
     delete: true,
   },
-  sandbox_tokens: {
-    insert: (s) => [`insert into sandbox_tokens (org_id, token_hash, run_id, expires_at) values ($1, $2, $3, now())`, [s.org, `new-${s.org}`, s.run]],
-    update: 'update sandbox_tokens set used_at = used_at',
+  sandbox_bootstraps: {
+    insert: (s) => [
+      `with r as (insert into runs (org_id, kind, role_id, trigger, input) values ($1, 'review', $2, '{}', 'x') returning id)
+       insert into sandbox_bootstraps (org_id, run_id, token_hash) select $1, r.id, 'h2' from r`,
+      [s.org, s.role],
+    ],
+    update: 'update sandbox_bootstraps set used_at = used_at',
     delete: true,
   },
   audit_events: {
