@@ -163,6 +163,8 @@ begin
 end $$;
 
 grant select on orgs to remit_app;
-grant select, insert, update, delete on users, roles, connections, role_connections, role_bindings, runs, run_events, model_calls, audit_personal to remit_app;
+grant select, insert, update, delete on users, roles, connections, role_connections, role_bindings, runs, run_events, model_calls to remit_app;
+-- Personal data beside the chain may be erased, never rewritten.
+grant select, insert, delete on audit_personal to remit_app;
 grant select, insert on audit_events to remit_app;
 grant execute on function remit_current_org() to remit_app;

@@ -103,7 +103,6 @@ const tables: Record<string, TableSpec> = {
        insert into audit_personal (org_id, seq, data) select $1, seq, '{}' from e`,
       [s.org],
     ],
-    update: 'update audit_personal set data = data',
     delete: true,
   },
 };
