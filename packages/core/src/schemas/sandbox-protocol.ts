@@ -120,7 +120,8 @@ export const ToolErrorCode = z.enum([
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
-export const AgentMessage = z.discriminatedUnion('type', [
+// A plain union: the two `result` variants share a discriminator value, which z.discriminatedUnion rejects at the first parse.
+export const AgentMessage = z.union([
   z.object({ type: z.literal('hello'), token: z.string().min(16).max(256), agentVersion: z.string().max(64) }).strict(),
   z
     .object({

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfigOrExit } from '../config/load-config.ts';
+import { ConfigError } from '@remit/core';
+import { exitOnConfigError, loadConfigOrExit } from '../config/load-config.ts';
 import { createLogger } from '../logging/logger.ts';
 import { auditVerifyCommand } from './commands/audit-verify.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -9,19 +10,23 @@ import { doctorCommand } from './commands/doctor.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve-command.ts';
 import { runCommand } from './commands/run.ts';
+import { sandboxExecCommand } from './commands/sandbox-exec.ts';
+import { workerCommand } from './commands/worker.ts';
 import { tokenCommand } from './commands/token.ts';
 import { CliError, type CommandContext } from './command-context.ts';
 
 const usage = `remit — role-scoped agent sandboxes
 
 Usage:
-  remit serve                      API (and, from the next release, the worker) on REMIT_PORT
+  remit serve                      API and a run worker on REMIT_PORT
+  remit worker                     one more run worker on the same database
   remit demo                       seed demo roles, users and connections, then serve
   remit migrate                    create or upgrade the database schema
   remit token --user EMAIL [--groups G1,G2] [--ttl SECONDS]
                                    sign a token with the local development issuer
   remit run KIND "input" [--role R] [--watch]
                                    start a run (troubleshoot | review | insight) as REMIT_TOKEN's user
+  remit sandbox exec -- CMD…       run one command in a throwaway sandbox with no credentials
   remit audit verify               recompute the audit hash chain
   remit doctor                     check this machine and configuration, and say how to fix what is missing
 
@@ -36,6 +41,8 @@ const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
   'audit verify': auditVerifyCommand,
   doctor: doctorCommand,
   run: runCommand,
+  worker: workerCommand,
+  'sandbox exec': sandboxExecCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -77,6 +84,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof ConfigError) exitOnConfigError(err);
     if (err instanceof CliError) {
       process.stderr.write(`remit: ${err.message}\n`);
       process.exitCode = err.exitCode;

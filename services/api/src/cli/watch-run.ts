@@ -29,8 +29,11 @@ export function renderEvent(e: RunEvent): string {
       const tint = status === 'succeeded' ? green : red;
       return `${tint(line)}${typeof d.answer === 'string' && d.answer ? `\n\n${bold('Answer')}\n${d.answer}\n` : ''}`;
     }
-    case 'model_turn':
-      return typeof d.text === 'string' && d.text ? `${cyan('model')}  ${d.text}` : '';
+    case 'model_turn': {
+      // A turn without tool calls is the answer, which the final status prints in full.
+      const calls = Array.isArray(d.toolCalls) ? d.toolCalls.length : 0;
+      return typeof d.text === 'string' && d.text && calls > 0 ? `${cyan('model')}  ${d.text}` : '';
+    }
     case 'tool_call':
       return `${yellow('→ tool')} ${String(d.name)} ${dim(clip(JSON.stringify(d.input), 200))}`;
     case 'tool_result':

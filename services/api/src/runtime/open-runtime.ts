@@ -5,9 +5,16 @@ import { ensureOrg, migrate, openDatabase, type Database } from '@remit/db';
 import { createTokenVerifier, loadOrCreateDevIssuer, remoteJwks } from '@remit/identity';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/deps.ts';
+import type { RunRecord } from '@remit/db';
+import type { ModelProvider } from '@remit/models';
+import type { SandboxDriver } from '@remit/sandbox';
+import { createSandboxDriver } from './local-sandboxes.ts';
+import { modelForRun } from './model-for-run.ts';
 
 export interface Runtime extends AppDeps {
   config: ConfigEnv;
+  sandboxes: SandboxDriver;
+  modelFor: (run: RunRecord) => ModelProvider;
   dataDir: string;
   /** Present only when no external OIDC issuer is configured. */
   devIssuer: Awaited<ReturnType<typeof loadOrCreateDevIssuer>> | undefined;
@@ -20,6 +27,9 @@ export interface Runtime extends AppDeps {
  */
 export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Runtime> {
   const dataDir = resolve(config.REMIT_DATA_DIR);
+  // Choices that cannot work stop the process before anything is opened.
+  const sandboxes = createSandboxDriver(config, dataDir);
+  const modelFor = modelForRun(config);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db: Database = await openDatabase({
     dataDir,
@@ -42,7 +52,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
           keys: remoteJwks(config.REMIT_OIDC_JWKS_URL!),
           groupsClaim: config.REMIT_OIDC_GROUPS_CLAIM,
         });
-    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, close: () => db.close() };
+    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, close: () => db.close() };
   } catch (err) {
     await db.close();
     throw err;

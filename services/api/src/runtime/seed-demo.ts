@@ -1,6 +1,6 @@
 import { appendAudit } from '@remit/audit';
 import type { ConnectionCreate, RoleCreate } from '@remit/core';
-import { createBinding, createConnection, createRole, findRole, listBindings, listConnections, type Database } from '@remit/db';
+import { createBinding, createConnection, createRole, findRole, listBindings, listConnections, updateConnection, type Database } from '@remit/db';
 
 export const demoUsers = [
   { email: 'alice@example.com', groups: ['developers'], note: 'developer' },
@@ -51,8 +51,13 @@ export async function seedDemo(db: Database, orgId: string, options: { paymentsU
   ];
   return db.tenant({ orgId, userId: null }, async (sql) => {
     const created: string[] = [];
-    const existing = new Set((await listConnections(sql)).map((c) => c.name));
-    for (const c of connections) if (!existing.has(c.name)) created.push(`connection ${(await createConnection(sql, c)).name}`);
+    const existing = new Map((await listConnections(sql)).map((c) => [c.name, c]));
+    for (const c of connections) {
+      const found = existing.get(c.name);
+      if (!found) created.push(`connection ${(await createConnection(sql, c)).name}`);
+      // The toy service gets a new port each start; point the connection at it.
+      else await updateConnection(sql, found.id, { description: found.description, authMode: found.authMode, config: c.config });
+    }
     for (const r of roles) if (!(await findRole(sql, r.name))) created.push(`role ${(await createRole(sql, r)).name}`);
     const bound = new Set((await listBindings(sql)).map((b) => `${b.role}/${JSON.stringify(b.subject)}`));
     for (const b of bindings) {

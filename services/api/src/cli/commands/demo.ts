@@ -1,30 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { startPaymentsService } from '../../demo/payments-service.ts';
 import { openRuntime } from '../../runtime/open-runtime.ts';
 import { demoUsers, seedDemo } from '../../runtime/seed-demo.ts';
-import type { CommandContext } from '../command-context.ts';
-import { startServer } from './serve.ts';
+import { CliError, type CommandContext } from '../command-context.ts';
+import { watchRun } from '../watch-run.ts';
+import { startServer, untilSignal } from './serve.ts';
 
-/** Seeds the demo org, starts the API and tells the user what to try. */
+const question = 'Why is checkout failing?';
+
+/**
+ * The offline demo: a toy payments service with a fault, the demo org, the API and a worker;
+ * then a troubleshooting run as alice (role developer), shown live, and the API left running.
+ * `--exit` stops after the run (for scripts and CI).
+ */
 export async function demoCommand(ctx: CommandContext): Promise<number> {
-  ctx.parse({});
+  const opts = ctx.parse({ exit: { type: 'boolean' } });
   const rt = await openRuntime(ctx.config, ctx.logger);
-  const server = await startServer(rt);
-  const { created } = await seedDemo(rt.db, rt.orgId, { paymentsUrl: 'https://payments.demo.invalid' });
+  if (!rt.devIssuer) throw new CliError('remit demo signs its users’ tokens with the development issuer; unset REMIT_OIDC_ISSUER', 2);
+  const payments = await startPaymentsService({ adminToken: randomBytes(16).toString('hex') });
+  const server = await startServer(rt, { withWorker: true });
   const out = (s = '') => process.stdout.write(`${s}\n`);
-  out(`\nRemit is running at ${server.url}  (data in ${rt.dataDir}, database: ${rt.db.driver}, logs: ${rt.dataDir}/remit.log)`);
-  out(created.length ? `Seeded: ${created.join(', ')}` : 'Demo data already present.');
-  out('\nDemo users (tokens from the local development issuer):');
-  for (const u of demoUsers) out(`  ${u.email.padEnd(20)} groups ${u.groups.join(',').padEnd(20)} ${u.note}`);
-  out('\nTry:');
-  out(`  TOKEN=$(bin/remit token --user admin@example.com --groups remit-admins | tail -1)`);
-  out(`  curl -s -H "Authorization: Bearer $TOKEN" ${server.url}/v1/admin/roles`);
-  out(`  curl -s -H "Authorization: Bearer $TOKEN" ${server.url}/v1/audit/verify`);
-  out(`  curl -s ${server.url}/openapi.json`);
-  out('\nPress Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  await server.stop();
-  await rt.close();
-  return 0;
+  try {
+    const { created } = await seedDemo(rt.db, rt.orgId, { paymentsUrl: payments.url });
+    out(`\nRemit is running at ${server.url}  (database: ${rt.db.driver}, data: ${rt.dataDir}, logs: ${rt.dataDir}/remit.log)`);
+    out(`A toy payments service with a fault is at ${payments.url}.`);
+    out(created.length ? `Seeded: ${created.join(', ')}.` : 'Demo data already present.');
+    out(`Model: scripted demo (not a real model; see README for Bedrock).\n`);
+
+    const alice = demoUsers[0];
+    const token = await rt.devIssuer.sign({ sub: alice.email, email: alice.email, groups: [...alice.groups] });
+    out(`${alice.email} (role developer) asks: "${question}"\n`);
+    const res = await fetch(`${server.url}/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'troubleshoot', input: question }),
+    });
+    const body = (await res.json()) as { id?: string; error?: { message: string } };
+    if (!body.id) throw new CliError(`the demo run was refused: ${body.error?.message ?? res.status}`);
+    const status = await watchRun({ api: server.url, token, runId: body.id });
+
+    out(`Run ${body.id} ${status}. Explore it:`);
+    out(`  export REMIT_TOKEN=$(bin/remit token --user ${alice.email} --groups ${alice.groups.join(',')} | tail -1)`);
+    out(`  curl -s -H "Authorization: Bearer $REMIT_TOKEN" ${server.url}/v1/runs/${body.id}`);
+    out(`  curl -sN -H "Authorization: Bearer $REMIT_TOKEN" ${server.url}/v1/runs/${body.id}/events`);
+    out(`  bin/remit run troubleshoot "why is checkout slow?" --watch`);
+    out('Admins (bin/remit token --user admin@example.com --groups remit-admins) can read /v1/admin/roles and /v1/audit/verify.');
+    if (opts.exit) return status === 'succeeded' ? 0 : 1;
+    out('\nThe API keeps running; press Ctrl-C to stop.');
+    await untilSignal();
+    return 0;
+  } finally {
+    await server.stop();
+    await payments.close();
+    await rt.close();
+  }
 }

@@ -1,32 +1,47 @@
 import { serve as listen } from '@hono/node-server';
+import type { RunWorker } from '@remit/agents';
 import { createApp } from '../../http/create-app.ts';
 import type { Runtime } from '../../runtime/open-runtime.ts';
+import { startWorker } from '../../runtime/start-worker.ts';
+import { CliError } from '../command-context.ts';
 
-/** Starts the API on the configured host and port; resolves once it is listening. */
-export async function startServer(rt: Runtime): Promise<{ url: string; stop: () => Promise<void> }> {
-  const app = createApp(rt);
+export interface RunningServer {
+  url: string;
+  worker: RunWorker | undefined;
+  stop(): Promise<void>;
+}
+
+/** Starts the API (and an in-process worker, as `remit serve` does); resolves once listening. */
+export async function startServer(rt: Runtime, options: { withWorker: boolean }): Promise<RunningServer> {
+  const worker = options.withWorker ? startWorker(rt) : undefined;
+  const app = createApp({ ...rt, ...(worker ? { onRunQueued: () => worker.wake() } : {}) });
   const { REMIT_HOST: hostname, REMIT_PORT: port } = rt.config;
-  const server = await new Promise<ReturnType<typeof listen>>((resolve, reject) => {
-    const s = listen({ fetch: app.fetch, hostname, port }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ReturnType<typeof listen>;
+  try {
+    server = await new Promise<ReturnType<typeof listen>>((resolve, reject) => {
+      const s = listen({ fetch: app.fetch, hostname, port }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await worker?.stop();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on ${hostname} is in use; stop the other process or set REMIT_PORT`);
+    throw err;
+  }
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
-  rt.logger.info({ url }, 'remit api listening');
+  rt.logger.info({ url, worker: worker?.id ?? null }, 'remit api listening');
   return {
     url,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    worker,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker?.stop();
+    },
   };
 }
 
-/** Runs until SIGINT/SIGTERM, then stops accepting, finishes in-flight requests and closes the database. */
-export async function serveUntilSignal(rt: Runtime): Promise<void> {
-  const server = await startServer(rt);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
-  rt.logger.info('shutting down');
-  await server.stop();
-  await rt.close();
 }

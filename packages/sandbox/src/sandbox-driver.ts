@@ -1,0 +1,56 @@
+/** What a sandbox may consume. Every driver enforces all four, each in its own way. */
+export interface SandboxLimits {
+  /** Memory for the whole sandbox, its tmpfs workdir included (default 512). */
+  memoryMb: number;
+  /** Processes and threads, beyond the agent's own (default 64). */
+  maxProcesses: number;
+  /** CPU time each process may use (default 120). */
+  cpuSeconds: number;
+  /** Wall-clock lifetime of the sandbox (default 900, a role's longest run). */
+  wallSeconds: number;
+}
+
+export const defaultSandboxLimits: Readonly<SandboxLimits> = Object.freeze({ memoryMb: 512, maxProcesses: 64, cpuSeconds: 120, wallSeconds: 900 });
+
+/** The limits with defaults filled in; rejects values that are not positive integers. */
+export function resolveSandboxLimits(limits: Partial<SandboxLimits> = {}): SandboxLimits {
+  const resolved = { ...defaultSandboxLimits, ...limits };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`sandbox limit ${name} must be a positive integer`);
+  }
+  return resolved;
+}
+
+export interface SandboxSpec {
+  runId: string;
+  /** One-time secret the agent presents in `hello`; handed to the agent on stdin, never argv or env. */
+  bootstrapToken: string;
+  /** Host path of the run's channel socket; the agent sees it as /run/remit/channel.sock. */
+  channelSocketPath: string;
+  /** Host path of the run's egress proxy socket; the agent sees it as /run/remit/egress.sock. */
+  egressSocketPath: string;
+  limits: SandboxLimits;
+}
+
+export interface SandboxHandle {
+  id: string;
+  runId: string;
+  driver: string;
+  startedAt: Date;
+}
+
+export interface SandboxInfo {
+  id: string;
+  runId: string;
+  startedAt: Date;
+  alive: boolean;
+}
+
+/** Starts and stops sandboxes; `list` sees every sandbox of this driver's state, whichever process started it. */
+export interface SandboxDriver {
+  readonly name: 'local' | 'ecs';
+  create(spec: SandboxSpec): Promise<SandboxHandle>;
+  /** Kills the sandbox and removes everything it left; idempotent. */
+  destroy(id: string): Promise<void>;
+  list(): Promise<SandboxInfo[]>;
+}

@@ -1,0 +1,28 @@
+/** Why a sandbox could not be opened. Messages name no secret (never the token) and no host path. */
+export const SandboxErrorCode = {
+  start_failed: 'start_failed',
+  not_ready: 'not_ready',
+  bootstrap_refused: 'bootstrap_refused',
+  aborted: 'aborted',
+  call_failed: 'call_failed',
+} as const;
+export type SandboxErrorCode = (typeof SandboxErrorCode)[keyof typeof SandboxErrorCode];
+
+const messages: Record<SandboxErrorCode, string> = {
+  start_failed: 'The sandbox could not be started.',
+  not_ready: 'The sandbox agent did not authenticate in time.',
+  bootstrap_refused: 'The sandbox agent presented a bootstrap token that was refused.',
+  aborted: 'Opening the sandbox was aborted.',
+  call_failed: 'The command could not be run in the sandbox.',
+};
+
+/** The one error base of @remit/sandbox; `cause` is for operators' logs. */
+export class SandboxError extends Error {
+  readonly code: SandboxErrorCode;
+
+  constructor(code: SandboxErrorCode, options?: { cause?: unknown; message?: string }) {
+    super(options?.message ?? messages[code], options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SandboxError';
+    this.code = code;
+  }
+}

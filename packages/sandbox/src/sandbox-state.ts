@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+/** What a local sandbox leaves on disk so any process sharing the state dir can list and reap it. */
+export interface SandboxState {
+  id: string;
+  runId: string;
+  /** Host pid of the outer bwrap process, which leads its own process group. */
+  pid: number;
+  /** The process's start time in clock ticks (/proc/<pid>/stat field 22): a reused pid has another. */
+  startTicks: number;
+  startedAt: string;
+  /** cgroup directories created for the sandbox, removed on destroy. */
+  cgroups: string[];
+}
+
+const STATE_FILE = /^(sbx-[0-9a-f]{16})\.json$/;
+
+export function newSandboxId(): string {
+  return `sbx-${randomBytes(8).toString('hex')}`;
+}
+
+export function isSandboxId(id: string): boolean {
+  return STATE_FILE.test(`${id}.json`);
+}
+
+export async function writeState(stateDir: string, state: SandboxState): Promise<void> {
+  const path = join(stateDir, `${state.id}.json`);
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, JSON.stringify(state), { mode: 0o600 });
+  await rename(temp, path);
+}
+
+export async function readState(stateDir: string, id: string): Promise<SandboxState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(stateDir, `${id}.json`), 'utf8')) as SandboxState;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listStates(stateDir: string): Promise<SandboxState[]> {
+  const names = await readdir(stateDir).catch(() => [] as string[]);
+  const ids = names.map((name) => STATE_FILE.exec(name)?.[1]).filter((id): id is string => id !== undefined);
+  const states = await Promise.all(ids.map((id) => readState(stateDir, id)));
+  return states.filter((state): state is SandboxState => state !== undefined);
+}
+
+export async function removeState(stateDir: string, id: string): Promise<void> {
+  await rm(join(stateDir, `${id}.json`), { force: true });
+}
+
+/** A live (not zombie) process's start time in clock ticks, or undefined. */
+export function processStartTicks(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  const ticks = Number(fields[19]);
+  return Number.isFinite(ticks) ? ticks : undefined;
+}
+
+/** The marker the limits wrapper passes as its $0, so the process is ours before it execs bwrap. */
+export const WRAPPER_NAME = 'remit-sandbox';
+
+/** The pid is still the process we started: same start time, and it is our wrapper or bwrap. */
+export function isSandboxProcess(state: Pick<SandboxState, 'pid' | 'startTicks'>): boolean {
+  if (processStartTicks(state.pid) !== state.startTicks) return false;
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return false;
+  }
+  return basename(argv[0] ?? '') === 'bwrap' || argv[3] === WRAPPER_NAME;
+}

@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { ExecInput, ExecOutput } from '@remit/core';
+import type { SandboxDriver } from './sandbox-driver.ts';
+import { SandboxError } from './sandbox-error.ts';
+import { openSandboxSession, type SandboxSessionOptions } from './sandbox-session.ts';
+
+export type ThrowawaySandboxOptions = Omit<SandboxSessionOptions, 'runId' | 'bundle'> & Partial<Pick<ExecInput, 'cwd' | 'stdin' | 'timeoutMs' | 'maxOutputBytes'>>;
+
+/** `remit sandbox exec`: one sandbox with no credentials, one command, always destroyed. */
+export async function runThrowawaySandbox(driver: SandboxDriver, argv: string[], options: ThrowawaySandboxOptions = {}): Promise<ExecOutput> {
+  const { cwd, stdin, timeoutMs, maxOutputBytes, ...sessionOptions } = options;
+  const session = await openSandboxSession(driver, { ...sessionOptions, runId: randomUUID() });
+  try {
+    const result = await session.call('exec', { command: argv, cwd, stdin, timeoutMs, maxOutputBytes });
+    if (!result.ok) throw new SandboxError('call_failed', { message: `${result.error.code}: ${result.error.message}` });
+    return result.output;
+  } finally {
+    await session.close();
+  }
+}

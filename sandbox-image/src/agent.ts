@@ -1,0 +1,51 @@
+import { readSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { serveAgentChannel } from './agent-channel.ts';
+
+/**
+ * The sandbox agent's entry point, the same program under every driver:
+ *   node agent.mjs [channel-socket]        (default /run/remit/channel.sock)
+ * The bootstrap token arrives as the first line of stdin: the environment is empty by design
+ * and argv is visible to the host and to every process in the sandbox. The egress proxy's
+ * socket sits beside the channel's, and the workdir is /work.
+ */
+const DEFAULT_CHANNEL = '/run/remit/channel.sock';
+const WORKDIR = '/work';
+const MAX_TOKEN_LINE_BYTES = 1024;
+
+function readTokenLine(): string {
+  const buffer = Buffer.alloc(MAX_TOKEN_LINE_BYTES);
+  let length = 0;
+  while (length < buffer.length) {
+    let read: number;
+    try {
+      read = readSync(0, buffer, length, buffer.length - length, null);
+    } catch (err) {
+      // A non-blocking stdin with nothing written yet: wait a moment rather than spin.
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      throw err;
+    }
+    if (read === 0) break;
+    length += read;
+    const newline = buffer.subarray(0, length).indexOf(10);
+    if (newline !== -1) return buffer.subarray(0, newline).toString('utf8').trim();
+  }
+  return buffer.subarray(0, length).toString('utf8').trim();
+}
+
+const token = readTokenLine();
+const channelPath = process.argv[2] ?? DEFAULT_CHANNEL;
+const socket = connect(channelPath);
+const failToConnect = (err: Error) => {
+  process.stderr.write(`remit agent: channel ${channelPath}: ${err.message}\n`);
+  process.exit(1);
+};
+socket.once('error', failToConnect);
+socket.once('connect', () => {
+  socket.off('error', failToConnect);
+  void serveAgentChannel({ socket, token, workdir: WORKDIR, egressSocketPath: join(dirname(channelPath), 'egress.sock') }).then(({ exitCode }) => process.exit(exitCode));
+});

@@ -1,0 +1,17 @@
+import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
+import { sandboxPort } from './local-sandboxes.ts';
+import { systemPrompt } from './model-for-run.ts';
+import type { Runtime } from './open-runtime.ts';
+
+/** Starts a run worker on this runtime's database, sandboxes and model. */
+export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {}): RunWorker {
+  return startRunWorker({
+    db: rt.db,
+    orgId: rt.orgId,
+    sandboxes: sandboxPort(rt.sandboxes),
+    modelFor: rt.modelFor,
+    logger: rt.logger,
+    systemPrompt,
+    settings,
+  });
+}
