@@ -19,6 +19,10 @@ export const limitBody: MiddlewareHandler = bodyLimit({
 export const requireJsonBody: MiddlewareHandler = async (c, next) => {
   if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return next();
   const type = c.req.header('content-type') ?? '';
+  // A bodiless action (POST /v1/runs/:id/cancel) sends nothing and names no type; routes that
+  // need a body still refuse it in validation.
+  const bodiless = !type && (c.req.header('content-length') ?? '0') === '0' && !c.req.header('transfer-encoding');
+  if (bodiless) return next();
   if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
     throw new RemitError('unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
   }

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRunWorker, type OpenSessionOptions, type RunWorker, type SandboxPort, type WorkerSettings } from '@remit/agents';
+import { createLogger, sandboxPort, systemPrompt } from '@remit/api';
+import { withTestApp, type TestApp } from '@remit/api/testing';
+import type { TestDatabaseOptions } from '@remit/db/testing';
+import { createScriptedProvider, type ScriptedTurn } from '@remit/models';
+import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
+
+export interface RunStack extends TestApp {
+  driver: SandboxDriver;
+  worker: RunWorker;
+  /** Every bundle a sandbox was opened with, in order. */
+  bundles: OpenSessionOptions['bundle'][];
+  /** Creates roles/connections/bindings through the admin API. */
+  admin(path: string, json: unknown): Promise<Response>;
+  startRun(token: string, body: Record<string, unknown>): Promise<string>;
+  waitForStatus(runId: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+  startWorker(settings?: Partial<WorkerSettings>): RunWorker;
+}
+
+/**
+ * The whole run path on one machine: the API on a fresh schema, a real bubblewrap driver in a
+ * temporary directory and a worker whose model replays `script` (a fake model, named as such).
+ */
+export async function withRunStack<T>(
+  fn: (s: RunStack) => Promise<T>,
+  options: TestDatabaseOptions & { script: ScriptedTurn[]; settings?: Partial<WorkerSettings> },
+): Promise<T> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'remit-e2e-'));
+  const driver = createLocalDriver({ stateDir });
+  const bundles: RunStack['bundles'] = [];
+  const port = sandboxPort(driver);
+  const recording: SandboxPort = { ...port, open: (o) => (bundles.push(o.bundle), port.open(o)) };
+  const workers: RunWorker[] = [];
+  try {
+    return await withTestApp(async (t) => {
+      const startWorker = (settings: Partial<WorkerSettings> = {}) => {
+        const w = startRunWorker({
+          db: t.db,
+          orgId: t.orgId,
+          sandboxes: recording,
+          modelFor: () => createScriptedProvider(options.script, { name: 'e2e' }),
+          logger: createLogger({ level: 'silent' }),
+          systemPrompt,
+          settings: { pollMs: 100, leaseSeconds: 5, ...options.settings, ...settings },
+        });
+        workers.push(w);
+        return w;
+      };
+      const admin = async (path: string, json: unknown) => t.request(path, { method: 'POST', token: await t.adminToken(), json });
+      const stack: RunStack = {
+        ...t,
+        driver,
+        bundles,
+        worker: startWorker(),
+        startWorker,
+        admin,
+        async startRun(token, body) {
+          const res = await t.request('/v1/runs', { method: 'POST', token, json: body });
+          const json = (await res.json()) as { id?: string; error?: unknown };
+          if (res.status !== 202 || !json.id) throw new Error(`run refused: ${res.status} ${JSON.stringify(json)}`);
+          return json.id;
+        },
+        async waitForStatus(runId, statuses, timeoutMs = 20_000) {
+          const token = await t.adminToken();
+          const deadline = Date.now() + timeoutMs;
+          for (;;) {
+            const run = (await (await t.request(`/v1/runs/${runId}`, { token })).json()) as Record<string, unknown>;
+            if (statuses.includes(String(run.status))) return run;
+            if (Date.now() > deadline) throw new Error(`run ${runId} is ${String(run.status)}, not ${statuses.join('|')}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        },
+      };
+      try {
+        return await fn(stack);
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+      }
+    }, options);
+  } finally {
+    for (const s of await driver.list()) await driver.destroy(s.id);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Two roles with different reach, as in the demo, against a toy service at `url`. */
+export async function seedRoles(s: RunStack, url: string): Promise<void> {
+  for (const [name, path] of [['payments-api', ''], ['payments-admin', '/admin']] as const) {
+    await s.admin('/v1/admin/connections', { name, type: 'http', config: { baseUrl: `${url}${path}` } });
+  }
+  await s.admin('/v1/admin/roles', { name: 'developer', connections: ['payments-api'], runKinds: ['troubleshoot'], limits: { maxDurationSeconds: 60, maxSteps: 8 } });
+  await s.admin('/v1/admin/roles', { name: 'platform-engineer', connections: ['payments-api', 'payments-admin'], runKinds: ['troubleshoot', 'insight'] });
+  await s.admin('/v1/admin/bindings', { role: 'developer', subject: { kind: 'group', group: 'developers' } });
+  await s.admin('/v1/admin/bindings', { role: 'platform-engineer', subject: { kind: 'group', group: 'platform' } });
+}
