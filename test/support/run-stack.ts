@@ -10,6 +10,8 @@ import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
 
 export interface RunStack extends TestApp {
   driver: SandboxDriver;
+  /** The driver's state directory, for another process's driver to share. */
+  stateDir: string;
   worker: RunWorker;
   /** Every bundle a sandbox was opened with, in order. */
   bundles: OpenSessionOptions['bundle'][];
@@ -53,6 +55,7 @@ export async function withRunStack<T>(
       const stack: RunStack = {
         ...t,
         driver,
+        stateDir,
         bundles,
         worker: startWorker(),
         startWorker,

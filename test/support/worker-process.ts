@@ -1,0 +1,24 @@
+// A worker in its own process, for the kill -9 test: it claims the queued run, starts its
+// sandbox and sits in a long tool call until the test kills it.
+import { startRunWorker } from '@remit/agents';
+import { createLogger, sandboxPort, systemPrompt } from '@remit/api';
+import { openPgDatabase } from '@remit/db';
+import { createScriptedProvider } from '@remit/models';
+import { createLocalDriver } from '@remit/sandbox';
+
+const env = (name: string) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+};
+const db = openPgDatabase({ appUrl: env('WORKER_DATABASE_URL'), schema: env('WORKER_SCHEMA'), poolSize: 2 });
+startRunWorker({
+  db,
+  orgId: env('WORKER_ORG_ID'),
+  sandboxes: sandboxPort(createLocalDriver({ stateDir: env('WORKER_STATE_DIR') })),
+  modelFor: () => createScriptedProvider([{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '120'], timeoutMs: 120_000 } }] }], { name: 'hang' }),
+  logger: createLogger({ level: 'silent' }),
+  systemPrompt,
+  settings: { pollMs: 100, leaseSeconds: 2 },
+});
+process.stdout.write('worker started\n');
