@@ -176,4 +176,27 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
       { script: [{ toolCalls: [{ name: 'exec', input: { command: ['sh', '-c', 'kill -9 -1'] } }] }, { text: 'the sandbox died' }] },
     );
   });
+
+  it('code inside the sandbox cannot bootstrap a second agent on the run’s channel; the attempt is refused and audited', async () => {
+    const impostor = `
+      const net = require('node:net');
+      const s = net.connect('/run/remit/channel.sock', () => s.write(JSON.stringify({ type: 'hello', token: 'A'.repeat(43), agentVersion: 'evil' }) + '\\n'));
+      s.on('data', (d) => { process.stdout.write(d.toString()); s.end(); });
+      s.on('error', (e) => { console.log('error ' + e.message); });
+    `;
+    await withRunStack(
+      async (s) => {
+        await seedRoles(s, 'https://payments.example.com');
+        const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
+        const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
+        expect(await s.waitForStatus(runId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded' });
+        const transcript = await events(s, runId, dev);
+        const result = transcript.find((e) => e.type === 'tool_result')!;
+        expect(JSON.stringify(result.data)).toContain('refused');
+        const audit = await s.db.owner((sql) => sql.query<{ action: string; outcome: string }>(`select action, outcome from audit_events where action = 'sandbox.bootstrap_refused'`));
+        expect(audit.rows).toEqual([{ action: 'sandbox.bootstrap_refused', outcome: 'denied' }]);
+      },
+      { script: [{ toolCalls: [{ name: 'exec', input: { command: ['node', '-e', impostor], timeoutMs: 10_000 } }] }, { text: 'done' }] },
+    );
+  });
 });
