@@ -43,4 +43,14 @@ describe('bin/remit', () => {
     expect(run(['frobnicate']).status).toBe(2);
     expect(run(['token', '--usr', 'x']).status).toBe(2);
   });
+
+  it('sandbox exec runs one command in a throwaway sandbox with no network and no credentials, and exits with its code', () => {
+    const res = run(['sandbox', 'exec', '--', 'bash', '-c', 'echo "uid=$(id -u)"; env; (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && echo CONNECTED; exit 7'], {
+      REMIT_CANARY: 'canary-f00d',
+    });
+    expect(res.stdout).toMatch(/^uid=1000\n/);
+    expect(res.stdout).not.toMatch(/canary-f00d|REMIT_/);
+    expect(res.stdout).not.toContain('CONNECTED');
+    expect(res.status).toBe(7);
+  });
 });
