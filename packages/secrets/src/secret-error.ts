@@ -1,0 +1,38 @@
+/** Every way a secret store can fail, as stable snake_case codes. */
+export const SecretErrorCode = {
+  secret_not_found: 'secret_not_found',
+  secret_corrupt: 'secret_corrupt',
+  secret_key_invalid: 'secret_key_invalid',
+  secret_store_unavailable: 'secret_store_unavailable',
+  secret_ref_invalid: 'secret_ref_invalid',
+} as const;
+export type SecretErrorCode = (typeof SecretErrorCode)[keyof typeof SecretErrorCode];
+
+const defaultMessages: Record<SecretErrorCode, string> = {
+  secret_not_found: 'No secret is stored under that reference.',
+  secret_corrupt: 'The stored secret failed its integrity check.',
+  secret_key_invalid: 'The secret store cannot be opened with this master key.',
+  secret_store_unavailable: 'The secret store is unavailable.',
+  secret_ref_invalid: 'The secret reference is not valid.',
+};
+
+/**
+ * The one error base of @remit/secrets. Messages never carry a secret value, a key or any
+ * plaintext; `ref` (a formatted reference, not secret) and `cause` are for operators' logs.
+ */
+export class SecretError<C extends SecretErrorCode = SecretErrorCode> extends Error {
+  readonly code: C;
+  readonly ref: string | undefined;
+
+  constructor(code: C, options: { message?: string; ref?: string; cause?: unknown } = {}) {
+    super(options.message ?? defaultMessages[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SecretError';
+    this.code = code;
+    this.ref = options.ref;
+  }
+}
+
+/** True when `err` is a SecretError, and of `code` when one is given. */
+export function isSecretError<C extends SecretErrorCode>(err: unknown, code?: C): err is SecretError<C> {
+  return err instanceof SecretError && (code === undefined || err.code === code);
+}
