@@ -5,12 +5,15 @@ export { Role, RoleCreate, RoleLimits, RoleUpdate } from './schemas/role.ts';
 export {
   AuthMode,
   AwsConnectionConfig,
+  Cidr,
   Connection,
+  ConnectionSecret,
   ConnectionCreate,
   ConnectionType,
   ConnectionUpdate,
   GithubConnectionConfig,
   HttpConnectionConfig,
+  OAuthSettings,
   connectionConfigSchemas,
 } from './schemas/connection.ts';
 export { Binding, BindingCreate, BindingSubject, BindingUpdate } from './schemas/binding.ts';

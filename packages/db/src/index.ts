@@ -12,7 +12,18 @@ export { ensureOrg } from './orgs.ts';
 export { roleNamesFor, upsertUser } from './users.ts';
 export type { UserRecord } from './users.ts';
 export { createRole, deleteRole, findRole, getRole, listRoles, updateRole } from './roles.ts';
-export { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from './connections.ts';
+export {
+  createConnection,
+  deleteConnection,
+  getConnection,
+  getConnectionRecord,
+  listConnections,
+  markConnectionVerified,
+  newConnectionId,
+  publicConnection,
+  updateConnection,
+} from './connections.ts';
+export type { ConnectionRecord } from './connections.ts';
 export { createBinding, deleteBinding, getBinding, listBindings, updateBinding } from './bindings.ts';
 export { iso } from './row-mapping.ts';
 export {

@@ -26,6 +26,8 @@ async function seed(db: Database, org: string): Promise<Seeded> {
     await sql.query(`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 1, now(), 'seed', 'success', '{}', '', '')`, [org]);
     await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
     await sql.query(`insert into sandbox_bootstraps (org_id, run_id, token_hash) values ($1, $2, 'h')`, [org, run]);
+    await sql.query(`insert into oauth_grants (org_id, connection_id, user_id, secret_ref) values ($1, $2, $3, 'ref')`, [org, connection, user]);
+    await sql.query(`insert into oauth_states (org_id, state_hash, connection_id, user_id, code_verifier_ref, redirect_uri, expires_at) values ($1, $2, $3, $4, 'ref', 'https://x', now())`, [org, `s-${org}`, connection, user]);
     return { org, user, role, connection, run };
   });
 }
@@ -92,6 +94,23 @@ const tables: Record<string, TableSpec> = {
       [s.org, s.role],
     ],
     update: 'update sandbox_bootstraps set used_at = used_at',
+    delete: true,
+  },
+  oauth_grants: {
+    insert: (s) => [
+      `with u as (insert into users (org_id, sub) values ($1, 'g2') returning id)
+       insert into oauth_grants (org_id, connection_id, user_id, secret_ref) select $1, $2, u.id, 'ref' from u`,
+      [s.org, s.connection],
+    ],
+    update: 'update oauth_grants set scopes = scopes',
+    delete: true,
+  },
+  oauth_states: {
+    insert: (s) => [
+      `insert into oauth_states (org_id, state_hash, connection_id, user_id, code_verifier_ref, redirect_uri, expires_at) values ($1, $2, $3, $4, 'ref', 'https://x', now())`,
+      [s.org, `new-${s.org}`, s.connection, s.user],
+    ],
+    update: 'update oauth_states set expires_at = expires_at',
     delete: true,
   },
   audit_events: {

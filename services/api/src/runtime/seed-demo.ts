@@ -1,5 +1,6 @@
 import { appendAudit } from '@remit/audit';
-import type { ConnectionCreate, RoleCreate } from '@remit/core';
+import { ConnectionCreate, type RoleCreate } from '@remit/core';
+import type { z } from 'zod';
 import { createBinding, createConnection, createRole, findRole, listBindings, listConnections, updateConnection, type Database } from '@remit/db';
 
 export const demoUsers = [
@@ -13,7 +14,7 @@ export const demoUsers = [
  * they may use. Idempotent, so `remit demo` can run again on the same data directory.
  */
 export async function seedDemo(db: Database, orgId: string, options: { paymentsUrl: string }): Promise<{ created: string[] }> {
-  const connections: ConnectionCreate[] = [
+  const connections: ConnectionCreate[] = ([
     {
       name: 'payments-api',
       type: 'http',
@@ -28,7 +29,7 @@ export async function seedDemo(db: Database, orgId: string, options: { paymentsU
       authMode: 'service_account',
       config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' } },
     },
-  ];
+  ] satisfies z.input<typeof ConnectionCreate>[]).map((c) => ConnectionCreate.parse(c));
   const roles: RoleCreate[] = [
     {
       name: 'developer',
