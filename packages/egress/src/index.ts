@@ -1,2 +1,15 @@
 export { createEgressProxy } from './egress-proxy.ts';
 export type { EgressDecision, EgressTarget } from './egress-proxy.ts';
+export { classifyAddress, validateAllowCidr } from './classify-address.ts';
+export type { AddressVerdict, ClassifyOptions } from './classify-address.ts';
+export { BlockReason } from './special-ranges.ts';
+export { checkUrl, systemResolver, UrlReason } from './check-url.ts';
+export type { AllowedVerdict, CheckUrlOptions, EgressVerdict, Resolver, VerdictReason } from './check-url.ts';
+export { openGuardedRequest } from './open-guarded-request.ts';
+export type { GuardedRequestOptions } from './open-guarded-request.ts';
+export { guardedFetch } from './guarded-fetch.ts';
+export type { GuardedFetchInit, GuardedFetchOptions, GuardedResponse } from './guarded-fetch.ts';
+export { EgressError, EgressErrorCode, isEgressError } from './egress-error.ts';
+export { verdictError } from './verdict-error.ts';
+export { explainVerdict } from './explain-verdict.ts';
+export type { VerdictExplanation } from './explain-verdict.ts';
