@@ -92,7 +92,7 @@ export async function withRunStack<T>(
 /** Two roles with different reach, as in the demo, against a toy service at `url`. */
 export async function seedRoles(s: RunStack, url: string): Promise<void> {
   for (const [name, path] of [['payments-api', ''], ['payments-admin', '/admin']] as const) {
-    await s.admin('/v1/admin/connections', { name, type: 'http', config: { baseUrl: `${url}${path}` } });
+    await s.admin('/v1/admin/connections', { name, type: 'http', config: { baseUrl: `${url}${path}`, allowPrivateCidrs: ['127.0.0.1/32'] } });
   }
   await s.admin('/v1/admin/roles', { name: 'developer', connections: ['payments-api'], runKinds: ['troubleshoot'], limits: { maxDurationSeconds: 60, maxSteps: 8 } });
   await s.admin('/v1/admin/roles', { name: 'platform-engineer', connections: ['payments-api', 'payments-admin'], runKinds: ['troubleshoot', 'insight'] });

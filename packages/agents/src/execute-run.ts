@@ -67,10 +67,11 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     await emit('status', { status: 'provisioning' });
     const connections = await deps.db.tenant(ctx, async (sql) => {
       const role = await getRole(sql, run.roleId);
-      return Promise.all(role.connections.map(async (name): Promise<RunConnection & { baseUrl: string | null }> => {
+      return Promise.all(role.connections.map(async (name): Promise<RunConnection & { baseUrl: string | null; allowCidrs: string[] }> => {
         const c = await getConnection(sql, name);
         const baseUrl = typeof c.config.baseUrl === 'string' ? c.config.baseUrl : typeof c.config.apiUrl === 'string' ? c.config.apiUrl : null;
-        return { name: c.name, type: c.type, description: c.description, baseUrl };
+        const allowCidrs = Array.isArray(c.config.allowPrivateCidrs) ? c.config.allowPrivateCidrs.map(String) : [];
+        return { name: c.name, type: c.type, description: c.description, baseUrl, allowCidrs };
       }));
     });
     const catalog = buildToolCatalog(connections);
@@ -80,7 +81,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       bundle: { runId: run.id, connections: connections.map((c) => ({ name: c.name, type: c.type })), secrets: [] },
       limits: { memoryMb: 512, maxProcesses: 64, cpuSeconds: 120, wallSeconds: run.maxDurationSeconds },
       egress: createEgressProxy({
-        targets: connections.flatMap((c) => (c.baseUrl ? [{ name: c.name, baseUrl: c.baseUrl }] : [])),
+        targets: connections.flatMap((c) => (c.baseUrl ? [{ name: c.name, baseUrl: c.baseUrl, allowCidrs: c.allowCidrs }] : [])),
         onDecision: (d) => void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost')),
       }),
       consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => recordSandboxBootstrap(sql, run.id, presented)),

@@ -1,5 +1,7 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkUrl, type Resolver } from './check-url.ts';
+import { openGuardedRequest } from './open-guarded-request.ts';
+import { verdictError } from './verdict-error.ts';
 
 export interface EgressTarget {
   /** The connection name the sandbox uses as the Host. */
@@ -7,6 +9,8 @@ export interface EgressTarget {
   baseUrl: string;
   /** Headers the proxy adds on the way out (credentials); the sandbox never sees them. */
   headers?: Record<string, string>;
+  /** Private ranges an admin allowed for this connection. */
+  allowCidrs?: readonly string[];
 }
 
 export interface EgressDecision {
@@ -23,12 +27,14 @@ const droppedRequestHeaders = new Set(['host', 'connection', 'proxy-connection',
 
 /**
  * The run's egress proxy: an HTTP handler served on the sandbox's egress socket. A request's
- * Host names a connection; only the role's connections are forwarded, with their credentials
- * added here, outside the sandbox. Everything allowed or refused is reported.
+ * Host names a connection; only the role's connections are forwarded, each send re-checked by
+ * the egress guard and sent to the address it checked, with credentials added here, outside
+ * the sandbox. Redirects are passed back unfollowed: a Location on another host returns here
+ * under a Host that is no connection. Everything allowed or refused is reported.
  */
-export function createEgressProxy(options: { targets: readonly EgressTarget[]; onDecision: (d: EgressDecision) => void; timeoutMs?: number }) {
+export function createEgressProxy(options: { targets: readonly EgressTarget[]; onDecision: (d: EgressDecision) => void; timeoutMs?: number; resolver?: Resolver }) {
   const targets = new Map(options.targets.map((t) => [t.name, t]));
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const method = req.method ?? 'GET';
     // A proxy-style absolute URI (git with http.proxy) or an origin-form path.
@@ -46,18 +52,27 @@ export function createEgressProxy(options: { targets: readonly EgressTarget[]; o
       if (!droppedRequestHeaders.has(k) && typeof v === 'string') headers[k] = v;
     }
     Object.assign(headers, target.headers ?? {});
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream = send(url, { method, headers, timeout: options.timeoutMs ?? 30_000 }, (up) => {
-      options.onDecision({ connection: host, method, path, allowed: true, reason: null, status: up.statusCode ?? 0 });
-      res.writeHead(up.statusCode ?? 502, filterResponseHeaders(up.headers));
-      up.pipe(res);
-    });
-    upstream.on('timeout', () => upstream.destroy(new Error('upstream timeout')));
-    upstream.on('error', (err) => {
-      if (res.headersSent) return void res.destroy();
-      refuse(502, 'upstream_failed', `The connection "${host}" did not answer: ${err.message}`);
-    });
-    req.pipe(upstream);
+    try {
+      // req stays paused while the guard resolves, so no body is lost.
+      const verdict = await checkUrl(url.href, { ...(options.resolver ? { resolver: options.resolver } : {}), allowCidrs: target.allowCidrs ?? [] });
+      if (!verdict.allowed) {
+        const err = verdictError(verdict);
+        return refuse(403, err.code, `The connection "${host}" resolves to an address this run may not reach (${verdict.reason}).`);
+      }
+      const upstream = openGuardedRequest(verdict, { method, headers, timeout: options.timeoutMs ?? 30_000 }, (up) => {
+        options.onDecision({ connection: host, method, path, allowed: true, reason: null, status: up.statusCode ?? 0 });
+        res.writeHead(up.statusCode ?? 502, filterResponseHeaders(up.headers));
+        up.pipe(res);
+      });
+      upstream.on('timeout', () => upstream.destroy(new Error('upstream timeout')));
+      upstream.on('error', () => {
+        if (res.headersSent) return void res.destroy();
+        refuse(502, 'upstream_failed', `The connection "${host}" did not answer.`);
+      });
+      req.pipe(upstream);
+    } catch {
+      if (!res.headersSent) refuse(502, 'upstream_failed', `The connection "${host}" could not be reached.`);
+    }
   };
 }
 

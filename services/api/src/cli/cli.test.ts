@@ -53,4 +53,17 @@ describe('bin/remit', () => {
     expect(res.stdout).not.toContain('CONNECTED');
     expect(res.status).toBe(7);
   });
+
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/', 3, 'metadata'],
+    ['http://0x7f000001/', 3, 'loopback'],
+    ['file:///etc/passwd', 3, 'unsupported_scheme'],
+    ['http://8.8.8.8/', 0, undefined],
+  ])('egress check %s exits %i and says why, without connecting', (url, code, reason) => {
+    const res = run(['egress', 'check', url]);
+    expect(res.status).toBe(code);
+    const verdict = JSON.parse(res.stdout.trim()) as { allowed: boolean; reason?: string };
+    expect(verdict.allowed).toBe(code === 0);
+    expect(verdict.reason).toBe(reason);
+  });
 });

@@ -9,6 +9,7 @@ import { demoCommand } from './commands/demo.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve-command.ts';
+import { egressCheckCommand } from './commands/egress-check.ts';
 import { runCommand } from './commands/run.ts';
 import { sandboxExecCommand } from './commands/sandbox-exec.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -27,6 +28,8 @@ Usage:
   remit run KIND "input" [--role R] [--watch]
                                    start a run (troubleshoot | review | insight) as REMIT_TOKEN's user
   remit sandbox exec -- CMD…       run one command in a throwaway sandbox with no credentials
+  remit egress check URL [--allow CIDR]
+                                   resolve and classify a URL without connecting (exit 0 allowed, 3 blocked)
   remit audit verify               recompute the audit hash chain
   remit doctor                     check this machine and configuration, and say how to fix what is missing
 
@@ -43,6 +46,7 @@ const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
   run: runCommand,
   worker: workerCommand,
   'sandbox exec': sandboxExecCommand,
+  'egress check': egressCheckCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

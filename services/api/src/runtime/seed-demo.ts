@@ -20,14 +20,15 @@ export async function seedDemo(db: Database, orgId: string, options: { paymentsU
       type: 'http',
       description: 'The toy payments service (read: health, logs, recent errors)',
       authMode: 'service_account',
-      config: { baseUrl: options.paymentsUrl, auth: { scheme: 'bearer' } },
+      // The toy service listens on loopback, which the egress guard refuses unless an admin allows it.
+      config: { baseUrl: options.paymentsUrl, auth: { scheme: 'bearer' }, allowPrivateCidrs: ['127.0.0.1/32'] },
     },
     {
       name: 'payments-admin',
       type: 'http',
       description: 'Admin endpoints of the payments service (restart, feature flags)',
       authMode: 'service_account',
-      config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' } },
+      config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' }, allowPrivateCidrs: ['127.0.0.1/32'] },
     },
   ] satisfies z.input<typeof ConnectionCreate>[]).map((c) => ConnectionCreate.parse(c));
   const roles: RoleCreate[] = [

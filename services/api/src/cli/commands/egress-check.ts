@@ -1,0 +1,15 @@
+import { Cidr } from '@remit/core';
+import { checkUrl, explainVerdict } from '@remit/egress';
+import { CliError, type CommandContext } from '../command-context.ts';
+
+/** `remit egress check URL [--allow CIDR]…`: resolve and classify without connecting; exit 0 allowed, 3 blocked. */
+export async function egressCheckCommand(ctx: CommandContext): Promise<number> {
+  const opts = ctx.parse({ allow: { type: 'string', multiple: true } }, true);
+  const [url, extra] = ctx.positionals;
+  if (!url || extra !== undefined) throw new CliError('usage: remit egress check URL [--allow CIDR]…', 2);
+  const allowCidrs = opts.allow ?? [];
+  for (const cidr of allowCidrs) if (!Cidr.safeParse(cidr).success) throw new CliError(`--allow ${cidr}: expected a CIDR such as 10.20.0.0/16`, 2);
+  const verdict = await checkUrl(url, { allowCidrs });
+  process.stdout.write(`${JSON.stringify(explainVerdict(verdict))}\n`);
+  return verdict.allowed ? 0 : 3;
+}
