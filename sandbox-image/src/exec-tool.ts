@@ -5,7 +5,7 @@ import { resolveExisting } from './workdir-path.ts';
 
 /** `exec`: argv run in the workdir with an empty environment; maxOutputBytes caps stdout and stderr each. */
 export async function execTool(ctx: ToolContext, input: ExecInput): Promise<ExecOutput> {
-  const cwd = await resolveExisting(ctx.workdir, input.cwd ?? '.');
+  const cwd = resolveExisting(ctx.workdir, input.cwd ?? '.');
   const result = await runProcess({
     argv: input.command,
     cwd,

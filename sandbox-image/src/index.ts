@@ -1,7 +1,11 @@
 import { fileURLToPath } from 'node:url';
 
-/** The agent's entry file, for the bundler in @remit/sandbox. Importing this module does not start an agent. */
-export const agentEntryPath = fileURLToPath(new URL('./agent.ts', import.meta.url));
+/** The agent's sources, for the bundler in @remit/sandbox. Importing this module starts nothing. */
+export const agentSources = {
+  /** The agent itself, exporting startAgent and warmUp; bundled as agent.js. */
+  agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
+  /** Its loader, bundled as start.cjs: the file node runs. */
+  loader: fileURLToPath(new URL('./agent-loader.ts', import.meta.url)),
+} as const;
 
-export { AGENT_VERSION } from './version.ts';
-export { MAX_CALL_LINE_BYTES, MAX_RESULT_LINE_BYTES, LineTooLongError, createLineSplitter, readLines, writeLine } from './line-reader.ts';
+export { MAX_RESULT_LINE_BYTES, createLineSplitter, readLines, writeLine } from './line-reader.ts';

@@ -49,11 +49,21 @@ describe('runProcess', () => {
     expect(Buffer.byteLength(stdout.text)).toBe(4096);
   });
 
-  it('returns soon after exit when a background child keeps the pipes open', async () => {
+  it('returns soon after exit, killing what the command left in the background', async () => {
     const started = Date.now();
-    const result = await run(['sh', '-c', 'sleep 5 & echo started'], { timeoutMs: 10_000 });
+    const result = await run(['sh', '-c', 'sleep 41.0611 & echo started'], { timeoutMs: 10_000 });
     expect(result.stdout.text((t) => t).text).toBe('started\n');
     expect(Date.now() - started).toBeLessThan(2000);
+    const survivors = await run(['sh', '-c', `ps -eo args | grep -c '^[s]leep 41.0611' || true`]);
+    expect(survivors.stdout.text((t) => t).text.trim()).toBe('0');
+  });
+
+  it('returns within the grace period when a process that left the group holds the pipes', async () => {
+    const started = Date.now();
+    const result = await run(['sh', '-c', 'setsid sleep 41.0612 & echo started'], { timeoutMs: 10_000 });
+    expect(result.stdout.text((t) => t).text).toBe('started\n');
+    expect(Date.now() - started).toBeLessThan(2000);
+    await run(['pkill', '-f', '^sleep 41.0612']);
   });
 
   it('fails with not_found for a missing command', async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { CappedOutput } from './capped-output.ts';
 import { ToolFailure } from './tool-failure.ts';
 
@@ -13,6 +14,20 @@ export class ProcessGroups {
 
   killAll(): void {
     for (const child of this.live) killGroup(child);
+  }
+}
+
+/**
+ * When the sandbox's memory cgroup is full the kernel kills the process with the highest
+ * badness (RSS plus oom_score_adj). Raising it to the maximum for everything the agent starts
+ * (descendants inherit it; raising needs no privilege) means a memory hog dies, not the agent.
+ */
+function preferForOomKill(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    writeFileSync(`/proc/${child.pid}/oom_score_adj`, '1000'); // /proc: no disk, no reason for the thread pool
+  } catch {
+    // The child already exited.
   }
 }
 
@@ -47,14 +62,16 @@ export interface ProcessResult {
 }
 
 /**
- * After the command exits, how long to wait for its pipes to close. A background child still
- * holding them (`server &`) would otherwise keep the call open until its timeout.
+ * After the command exits, how long to wait for its pipes to close: a process that left the
+ * group (setsid) and still holds them would otherwise keep the call open until its timeout.
  */
 const PIPE_GRACE_MS = 100;
 
 /**
- * Runs argv in its own process group with exactly `env`. A timeout, or output running past
- * the cap (like `| head`), kills the whole group.
+ * Runs argv in its own process group with exactly `env`. A timeout, output running past the
+ * cap (like `| head`), or the command's own exit kills the whole group: a call leaves nothing
+ * running, so a fork bomb whose first process returns at once cannot outlive its call and hold
+ * the sandbox's process limit. (A daemon must `setsid` to survive, and is then on its own.)
  */
 export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const [command, ...args] = options.argv;
@@ -62,6 +79,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
   const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   options.groups.track(child);
+  preferForOomKill(child);
   const stdout = new CappedOutput(options.maxOutputBytes, options.slackBytes);
   const stderr = new CappedOutput(options.maxOutputBytes, options.slackBytes);
   let timedOut = false;
@@ -86,6 +104,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     });
     child.once('exit', (exitCode, signal) => {
       clearTimeout(timer);
+      killGroup(child);
       const finish = () => resolve({ exitCode, signal, stdout, stderr, timedOut, durationMs: Math.round(performance.now() - started) });
       const pipesClosed = [child.stdout, child.stderr].map((pipe) =>
         pipe === null || pipe.readableEnded || pipe.destroyed ? Promise.resolve() : new Promise<void>((done) => pipe.once('close', () => done())),

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { AgentMessage, type CredentialBundle, type OrchestratorMessage, type ToolName } from '@remit/core';
-import { MAX_CALL_LINE_BYTES, MAX_RESULT_LINE_BYTES, readLines, writeLine } from '@remit/sandbox-agent';
+import { MAX_RESULT_LINE_BYTES, readLines, writeLine } from '@remit/sandbox-agent';
 import type { BootstrapGate, BootstrapRefusal } from './bootstrap-gate.ts';
 import { SandboxError } from './sandbox-error.ts';
 
@@ -16,6 +16,10 @@ export interface ChannelServerOptions {
 
 /** A hello must arrive this soon after connecting; only sandbox processes can connect at all. */
 const HELLO_TIMEOUT_MS = 5000;
+/** A hello is a token and a version; nothing before authentication may make us buffer more. */
+const MAX_HELLO_BYTES = 4096;
+/** How long a shut-down agent may keep its side of the channel open. */
+const SHUTDOWN_GRACE_MS = 1000;
 /** Unauthenticated connections held at once: a process in the sandbox cannot exhaust our descriptors. */
 const MAX_PENDING_CONNECTIONS = 4;
 
@@ -68,11 +72,19 @@ export class ChannelServer {
     this.results.delete(id);
   }
 
-  /** Asks the agent to stop, then closes every connection and the socket. */
+  /**
+   * Sends `shutdown` and ends the agent's connection (the agent closes its side and exits),
+   * drops unauthenticated connections, and resolves once the socket is closed. An agent that
+   * keeps its side open is cut off after SHUTDOWN_GRACE_MS.
+   */
   async close(): Promise<void> {
-    if (this.agent !== undefined) writeLine(this.agent, { type: 'shutdown' } satisfies OrchestratorMessage);
     this.settleReady(new SandboxError('aborted'));
-    this.agent?.destroy();
+    const agent = this.agent;
+    if (agent !== undefined) {
+      writeLine(agent, { type: 'shutdown' } satisfies OrchestratorMessage);
+      agent.end();
+      setTimeout(() => agent.destroy(), SHUTDOWN_GRACE_MS).unref();
+    }
     for (const socket of this.pending) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -90,7 +102,7 @@ export class ChannelServer {
       this.pending.delete(socket);
     });
     let greeted = false;
-    readLines(socket, MAX_CALL_LINE_BYTES, (line) => {
+    readLines(socket, MAX_HELLO_BYTES, (line) => {
       if (greeted) return socket.destroy(); // nothing may follow a hello before our answer
       greeted = true;
       clearTimeout(timer);

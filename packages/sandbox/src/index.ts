@@ -1,5 +1,6 @@
-export { bundleAgent, type AgentBundle } from './agent-bundle.ts';
+export { bundleAgent, type AgentBundle, type BundleAgentOptions } from './agent-bundle.ts';
 export type { BootstrapRefusal } from './bootstrap-gate.ts';
+export { BWRAP_ISOLATION_FLAGS } from './bwrap-args.ts';
 export { denyAllEgress, type EgressHandler } from './egress-server.ts';
 export { createLocalDriver, type LocalDriver, type LocalDriverOptions } from './local-driver.ts';
 export type { LimitEnforcement } from './resource-limits.ts';

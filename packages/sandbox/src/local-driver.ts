@@ -1,20 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { bwrapCommand } from './bwrap-args.ts';
+import { ensureSearchable, grantCgroups, grantRunSockets, pickHostId, sharedImageDir } from './host-identity.ts';
 import { createCgroups, limitEnforcement, limitsWrapper, probeCgroups, removeCgroups, type CgroupSupport, type LimitEnforcement } from './resource-limits.ts';
 import type { SandboxDriver, SandboxHandle, SandboxInfo, SandboxSpec } from './sandbox-driver.ts';
 import { SandboxError } from './sandbox-error.ts';
-import { prepareImageFiles } from './sandbox-image-files.ts';
-import { isSandboxId, isSandboxProcess, listStates, newSandboxId, processStartTicks, readState, removeState, writeState, type SandboxState } from './sandbox-state.ts';
+import { prepareImageFiles, type SandboxImageFiles } from './sandbox-image-files.ts';
+import { isSandboxId, isSandboxProcess, listStates, newSandboxId, processStartTicks, readState, removeSockets, removeState, writeState, type SandboxState } from './sandbox-state.ts';
 
 export interface LocalDriverOptions {
   /** Holds `<id>.json` for each sandbox, shared by every process that may reap them. */
   stateDir: string;
   /** The node binary the agent runs on (default: this process's). */
   nodePath?: string;
-  /** Where the agent bundle and the node copy are kept (default `${stateDir}/image`); content-addressed, shareable. */
+  /**
+   * Where the agent bundle and the node copy are kept: content-addressed, shared by drivers.
+   * Must be reachable by other users (see host-identity.ts); default `$TMPDIR/remit-sandbox-image-<uid>`.
+   */
   imageDir?: string;
 }
 
@@ -24,29 +28,49 @@ export interface LocalDriver extends SandboxDriver {
   limitEnforcement(): Promise<LimitEnforcement>;
 }
 
+const BWRAP = '/usr/bin/bwrap';
+
 /** How long destroy waits for a killed sandbox's processes to be gone. */
 const EXIT_WAIT_MS = 2000;
 
 /** Sandboxes as bubblewrap process trees on this machine; see bwrap-args.ts and resource-limits.ts for what each confines. */
 export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
   const { stateDir } = options;
-  const imageDir = options.imageDir ?? join(stateDir, 'image');
   const nodePath = options.nodePath ?? process.execPath;
   const children = new Map<string, ChildProcess>();
   let cgroups: Promise<CgroupSupport> | undefined;
+  let image: Promise<SandboxImageFiles> | undefined;
   const probe = () => (cgroups ??= mkdir(stateDir, { recursive: true, mode: 0o700 }).then(probeCgroups));
+  const prepare = () =>
+    (image ??= (async () => {
+      const imageDir = options.imageDir ?? (await sharedImageDir());
+      const files = await prepareImageFiles(imageDir, nodePath);
+      await ensureSearchable(imageDir);
+      return files;
+    })());
 
   async function create(spec: SandboxSpec): Promise<SandboxHandle> {
-    const [support, image] = await Promise.all([probe(), prepareImageFiles(imageDir, nodePath)]);
+    const [support, files] = await Promise.all([probe(), prepare()]);
     const enforcement = limitEnforcement(support);
     const id = newSandboxId();
+    const hostId = pickHostId();
+    if (hostId !== undefined) await grantRunSockets([spec.channelSocketPath, spec.egressSocketPath], hostId);
     const cgroupDirs = await createCgroups(support, id, spec.limits).catch((cause: unknown) => {
       throw new SandboxError('start_failed', { cause });
     });
-    const bwrap = bwrapCommand({ ...image, channelSocketPath: spec.channelSocketPath, egressSocketPath: spec.egressSocketPath, workdirBytes: spec.limits.memoryMb * 1024 * 1024 });
-    const args = [...limitsWrapper(spec.limits, cgroupDirs, enforcement), 'bwrap', '--args', '3', ...bwrap.command];
-    // detached: bwrap leads its own process group, so destroy can kill it and only it.
-    const child = spawn('/bin/sh', args, { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    if (hostId !== undefined) {
+      await grantCgroups(cgroupDirs, hostId).catch(async (cause: unknown) => {
+        await removeCgroups(cgroupDirs).catch(() => undefined);
+        throw new SandboxError('start_failed', { cause });
+      });
+    }
+    const bwrap = bwrapCommand({ ...files, channelSocketPath: spec.channelSocketPath, egressSocketPath: spec.egressSocketPath, memoryMb: spec.limits.memoryMb });
+    const args = [...limitsWrapper(spec.limits, cgroupDirs, enforcement), BWRAP, '--args', '3', ...bwrap.command];
+    // detached: bwrap leads its own process group, so destroy can kill it and only it. An empty
+    // environment and cwd /: bwrap's pid 1 inside keeps the environment it was started with,
+    // readable as /proc/1/environ, so nothing of ours (not even our cwd as PWD) may be in it.
+    const ids = hostId === undefined ? {} : { uid: hostId, gid: hostId };
+    const child = spawn('/bin/sh', args, { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env: {}, ...ids });
     const startTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
     if (child.pid === undefined || startTicks === undefined) {
       await removeCgroups(cgroupDirs).catch(() => undefined);
@@ -60,8 +84,16 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     argsPipe.on('error', () => undefined);
     argsPipe.end(bwrap.options.map((option) => `${option}\0`).join(''));
     const startedAt = new Date();
-    const state: SandboxState = { id, runId: spec.runId, pid: child.pid, startTicks, startedAt: startedAt.toISOString(), cgroups: cgroupDirs };
-    await writeState(stateDir, state);
+    const state: SandboxState = { id, runId: spec.runId, pid: child.pid, startTicks, startedAt: startedAt.toISOString(), cgroups: cgroupDirs, sockets: [spec.channelSocketPath, spec.egressSocketPath] };
+    try {
+      await writeState(stateDir, state);
+    } catch (cause) {
+      // Without its state file no other process could ever find and reap it.
+      killGroup(child.pid);
+      await waitFor(() => !isSandboxProcess(state), EXIT_WAIT_MS);
+      await removeCgroups(cgroupDirs).catch(() => undefined);
+      throw new SandboxError('start_failed', { cause });
+    }
     return { id, runId: spec.runId, driver: 'local', startedAt };
   }
 
@@ -74,6 +106,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     if (state !== undefined) {
       await waitFor(() => !isSandboxProcess(state), EXIT_WAIT_MS);
       await removeCgroups(state.cgroups);
+      await removeSockets(state.sockets);
     }
     await removeState(stateDir, id);
   }
@@ -103,5 +136,5 @@ function killGroup(pid: number): void {
 
 async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
 }

@@ -7,9 +7,9 @@ import { WRAPPER_NAME } from './sandbox-state.ts';
 /**
  * How the local driver enforces SandboxLimits, decided once per driver:
  * - processes: the cgroup v1 `pids` controller (pids.max) when /sys/fs/cgroup/pids is writable,
- *   as it is on this machine. RLIMIT_NPROC counts every process of the host uid, which for a
- *   root host is the whole machine, so it is only the fallback for a non-root host without a
- *   writable cgroup; a root host without one has no process limit.
+ *   as it is on this machine. Otherwise RLIMIT_NPROC, which counts every process of the real
+ *   uid: exact when the driver runs as root (each sandbox has its own host uid, see
+ *   host-identity.ts), approximate for a non-root driver (the user's other processes count).
  * - memory: RLIMIT_DATA per process always (unlike RLIMIT_AS it ignores V8's ~730 MB of
  *   reserved, untouched address space: node starts under a 64 MB RLIMIT_DATA and fails under a
  *   512 MB RLIMIT_AS, measured), plus the v1 `memory` controller for the sandbox as a whole,
@@ -18,7 +18,7 @@ import { WRAPPER_NAME } from './sandbox-state.ts';
  * cgroup v2 is not used: its no-internal-processes rule needs a delegated subtree.
  */
 export interface LimitEnforcement {
-  processes: 'pids_cgroup' | 'rlimit_nproc' | 'none';
+  processes: 'pids_cgroup' | 'rlimit_nproc';
   memory: 'memory_cgroup' | 'rlimit_data';
 }
 
@@ -60,9 +60,8 @@ export async function probeCgroups(): Promise<CgroupSupport> {
 }
 
 export function limitEnforcement(cgroups: CgroupSupport): LimitEnforcement {
-  const rootHost = process.getuid?.() === 0;
   return {
-    processes: cgroups.pids !== undefined ? 'pids_cgroup' : rootHost ? 'none' : 'rlimit_nproc',
+    processes: cgroups.pids !== undefined ? 'pids_cgroup' : 'rlimit_nproc',
     memory: cgroups.memory !== undefined ? 'memory_cgroup' : 'rlimit_data',
   };
 }
@@ -105,7 +104,7 @@ export async function removeCgroups(dirs: string[], timeoutMs = 2000): Promise<v
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') break;
         if (code !== 'EBUSY' || Date.now() > deadline) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, 1)); // teardown takes a few ms; destroy waits on it
       }
     }
   }
@@ -118,10 +117,14 @@ export async function removeCgroups(dirs: string[], timeoutMs = 2000): Promise<v
  */
 export function limitsWrapper(limits: SandboxLimits, cgroupDirs: string[], enforcement: LimitEnforcement): string[] {
   const rlimits = [`ulimit -c 0`, `ulimit -t ${limits.cpuSeconds}`, `ulimit -d ${limits.memoryMb * 1024}`];
-  if (enforcement.processes === 'rlimit_nproc') rlimits.push(`ulimit -u ${countOwnTasks() + limits.maxProcesses + AGENT_TASKS}`);
+  if (enforcement.processes === 'rlimit_nproc') {
+    const others = process.getuid?.() === 0 ? 0 : countOwnTasks(); // a root driver's sandbox has a fresh uid
+    rlimits.push(`ulimit -u ${others + limits.maxProcesses + AGENT_TASKS}`);
+  }
   const script = [
     'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift',
     `${rlimits.join(' && ')} || exit 125`,
+    'unset PWD OLDPWD', // the shell exports them; bwrap's pid 1 keeps whatever environment it was started with
     'exec "$@"',
   ].join('\n');
   return ['-c', script, WRAPPER_NAME, ...cgroupDirs.map((dir) => join(dir, 'cgroup.procs')), '--'];

@@ -6,7 +6,8 @@ import { SANDBOX_PATHS, SANDBOX_UID } from './bwrap-args.ts';
 
 /** The host files every local sandbox binds read-only. Content-addressed, so many drivers may share a directory. */
 export interface SandboxImageFiles {
-  agentPath: string;
+  /** The agent bundle's directory (start.cjs, agent.js, agent.cache). */
+  agentDir: string;
   nodePath: string;
   passwdPath: string;
   groupPath: string;
@@ -27,14 +28,16 @@ export function prepareImageFiles(imageDir: string, nodePath: string): Promise<S
 }
 
 async function build(imageDir: string, nodePath: string): Promise<SandboxImageFiles> {
-  await mkdir(imageDir, { recursive: true, mode: 0o700 });
+  // Nothing here is secret (code, a node binary, a passwd line); the sandbox's host uid must read it.
+  await mkdir(imageDir, { recursive: true, mode: 0o755 });
+  await chmod(imageDir, 0o755);
   const [agent, node, passwdPath, groupPath] = await Promise.all([
-    bundleAgent(imageDir),
+    bundleAgent(imageDir, { nodePath }),
     executeOnlyNode(imageDir, nodePath),
     writeOnce(imageDir, 'passwd', `sandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:Remit sandbox:${SANDBOX_PATHS.workdir}:/bin/sh\n`),
     writeOnce(imageDir, 'group', `sandbox:x:${SANDBOX_UID}:\n`),
   ]);
-  return { agentPath: agent.path, nodePath: node, passwdPath, groupPath };
+  return { agentDir: agent.dir, nodePath: node, passwdPath, groupPath };
 }
 
 /**

@@ -60,7 +60,13 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
   const limits = resolveSandboxLimits(options.limits);
   const bundle = CredentialBundle.parse(options.bundle ?? { runId, connections: [], secrets: [] });
   if (bundle.runId !== runId) throw new RangeError('the credential bundle belongs to another run');
-  const emit = (event: SandboxEvent) => options.onEvent?.(event);
+  const emit = (event: SandboxEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A failing listener must not stop the cleanup that reports through it.
+    }
+  };
   const bootstrapToken = randomBytes(32).toString('base64url');
   const gate = new BootstrapGate(bootstrapToken, options.consumeBootstrapToken);
   const runDir = await mkdtemp(join(options.runDirParent ?? tmpdir(), 'remit-run-'));
@@ -76,8 +82,10 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
       gate.spend();
       const step = async (name: string, work: () => Promise<unknown>) =>
         work().catch((err: unknown) => emit({ type: 'cleanup_failed', runId, step: name, message: err instanceof Error ? err.message : String(err) }));
-      await step('channel', async () => channel?.close());
+      // Shutdown goes out first, but nothing waits for the agent to act on it: destroy kills it.
+      const channelClosed = step('channel', async () => channel?.close());
       await step('destroy', async () => handle && driver.destroy(handle.id));
+      await channelClosed;
       await step('egress', async () => egress && closeEgress(egress));
       await step('run_dir', () => rm(runDir, { recursive: true, force: true }));
     })());

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /** What a local sandbox leaves on disk so any process sharing the state dir can list and reap it. */
 export interface SandboxState {
@@ -14,6 +14,8 @@ export interface SandboxState {
   startedAt: string;
   /** cgroup directories created for the sandbox, removed on destroy. */
   cgroups: string[];
+  /** The run's two sockets, removed on destroy with their directory if that is then empty. */
+  sockets: string[];
 }
 
 const STATE_FILE = /^(sbx-[0-9a-f]{16})\.json$/;
@@ -50,6 +52,17 @@ export async function listStates(stateDir: string): Promise<SandboxState[]> {
 
 export async function removeState(stateDir: string, id: string): Promise<void> {
   await rm(join(stateDir, `${id}.json`), { force: true });
+}
+
+/**
+ * Removes a run's sockets and then their directory only if nothing else is in it: a worker
+ * that died cannot clean its run dir, and a reaper must never delete more than the run's own.
+ */
+export async function removeSockets(sockets: string[]): Promise<void> {
+  await Promise.all(sockets.map((socket) => rm(socket, { force: true })));
+  for (const dir of new Set(sockets.map((socket) => dirname(socket)))) {
+    await rmdir(dir).catch(() => undefined); // ENOTEMPTY or ENOENT: not ours to remove, or gone
+  }
 }
 
 /** A live (not zombie) process's start time in clock ticks, or undefined. */
