@@ -1,4 +1,4 @@
-import { startPaymentsService, troubleshootScript } from '@remit/api';
+import { troubleshootScript } from '@remit/api';
 import { errorOf } from '@remit/api/testing';
 import { describe, expect, it } from 'vitest';
 import { seedRoles, withRunStack, type RunStack } from './support/run-stack.ts';
@@ -19,11 +19,10 @@ async function liveSandboxes(s: RunStack, runId: string) {
 
 describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
   it('troubleshoots the toy service as the developer role, streams the transcript and destroys the sandbox', async () => {
-    const payments = await startPaymentsService({ adminToken: 'admin-secret-token' });
-    try {
+    {
       await withRunStack(
         async (s) => {
-          await seedRoles(s, payments.url);
+          await seedRoles(s);
           const alice = await s.tokenFor({ email: 'alice@example.com', groups: ['developers'] });
           const runId = await s.startRun(alice, { kind: 'troubleshoot', input: 'why is checkout failing?' });
           const run = await s.waitForStatus(runId, ['succeeded', 'failed']);
@@ -60,15 +59,13 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
         },
         { script: troubleshootScript },
       );
-    } finally {
-      await payments.close();
     }
   });
 
   it('authorizes every run: a role is needed, must be held, must allow the kind, and must be chosen when several apply', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const nobody = await s.tokenFor({ email: 'nobody@example.com' });
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const both = await s.tokenFor({ email: 'both@example.com', groups: ['developers', 'platform'] });
@@ -101,7 +98,7 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
   it('cancels a running run: the sandbox is destroyed and the status is cancelled', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
         await s.waitForStatus(runId, ['running']);
@@ -119,7 +116,7 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
   it('cancels a queued run at once, before any sandbox exists', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
         expect(await (await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev })).json()).toEqual({ id: runId, status: 'cancelled' });
@@ -132,7 +129,7 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
   it('enforces the role’s max duration: the run times out and its sandbox is destroyed', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         await s.worker.stop(); // claim only after the limit below is in place
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
@@ -149,7 +146,7 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
   it('enforces the role’s max steps', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         await s.request('/v1/admin/roles/developer', { method: 'PATCH', token: await s.adminToken(), json: { limits: { maxDurationSeconds: 60, maxSteps: 2 } } });
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'loop' });
@@ -163,7 +160,7 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
   it('a sandbox failure mid-run fails the run cleanly and the tool error reaches the model first', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
         const run = await s.waitForStatus(runId, ['failed', 'succeeded']);
@@ -186,7 +183,7 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
     `;
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
         expect(await s.waitForStatus(runId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded' });

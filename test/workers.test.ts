@@ -11,7 +11,7 @@ describe.each(testDrivers)('workers on %s', (driver) => {
   it('any number of workers share the queue; each run is claimed exactly once', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         s.startWorker();
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => s.startRun(dev, { kind: 'troubleshoot', input: `q${i}` })));
@@ -28,7 +28,7 @@ describe.each(testDrivers)('workers on %s', (driver) => {
   it('the reaper destroys sandboxes whose run is finished or unknown, and leaves live runs alone', async () => {
     await withRunStack(
       async (s) => {
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const queued = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
         const live = await openSandboxSession(s.driver, { runId: queued });
@@ -54,7 +54,7 @@ describe.runIf(testDatabaseUrl)('a worker killed with SIGKILL', () => {
     await withRunStack(
       async (s) => {
         await s.worker.stop();
-        await seedRoles(s, 'https://payments.example.com');
+        await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
         const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/worker-process.ts', import.meta.url))], {

@@ -2,13 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRunWorker, type OpenSessionOptions, type RunWorker, type SandboxPort, type WorkerSettings } from '@remit/agents';
-import { createLogger, sandboxPort, systemPrompt } from '@remit/api';
+import { createLogger, sandboxPort, startPaymentsService, systemPrompt } from '@remit/api';
 import { withTestApp, type TestApp } from '@remit/api/testing';
 import type { TestDatabaseOptions } from '@remit/db/testing';
 import { createScriptedProvider, type ScriptedTurn } from '@remit/models';
 import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
 
+export const PAYMENTS_READ_TOKEN = 'pay-read-7f3c1e9a5b';
+export const PAYMENTS_ADMIN_TOKEN = 'pay-admin-2d8b6f4a0c';
+
 export interface RunStack extends TestApp {
+  /** The toy payments service on loopback that the seeded connections point at. */
+  paymentsUrl: string;
   driver: SandboxDriver;
   /** The driver's state directory, for another process's driver to share. */
   stateDir: string;
@@ -36,6 +41,7 @@ export async function withRunStack<T>(
   const port = sandboxPort(driver);
   const recording: SandboxPort = { ...port, open: (o) => (bundles.push(o.bundle), port.open(o)) };
   const workers: RunWorker[] = [];
+  const payments = await startPaymentsService({ readToken: PAYMENTS_READ_TOKEN, adminToken: PAYMENTS_ADMIN_TOKEN });
   try {
     return await withTestApp(async (t) => {
       const startWorker = (settings: Partial<WorkerSettings> = {}) => {
@@ -46,6 +52,7 @@ export async function withRunStack<T>(
           modelFor: () => createScriptedProvider(options.script, { name: 'e2e' }),
           logger: createLogger({ level: 'silent' }),
           systemPrompt,
+          secrets: t.secrets,
           settings: { pollMs: 100, leaseSeconds: 5, ...options.settings, ...settings },
         });
         workers.push(w);
@@ -54,6 +61,7 @@ export async function withRunStack<T>(
       const admin = async (path: string, json: unknown) => t.request(path, { method: 'POST', token: await t.adminToken(), json });
       const stack: RunStack = {
         ...t,
+        paymentsUrl: payments.url,
         driver,
         stateDir,
         bundles,
@@ -84,15 +92,22 @@ export async function withRunStack<T>(
       }
     }, options);
   } finally {
+    await payments.close();
     for (const s of await driver.list()) await driver.destroy(s.id);
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
-/** Two roles with different reach, as in the demo, against a toy service at `url`. */
-export async function seedRoles(s: RunStack, url: string): Promise<void> {
-  for (const [name, path] of [['payments-api', ''], ['payments-admin', '/admin']] as const) {
-    await s.admin('/v1/admin/connections', { name, type: 'http', config: { baseUrl: `${url}${path}`, allowPrivateCidrs: ['127.0.0.1/32'] } });
+/** Two roles with different reach, as in the demo, against the stack's toy payments service. */
+export async function seedRoles(s: RunStack): Promise<void> {
+  for (const [name, path, token] of [['payments-api', '', PAYMENTS_READ_TOKEN], ['payments-admin', '/admin', PAYMENTS_ADMIN_TOKEN]] as const) {
+    const res = await s.admin('/v1/admin/connections', {
+      name,
+      type: 'http',
+      config: { baseUrl: `${s.paymentsUrl}${path}`, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+      secret: { token },
+    });
+    if (res.status !== 201) throw new Error(`seeding ${name} failed: ${res.status} ${await res.text()}`);
   }
   await s.admin('/v1/admin/roles', { name: 'developer', connections: ['payments-api'], runKinds: ['troubleshoot'], limits: { maxDurationSeconds: 60, maxSteps: 8 } });
   await s.admin('/v1/admin/roles', { name: 'platform-engineer', connections: ['payments-api', 'payments-admin'], runKinds: ['troubleshoot', 'insight'] });

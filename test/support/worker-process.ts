@@ -5,6 +5,7 @@ import { createLogger, sandboxPort, systemPrompt } from '@remit/api';
 import { openPgDatabase } from '@remit/db';
 import { createScriptedProvider } from '@remit/models';
 import { createLocalDriver } from '@remit/sandbox';
+import { LocalVaultStore } from '@remit/secrets';
 
 const env = (name: string) => {
   const v = process.env[name];
@@ -19,6 +20,7 @@ startRunWorker({
   modelFor: () => createScriptedProvider([{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '120'], timeoutMs: 120_000 } }] }], { name: 'hang' }),
   logger: createLogger({ level: 'silent' }),
   systemPrompt,
+  secrets: await LocalVaultStore.open({ dataDir: env('WORKER_STATE_DIR') }),
   settings: { pollMs: 100, leaseSeconds: 2 },
 });
 process.stdout.write('worker started\n');

@@ -2,8 +2,6 @@ import { appendAudit } from '@remit/audit';
 import {
   appendRunEvent,
   finishRun,
-  getConnection,
-  getRole,
   recordSandboxBootstrap,
   renewLease,
   setRunStatus,
@@ -11,11 +9,14 @@ import {
   type RunRecord,
 } from '@remit/db';
 import { createEgressProxy } from '@remit/egress';
+import type { Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
+import { createScrubber, type SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
 import { runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
 import type { SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
-import { buildToolCatalog, type RunConnection } from './tool-catalog.ts';
+import { buildRunAccess } from './connections/build-run-access.ts';
+import { buildToolCatalog } from './tool-catalog.ts';
 
 export interface ExecuteRunDeps {
   db: Database;
@@ -27,6 +28,8 @@ export interface ExecuteRunDeps {
   leaseSeconds: number;
   heartbeatMs: number;
   systemPrompt: string;
+  secrets: SecretStore;
+  resolver?: Resolver | undefined;
 }
 
 /**
@@ -65,23 +68,19 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
   let outcome: LoopOutcome = { status: 'failed', reason: 'internal_error', answer: null, steps: 0 };
   try {
     await emit('status', { status: 'provisioning' });
-    const connections = await deps.db.tenant(ctx, async (sql) => {
-      const role = await getRole(sql, run.roleId);
-      return Promise.all(role.connections.map(async (name): Promise<RunConnection & { baseUrl: string | null; allowCidrs: string[] }> => {
-        const c = await getConnection(sql, name);
-        const baseUrl = typeof c.config.baseUrl === 'string' ? c.config.baseUrl : typeof c.config.apiUrl === 'string' ? c.config.apiUrl : null;
-        const allowCidrs = Array.isArray(c.config.allowPrivateCidrs) ? c.config.allowPrivateCidrs.map(String) : [];
-        return { name: c.name, type: c.type, description: c.description, baseUrl, allowCidrs };
-      }));
-    });
-    const catalog = buildToolCatalog(connections);
+    const access = await deps.db.tenant(ctx, (sql) => buildRunAccess(sql, deps, run));
+    for (const left of access.unavailable) await emit('connection_unavailable', left);
+    const scrub = createScrubber(access.secretValues);
+    const catalog = buildToolCatalog(access.connections);
     const model = deps.modelFor(run);
     session = await deps.sandboxes.open({
       runId: run.id,
-      bundle: { runId: run.id, connections: connections.map((c) => ({ name: c.name, type: c.type })), secrets: [] },
+      bundle: access.bundle,
       limits: { memoryMb: 512, maxProcesses: 64, cpuSeconds: 120, wallSeconds: run.maxDurationSeconds },
       egress: createEgressProxy({
-        targets: connections.flatMap((c) => (c.baseUrl ? [{ name: c.name, baseUrl: c.baseUrl, allowCidrs: c.allowCidrs }] : [])),
+        targets: access.egressTargets,
+        scrub,
+        ...(deps.resolver ? { resolver: deps.resolver } : {}),
         onDecision: (d) => void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost')),
       }),
       consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => recordSandboxBootstrap(sql, run.id, presented)),
@@ -107,7 +106,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       },
       maxSteps: run.maxSteps,
       signal: abort.signal,
-      scrub: (text) => text,
+      scrub,
     });
   } catch (err) {
     const cause = abort.signal.aborted ? (abort.signal.reason as AbortCause) : undefined;

@@ -32,7 +32,14 @@ const droppedRequestHeaders = new Set(['host', 'connection', 'proxy-connection',
  * the sandbox. Redirects are passed back unfollowed: a Location on another host returns here
  * under a Host that is no connection. Everything allowed or refused is reported.
  */
-export function createEgressProxy(options: { targets: readonly EgressTarget[]; onDecision: (d: EgressDecision) => void; timeoutMs?: number; resolver?: Resolver }) {
+export function createEgressProxy(options: {
+  targets: readonly EgressTarget[];
+  onDecision: (d: EgressDecision) => void;
+  timeoutMs?: number;
+  resolver?: Resolver;
+  /** Removes the run's secrets from text responses: an upstream that echoes a header must not hand it to the sandbox. */
+  scrub?: (text: string) => string;
+}) {
   const targets = new Map(options.targets.map((t) => [t.name, t]));
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
@@ -61,8 +68,19 @@ export function createEgressProxy(options: { targets: readonly EgressTarget[]; o
       }
       const upstream = openGuardedRequest(verdict, { method, headers, timeout: options.timeoutMs ?? 30_000 }, (up) => {
         options.onDecision({ connection: host, method, path, allowed: true, reason: null, status: up.statusCode ?? 0 });
-        res.writeHead(up.statusCode ?? 502, filterResponseHeaders(up.headers));
-        up.pipe(res);
+        const headers = filterResponseHeaders(up.headers);
+        if (!options.scrub || !isText(up.headers['content-type'])) {
+          res.writeHead(up.statusCode ?? 502, headers);
+          return void up.pipe(res);
+        }
+        collect(up, MAX_SCRUBBED_BYTES).then(
+          (body) => {
+            const clean = Buffer.from(options.scrub!(body.toString('utf8')));
+            delete headers['content-length'];
+            res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': String(clean.length) }).end(clean);
+          },
+          () => refuse(502, 'upstream_too_large', `The response from "${host}" is larger than ${MAX_SCRUBBED_BYTES} bytes.`),
+        );
       });
       upstream.on('timeout', () => upstream.destroy(new Error('upstream timeout')));
       upstream.on('error', () => {
@@ -74,6 +92,26 @@ export function createEgressProxy(options: { targets: readonly EgressTarget[]; o
       if (!res.headersSent) refuse(502, 'upstream_failed', `The connection "${host}" could not be reached.`);
     }
   };
+}
+
+// Text responses are read whole to scrub them; binary ones (git packs) stream through untouched.
+const MAX_SCRUBBED_BYTES = 16 * 1024 * 1024;
+const isText = (type: string | undefined) => !type || /^(text\/|application\/([\w.+-]*json|[\w.+-]*xml|x-www-form-urlencoded|javascript))/i.test(type);
+
+function collect(stream: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        stream.destroy();
+        reject(new Error('too large'));
+      } else chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
 }
 
 function filterResponseHeaders(headers: IncomingMessage['headers']): Record<string, string | string[]> {

@@ -3,11 +3,10 @@ import { createServer, type Server } from 'node:http';
 /**
  * A toy payments service on loopback with a fault to find: its card processor times out, so
  * checkout answers 500. It is the "live system" the demo's troubleshooting run investigates.
- * The admin endpoints need a bearer token the demo never hands to the developer role.
+ * Its endpoints need bearer tokens; Remit holds them sealed and adds them outside the sandbox.
  */
 export interface PaymentsService {
   url: string;
-  adminToken: string;
   close(): Promise<void>;
 }
 
@@ -19,17 +18,22 @@ const errorLog = (now: number) =>
       : { at, level: 'error', msg: 'POST /checkout 500: card-processor timed out after 3000 ms (pool exhausted: 20/20 connections busy)', orderId: `ord_${1040 + i}` };
   });
 
-export async function startPaymentsService(options: { adminToken: string; port?: number }): Promise<PaymentsService> {
+/** `readToken` opens the read endpoints (logs, metrics, status), `adminToken` the admin ones; /health is open. */
+export async function startPaymentsService(options: { readToken: string; adminToken: string; port?: number }): Promise<PaymentsService> {
   const started = Date.now();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://payments');
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname.startsWith('/admin')) {
       if (req.headers.authorization !== `Bearer ${options.adminToken}`) return json(401, { error: 'admin token required' });
+      if (url.pathname === '/admin/status') return json(200, { ok: true });
       if (url.pathname === '/admin/restart' && req.method === 'POST') return json(202, { restarting: true });
       return json(404, { error: 'not found' });
     }
+    if (url.pathname !== '/health' && req.headers.authorization !== `Bearer ${options.readToken}`) return json(401, { error: 'token required' });
     switch (url.pathname) {
+      case '/status':
+        return json(200, { ok: true });
       case '/health':
         return json(503, {
           status: 'degraded',
@@ -55,7 +59,6 @@ export async function startPaymentsService(options: { adminToken: string; port?:
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    adminToken: options.adminToken,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,8 +1,24 @@
 import { testDrivers } from '@remit/db/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPaymentsService, type PaymentsService } from '../demo/payments-service.ts';
 import { errorOf, withTestApp, type TestApp } from '../testing/test-app.ts';
 
-const httpConnection = { name: 'payments-api', type: 'http', config: { baseUrl: 'https://payments.example.com', auth: { scheme: 'bearer' } } };
+const READ_TOKEN = 'read-token-for-tests';
+const loopback = ['127.0.0.1/32'];
+let paymentsUrl = '';
+const httpConnection = () => ({
+  name: 'payments-api',
+  type: 'http',
+  config: { baseUrl: paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: loopback },
+  secret: { token: READ_TOKEN },
+});
+
+let payments: PaymentsService;
+beforeAll(async () => {
+  payments = await startPaymentsService({ readToken: READ_TOKEN, adminToken: 'admin-token-for-tests' });
+  paymentsUrl = payments.url;
+});
+afterAll(() => payments.close());
 const developer = { name: 'developer', connections: ['payments-api'], runKinds: ['troubleshoot'], limits: { maxDurationSeconds: 300, maxSteps: 10 } };
 
 async function auditActions(t: TestApp, token: string): Promise<string[]> {
@@ -16,7 +32,7 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
     await withTestApp(
       async (t) => {
         const token = await t.adminToken();
-        const conn = await t.request('/v1/admin/connections', { method: 'POST', token, json: httpConnection });
+        const conn = await t.request('/v1/admin/connections', { method: 'POST', token, json: httpConnection() });
         expect(conn.status).toBe(201);
         expect(await conn.json()).toMatchObject({ name: 'payments-api', type: 'http', authMode: 'service_account', description: '' });
 
@@ -90,7 +106,7 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
     await withTestApp(
       async (t) => {
         const token = await t.adminToken();
-        await t.request('/v1/admin/connections', { method: 'POST', token, json: httpConnection });
+        await t.request('/v1/admin/connections', { method: 'POST', token, json: httpConnection() });
         const bad = await t.request('/v1/admin/connections/payments-api', { method: 'PATCH', token, json: { config: { roleArn: 'x' } } });
         expect(await errorOf(bad)).toMatchObject({ status: 400, code: 'unknown_field' });
         const wrongType = await t.request('/v1/admin/connections/payments-api', { method: 'PATCH', token, json: { config: { baseUrl: 'ftp://x' } } });
@@ -98,10 +114,10 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
         const ok = await t.request('/v1/admin/connections/payments-api', {
           method: 'PATCH',
           token,
-          json: { authMode: 'oauth_user', config: { baseUrl: 'https://payments2.example.com' } },
+          json: { description: 'moved', config: { baseUrl: `${paymentsUrl}/`, auth: { scheme: 'bearer' }, verifyPath: '/metrics', allowPrivateCidrs: loopback } },
         });
         expect(ok.status).toBe(200);
-        expect(await ok.json()).toMatchObject({ authMode: 'oauth_user', config: { baseUrl: 'https://payments2.example.com', auth: { scheme: 'none' } } });
+        expect(await ok.json()).toMatchObject({ description: 'moved', hasSecret: true, config: { verifyPath: '/metrics' } });
       },
       { driver },
     );

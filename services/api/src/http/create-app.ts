@@ -8,7 +8,7 @@ import { renderError } from './render-error.ts';
 import { requestContext } from './request-context.ts';
 import { validationHook } from './validation-hook.ts';
 import { mountCrud } from '../routes/admin-crud.ts';
-import { bindings, connections, roles } from '../routes/admin-resources.ts';
+import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
 import { mountHealth } from '../routes/health.ts';
 import { mountMe } from '../routes/me.ts';
@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountHealth(app, deps);
   mountMe(app);
   mountCrud(app, deps, roles);
-  mountCrud(app, deps, connections);
+  mountCrud(app, deps, connectionsResource(deps));
   mountCrud(app, deps, bindings);
   mountAudit(app, deps);
   mountRuns(app, deps);

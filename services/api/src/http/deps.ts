@@ -1,5 +1,7 @@
 import type { Principal } from '@remit/core';
 import type { Database } from '@remit/db';
+import type { Resolver } from '@remit/egress';
+import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
 
 export interface TokenVerifier {
@@ -13,6 +15,9 @@ export interface AppDeps {
   verifier: TokenVerifier;
   adminGroup: string;
   logger: Logger;
+  secrets: SecretStore;
+  /** How outbound names are resolved (tests stub it); default: the system resolver. */
+  resolver?: Resolver | undefined;
   /** Wakes an in-process worker as soon as a run is queued, instead of at its next poll. */
   onRunQueued?: () => void;
 }

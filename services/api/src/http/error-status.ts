@@ -12,6 +12,7 @@ export const errorStatus = {
   already_exists: 409,
   in_use: 409,
   unknown_reference: 422,
+  connection_verification_failed: 422,
   missing_token: 401,
   invalid_token: 401,
   forbidden: 403,

@@ -1,25 +1,5 @@
-import { RemitError } from '@remit/core';
+import { zodToRemitError } from '@remit/core';
 import type { z } from 'zod';
-
-/**
- * Turns failed zod parses into our error codes: unknown keys are `unknown_field` wherever they
- * appear, a bad path parameter is `invalid_id`, everything else is `validation_failed` with the
- * first problem spelled out (path and expectation), which is usually enough to fix the request.
- */
-export function zodToRemitError(error: z.ZodError, where: { target: string; prefix?: string }): RemitError {
-  const issues = error.issues;
-  const at = (path: readonly PropertyKey[]) => [where.prefix, ...path.map(String)].filter(Boolean).join('.');
-  const unknown = issues.find((i) => i.code === 'unrecognized_keys');
-  if (unknown && unknown.code === 'unrecognized_keys') {
-    const path = at(unknown.path);
-    return new RemitError('unknown_field', `Unknown field${unknown.keys.length > 1 ? 's' : ''}${path ? ` in ${path}` : ''}: ${unknown.keys.join(', ')}.`);
-  }
-  if (where.target === 'param') return new RemitError('invalid_id', 'The id in the path is not a valid id or name.');
-  const first = issues[0];
-  const path = (first && at(first.path)) || (where.target === 'json' ? 'body' : where.target);
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-  return new RemitError('validation_failed', `${path}: ${first?.message ?? 'invalid'}${more}.`);
-}
 
 /** The OpenAPIHono defaultHook: every route validates through the same translation. */
 export function validationHook(result: { success: boolean; error?: z.ZodError; target: string }): void {

@@ -8,11 +8,9 @@ import {
   Role,
   RoleCreate,
   RoleUpdate,
-  connectionConfigSchemas,
 } from '@remit/core';
+import { createConnectionChecked, deleteConnectionChecked, updateConnectionChecked, type ConnectionServiceDeps } from '@remit/agents';
 import * as db from '@remit/db';
-import type { Sql } from '@remit/db';
-import { zodToRemitError } from '../http/validation-hook.ts';
 import type { CrudResource } from './admin-crud.ts';
 
 export const roles: CrudResource<Role, RoleCreate, RoleUpdate> = {
@@ -28,33 +26,21 @@ export const roles: CrudResource<Role, RoleCreate, RoleUpdate> = {
   auditDetail: (r) => ({ name: r.name, connections: r.connections, runKinds: r.runKinds, limits: r.limits }),
 };
 
-export const connections: CrudResource<Connection, ConnectionCreate, ConnectionUpdate> = {
-  noun: 'connection',
-  path: '/v1/admin/connections',
-  byName: true,
-  schemas: { item: Connection, create: ConnectionCreate, update: ConnectionUpdate },
-  list: db.listConnections,
-  get: db.getConnection,
-  create: db.createConnection,
-  update: updateConnection,
-  remove: db.deleteConnection,
-  auditDetail: (c) => ({ name: c.name, type: c.type, authMode: c.authMode, config: c.config }),
-};
-
-/** A new config replaces the old one whole and must fit the connection's type. */
-async function updateConnection(sql: Sql, ref: string, patch: ConnectionUpdate): Promise<Connection> {
-  const current = await db.getConnection(sql, ref);
-  let config = current.config;
-  if (patch.config) {
-    const parsed = connectionConfigSchemas[current.type].safeParse(patch.config);
-    if (!parsed.success) throw zodToRemitError(parsed.error, { target: 'json', prefix: 'config' });
-    config = parsed.data as Record<string, unknown>;
-  }
-  return db.updateConnection(sql, current.id, {
-    description: patch.description ?? current.description,
-    authMode: patch.authMode ?? current.authMode,
-    config,
-  });
+/** Connections need the secret store and the egress resolver: verified live, credentials sealed. */
+export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<Connection, ConnectionCreate, ConnectionUpdate> {
+  return {
+    noun: 'connection',
+    path: '/v1/admin/connections',
+    byName: true,
+    schemas: { item: Connection, create: ConnectionCreate, update: ConnectionUpdate },
+    list: db.listConnections,
+    get: db.getConnection,
+    create: (sql, input) => createConnectionChecked(deps, sql, input),
+    update: (sql, ref, patch) => updateConnectionChecked(deps, sql, ref, patch),
+    remove: (sql, ref) => deleteConnectionChecked(deps, sql, ref),
+    // Which credentials exist, never what they are.
+    auditDetail: (c) => ({ name: c.name, type: c.type, authMode: c.authMode, config: c.config, hasSecret: c.hasSecret }),
+  };
 }
 
 export const bindings: CrudResource<Binding, BindingCreate, BindingUpdate> = {

@@ -8,6 +8,7 @@ import type { AppDeps } from '../http/deps.ts';
 import type { RunRecord } from '@remit/db';
 import type { ModelProvider } from '@remit/models';
 import type { SandboxDriver } from '@remit/sandbox';
+import { LocalVaultStore } from '@remit/secrets';
 import { createSandboxDriver } from './local-sandboxes.ts';
 import { modelForRun } from './model-for-run.ts';
 
@@ -42,6 +43,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
     const report = await migrate(db);
     if (report.applied.length) logger.info({ applied: report.applied }, 'database migrated');
     const { orgId } = await ensureOrg(db, config.REMIT_ORG);
+    const secrets = await LocalVaultStore.open({ dataDir, masterKey: config.REMIT_MASTER_KEY });
     const devIssuer = config.REMIT_OIDC_ISSUER ? undefined : await loadOrCreateDevIssuer(dataDir, { audience: config.REMIT_OIDC_AUDIENCE });
     const verifier = devIssuer
       ? createTokenVerifier({ issuer: devIssuer.issuer, audience: devIssuer.audience, algorithm: devIssuer.algorithm, keys: devIssuer.keys })
@@ -52,7 +54,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
           keys: remoteJwks(config.REMIT_OIDC_JWKS_URL!),
           groupsClaim: config.REMIT_OIDC_GROUPS_CLAIM,
         });
-    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, close: () => db.close() };
+    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, secrets, close: () => db.close() };
   } catch (err) {
     await db.close();
     throw err;

@@ -1,7 +1,10 @@
 import { appendAudit } from '@remit/audit';
 import { ConnectionCreate, type RoleCreate } from '@remit/core';
 import type { z } from 'zod';
-import { createBinding, createConnection, createRole, findRole, listBindings, listConnections, updateConnection, type Database } from '@remit/db';
+import { createConnectionChecked, updateConnectionChecked } from '@remit/agents';
+import { createBinding, createRole, findRole, listBindings, listConnections, type Database } from '@remit/db';
+import type { Resolver } from '@remit/egress';
+import type { SecretStore } from '@remit/secrets';
 
 export const demoUsers = [
   { email: 'alice@example.com', groups: ['developers'], note: 'developer' },
@@ -13,22 +16,28 @@ export const demoUsers = [
  * The demo org: two roles with different reach, the groups bound to them, and the connections
  * they may use. Idempotent, so `remit demo` can run again on the same data directory.
  */
-export async function seedDemo(db: Database, orgId: string, options: { paymentsUrl: string }): Promise<{ created: string[] }> {
+export async function seedDemo(
+  deps: { db: Database; orgId: string; secrets: SecretStore; resolver?: Resolver | undefined },
+  options: { paymentsUrl: string; readToken: string; adminToken: string },
+): Promise<{ created: string[] }> {
+  const { db, orgId } = deps;
   const connections: ConnectionCreate[] = ([
     {
       name: 'payments-api',
       type: 'http',
-      description: 'The toy payments service (read: health, logs, recent errors)',
+      description: 'The toy payments service (read: health, logs, metrics)',
       authMode: 'service_account',
       // The toy service listens on loopback, which the egress guard refuses unless an admin allows it.
-      config: { baseUrl: options.paymentsUrl, auth: { scheme: 'bearer' }, allowPrivateCidrs: ['127.0.0.1/32'] },
+      config: { baseUrl: options.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+      secret: { token: options.readToken },
     },
     {
       name: 'payments-admin',
       type: 'http',
       description: 'Admin endpoints of the payments service (restart, feature flags)',
       authMode: 'service_account',
-      config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' }, allowPrivateCidrs: ['127.0.0.1/32'] },
+      config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+      secret: { token: options.adminToken },
     },
   ] satisfies z.input<typeof ConnectionCreate>[]).map((c) => ConnectionCreate.parse(c));
   const roles: RoleCreate[] = [
@@ -53,12 +62,12 @@ export async function seedDemo(db: Database, orgId: string, options: { paymentsU
   ];
   return db.tenant({ orgId, userId: null }, async (sql) => {
     const created: string[] = [];
-    const existing = new Map((await listConnections(sql)).map((c) => [c.name, c]));
+    const existing = new Set((await listConnections(sql)).map((c) => c.name));
+    // Sealed and verified live like any admin's connection. The toy service gets a new port
+    // and new tokens each start, so an existing connection is updated (and verified again).
     for (const c of connections) {
-      const found = existing.get(c.name);
-      if (!found) created.push(`connection ${(await createConnection(sql, c)).name}`);
-      // The toy service gets a new port each start; point the connection at it.
-      else await updateConnection(sql, found.id, { description: found.description, authMode: found.authMode, config: c.config });
+      if (!existing.has(c.name)) created.push(`connection ${(await createConnectionChecked(deps, sql, c)).name}`);
+      else await updateConnectionChecked(deps, sql, c.name, { config: c.config, secret: c.secret! });
     }
     for (const r of roles) if (!(await findRole(sql, r.name))) created.push(`role ${(await createRole(sql, r)).name}`);
     const bound = new Set((await listBindings(sql)).map((b) => `${b.role}/${JSON.stringify(b.subject)}`));

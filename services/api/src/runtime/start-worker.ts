@@ -12,6 +12,8 @@ export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {})
     modelFor: rt.modelFor,
     logger: rt.logger,
     systemPrompt,
+    secrets: rt.secrets,
+    resolver: rt.resolver,
     settings,
   });
 }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Database } from '@remit/db';
 import { withTestDb, type TestDatabaseOptions } from '@remit/db/testing';
+import type { Resolver } from '@remit/egress';
 import { createTokenVerifier, loadOrCreateDevIssuer } from '@remit/identity';
+import { LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { createApp } from '../http/create-app.ts';
 import { createLogger } from '../logging/logger.ts';
 
@@ -12,6 +14,7 @@ export const ADMIN_GROUP = 'remit-admins';
 
 export interface TestApp {
   db: Database;
+  secrets: SecretStore;
   orgId: string;
   /** Sends a request to the app in-process; `token` adds the bearer header, `json` a JSON body. */
   request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
@@ -26,7 +29,7 @@ export interface TestApp {
 }
 
 /** An app on a fresh schema, with the development issuer in a temporary directory and captured logs. */
-export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: TestDatabaseOptions = {}): Promise<T> {
+export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: TestDatabaseOptions & { resolver?: Resolver } = {}): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
   try {
     return await withTestDb(async ({ db, orgA }) => {
@@ -40,9 +43,11 @@ export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: Te
       });
       const logger = createLogger({ level: 'debug', destination });
       const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithm: issuer.algorithm, keys: issuer.keys });
-      const app = createApp({ db, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger });
+      const secrets = await LocalVaultStore.open({ dataDir: dir });
+      const app = createApp({ db, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, ...(options.resolver ? { resolver: options.resolver } : {}) });
       const t: TestApp = {
         db,
+        secrets,
         orgId: orgA,
         issuer,
         dataDir: dir,
@@ -61,7 +66,7 @@ export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: Te
         adminToken: () => issuer.sign({ sub: 'admin@example.com', email: 'admin@example.com', groups: [ADMIN_GROUP] }),
       };
       return fn(t);
-    }, options);
+    }, { ...(options.driver ? { driver: options.driver } : {}), ...(options.poolSize ? { poolSize: options.poolSize } : {}) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

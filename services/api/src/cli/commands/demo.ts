@@ -17,14 +17,18 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
   const opts = ctx.parse({ exit: { type: 'boolean' } });
   const rt = await openRuntime(ctx.config, ctx.logger);
   if (!rt.devIssuer) throw new CliError('remit demo signs its users’ tokens with the development issuer; unset REMIT_OIDC_ISSUER', 2);
-  const payments = await startPaymentsService({ adminToken: randomBytes(16).toString('hex') });
+  // Fresh tokens each start: Remit seals them, verifies the connections live and adds them
+  // outside the sandbox; neither the model nor the sandbox ever sees one.
+  const tokens = { readToken: randomBytes(16).toString('hex'), adminToken: randomBytes(16).toString('hex') };
+  const payments = await startPaymentsService(tokens);
   const server = await startServer(rt, { withWorker: true });
   const out = (s = '') => process.stdout.write(`${s}\n`);
   try {
-    const { created } = await seedDemo(rt.db, rt.orgId, { paymentsUrl: payments.url });
+    const { created } = await seedDemo(rt, { paymentsUrl: payments.url, ...tokens });
     out(`\nRemit is running at ${server.url}  (database: ${rt.db.driver}, data: ${rt.dataDir}, logs: ${rt.dataDir}/remit.log)`);
     out(`A toy payments service with a fault is at ${payments.url}.`);
     out(created.length ? `Seeded: ${created.join(', ')}.` : 'Demo data already present.');
+    out('Connection tokens are sealed in the local vault and were verified with a live call.');
     out(`Model: scripted demo (not a real model; see README for Bedrock).\n`);
 
     const alice = demoUsers[0];

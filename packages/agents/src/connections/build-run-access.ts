@@ -1,0 +1,63 @@
+import type { ConnectionSecret, CredentialBundle } from '@remit/core';
+import { getConnectionRecord, getRole, type Sql } from '@remit/db';
+import type { EgressTarget, Resolver } from '@remit/egress';
+import type { SecretStore } from '@remit/secrets';
+import type { RunConnection } from '../tool-catalog.ts';
+import { openConnectionSecret, secretStrings } from './connection-secret.ts';
+import { connectionEndpoint, credentialHeaders } from './credential-headers.ts';
+import { verifyConnection } from './verify-connection.ts';
+
+export interface RunAccess {
+  /** The connections the model is offered: the role's, minus any that failed their check. */
+  connections: RunConnection[];
+  /** What the egress proxy may forward, with the credentials it adds outside the sandbox. */
+  egressTargets: EgressTarget[];
+  /** What the sandbox agent itself receives: connection names, and only credentials a tool inside must hold. */
+  bundle: CredentialBundle;
+  /** Every secret value the run holds, for scrubbing whatever the model or the transcript sees. */
+  secretValues: string[];
+  /** Connections left out of the run, with the reason the transcript shows. */
+  unavailable: { name: string; reason: string }[];
+}
+
+/**
+ * The one place a run's access is built from its role: each connection's sealed credentials
+ * are opened, the connection is verified live again, and the credentials are split between
+ * the egress proxy (HTTP credentials, never inside the sandbox) and the bundle (nothing for
+ * HTTP; git tokens and STS keys when those tools need them). A user-authorised connection
+ * uses the triggering user's own token, and only theirs.
+ */
+export async function buildRunAccess(
+  sql: Sql,
+  deps: { secrets: SecretStore; resolver?: Resolver | undefined },
+  run: { id: string; roleId: string; userId: string | null },
+): Promise<RunAccess> {
+  const role = await getRole(sql, run.roleId);
+  const access: RunAccess = { connections: [], egressTargets: [], bundle: { runId: run.id, connections: [], secrets: [] }, secretValues: [], unavailable: [] };
+  for (const name of role.connections) {
+    const c = await getConnectionRecord(sql, name);
+    if (c.authMode === 'oauth_user') {
+      access.unavailable.push({ name, reason: `needs your own authorization; connect at /v1/oauth/${name}/start (user-authorised connections arrive with the OAuth flow)` });
+      continue;
+    }
+    let secret: ConnectionSecret | undefined;
+    try {
+      secret = c.secretRef ? await openConnectionSecret(deps.secrets, c.secretRef) : undefined;
+    } catch {
+      access.unavailable.push({ name, reason: 'its stored credentials could not be opened; an admin should save them again' });
+      continue;
+    }
+    const check = await verifyConnection(c, secret, { ...(deps.resolver ? { resolver: deps.resolver } : {}) });
+    if (!check.ok) {
+      access.unavailable.push({ name, reason: `failed its live check: ${check.reason}` });
+      continue;
+    }
+    const { baseUrl, allowCidrs } = connectionEndpoint(c);
+    access.connections.push({ name: c.name, type: c.type, description: c.description });
+    access.bundle.connections.push({ name: c.name, type: c.type });
+    if (baseUrl) access.egressTargets.push({ name: c.name, baseUrl, allowCidrs, headers: credentialHeaders(c, secret) });
+    if (c.type === 'github' && secret?.token) access.bundle.secrets.push({ connection: c.name, kind: 'git_token', values: { token: secret.token } });
+    access.secretValues.push(...secretStrings(secret));
+  }
+  return access;
+}
