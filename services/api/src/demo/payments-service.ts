@@ -34,6 +34,9 @@ export async function startPaymentsService(options: { readToken: string; adminTo
     switch (url.pathname) {
       case '/status':
         return json(200, { ok: true });
+      case '/debug/echo':
+        // A careless debug endpoint that reflects the request, credentials included.
+        return json(200, { method: req.method, headers: req.headers });
       case '/health':
         return json(503, {
           status: 'degraded',
