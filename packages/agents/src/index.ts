@@ -14,3 +14,5 @@ export { verifyConnection } from './connections/verify-connection.ts';
 export type { Verification } from './connections/verify-connection.ts';
 export { credentialHeaders, connectionEndpoint } from './connections/credential-headers.ts';
 export { openConnectionSecret, requiredSecretFields, secretStrings } from './connections/connection-secret.ts';
+export { completeAuthorization, startAuthorization, userAccessToken } from './connections/oauth-flow.ts';
+export type { OAuthDeps } from './connections/oauth-flow.ts';

@@ -13,6 +13,7 @@ export const ConfigEnv = z
     REMIT_DATA_DIR: z.string().min(1).default('.remit'),
     REMIT_PORT: port.default(8080),
     REMIT_HOST: z.string().min(1).default('127.0.0.1'),
+    REMIT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().meta({ description: 'How browsers reach the API (OAuth redirects); default http://REMIT_HOST:REMIT_PORT' }),
     REMIT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_OWNER_URL: postgresUrl.optional(),

@@ -23,6 +23,9 @@ export const ErrorCode = {
   role_not_held: 'role_not_held',
   kind_not_allowed: 'kind_not_allowed',
   run_finished: 'run_finished',
+  invalid_oauth_state: 'invalid_oauth_state',
+  oauth_exchange_failed: 'oauth_exchange_failed',
+  not_oauth_connection: 'not_oauth_connection',
   not_ready: 'not_ready',
   internal: 'internal',
 } as const;
@@ -48,6 +51,9 @@ const defaultMessages: Record<ErrorCode, string> = {
   role_not_held: 'You do not hold that role.',
   kind_not_allowed: 'Your role does not allow this kind of run.',
   run_finished: 'The run has already finished.',
+  invalid_oauth_state: 'The authorization link is invalid, used or expired; start again.',
+  oauth_exchange_failed: 'The provider did not accept the authorization; start again.',
+  not_oauth_connection: 'That connection does not use per-user authorization.',
   not_ready: 'The service is not ready.',
   internal: 'Internal error.',
 };

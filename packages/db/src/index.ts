@@ -44,3 +44,5 @@ export type { RunRecord } from './runs.ts';
 export { appendRunEvent, listRunEvents } from './run-events.ts';
 export type { RunEventRecord } from './run-events.ts';
 export { recordSandboxBootstrap } from './sandbox-bootstraps.ts';
+export { createOAuthState, findOAuthGrant, takeOAuthState, upsertOAuthGrant } from './oauth.ts';
+export type { OAuthGrantRecord, OAuthStateRecord } from './oauth.ts';

@@ -5,6 +5,7 @@ import type { SecretStore } from '@remit/secrets';
 import type { RunConnection } from '../tool-catalog.ts';
 import { openConnectionSecret, secretStrings } from './connection-secret.ts';
 import { connectionEndpoint, credentialHeaders } from './credential-headers.ts';
+import { userAccessToken } from './oauth-flow.ts';
 import { verifyConnection } from './verify-connection.ts';
 
 export interface RunAccess {
@@ -29,16 +30,30 @@ export interface RunAccess {
  */
 export async function buildRunAccess(
   sql: Sql,
-  deps: { secrets: SecretStore; resolver?: Resolver | undefined },
+  deps: { secrets: SecretStore; orgId: string; resolver?: Resolver | undefined },
   run: { id: string; roleId: string; userId: string | null },
 ): Promise<RunAccess> {
   const role = await getRole(sql, run.roleId);
   const access: RunAccess = { connections: [], egressTargets: [], bundle: { runId: run.id, connections: [], secrets: [] }, secretValues: [], unavailable: [] };
   for (const name of role.connections) {
     const c = await getConnectionRecord(sql, name);
+    let userToken: string | undefined;
     if (c.authMode === 'oauth_user') {
-      access.unavailable.push({ name, reason: `needs your own authorization; connect at /v1/oauth/${name}/start (user-authorised connections arrive with the OAuth flow)` });
-      continue;
+      const how = `authorize Remit once at GET /v1/oauth/${name}/start`;
+      if (!run.userId) {
+        access.unavailable.push({ name, reason: 'it acts with the triggering user’s own authorization, and this run has no user' });
+        continue;
+      }
+      try {
+        userToken = await userAccessToken(deps, sql, c, run.userId);
+      } catch {
+        access.unavailable.push({ name, reason: `your authorization could not be refreshed; ${how}` });
+        continue;
+      }
+      if (!userToken) {
+        access.unavailable.push({ name, reason: `you have not connected it yet; ${how}` });
+        continue;
+      }
     }
     let secret: ConnectionSecret | undefined;
     try {
@@ -47,7 +62,7 @@ export async function buildRunAccess(
       access.unavailable.push({ name, reason: 'its stored credentials could not be opened; an admin should save them again' });
       continue;
     }
-    const check = await verifyConnection(c, secret, { ...(deps.resolver ? { resolver: deps.resolver } : {}) });
+    const check = await verifyConnection(c, secret, { ...(deps.resolver ? { resolver: deps.resolver } : {}), ...(userToken ? { userToken } : {}) });
     if (!check.ok) {
       access.unavailable.push({ name, reason: `failed its live check: ${check.reason}` });
       continue;
@@ -55,7 +70,8 @@ export async function buildRunAccess(
     const { baseUrl, allowCidrs } = connectionEndpoint(c);
     access.connections.push({ name: c.name, type: c.type, description: c.description });
     access.bundle.connections.push({ name: c.name, type: c.type });
-    if (baseUrl) access.egressTargets.push({ name: c.name, baseUrl, allowCidrs, headers: credentialHeaders(c, secret) });
+    if (baseUrl) access.egressTargets.push({ name: c.name, baseUrl, allowCidrs, headers: credentialHeaders(c, secret, userToken) });
+    if (userToken) access.secretValues.push(userToken);
     if (c.type === 'github' && secret?.token) access.bundle.secrets.push({ connection: c.name, kind: 'git_token', values: { token: secret.token } });
     access.secretValues.push(...secretStrings(secret));
   }

@@ -12,6 +12,7 @@ import { bindings, connectionsResource, roles } from '../routes/admin-resources.
 import { mountAudit } from '../routes/audit.ts';
 import { mountHealth } from '../routes/health.ts';
 import { mountMe } from '../routes/me.ts';
+import { isOAuthCallback, mountOAuth } from '../routes/oauth.ts';
 import { mountRunEvents } from '../routes/run-events.ts';
 import { mountRuns } from '../routes/runs.ts';
 
@@ -21,7 +22,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.onError(renderError);
   app.notFound((c) => renderError(new RemitError('not_found', `No route for ${c.req.method} ${c.req.path}.`), c));
   app.use('*', requestContext(deps.logger));
-  app.use('/v1/*', limitBody, requireJsonBody, authenticate(deps));
+  const auth = authenticate(deps);
+  app.use('/v1/*', limitBody, requireJsonBody, (c, next) => (isOAuthCallback(c.req.path) ? next() : auth(c, next)));
   app.use('/v1/admin/*', requireAdmin(deps));
   app.use('/v1/audit', requireAdmin(deps));
   app.use('/v1/audit/*', requireAdmin(deps));
@@ -34,6 +36,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountAudit(app, deps);
   mountRuns(app, deps);
   mountRunEvents(app, deps);
+  mountOAuth(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Remit API', version: '1.0.0', description: 'Role-scoped agent sandbox orchestrator' } });

@@ -16,6 +16,8 @@ export interface AppDeps {
   adminGroup: string;
   logger: Logger;
   secrets: SecretStore;
+  /** How browsers reach this API; OAuth redirect URIs are built on it. */
+  publicUrl: string;
   /** How outbound names are resolved (tests stub it); default: the system resolver. */
   resolver?: Resolver | undefined;
   /** Wakes an in-process worker as soon as a run is queued, instead of at its next poll. */

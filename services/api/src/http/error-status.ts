@@ -21,6 +21,9 @@ export const errorStatus = {
   role_not_held: 403,
   kind_not_allowed: 403,
   run_finished: 409,
+  invalid_oauth_state: 400,
+  oauth_exchange_failed: 502,
+  not_oauth_connection: 400,
   not_ready: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;

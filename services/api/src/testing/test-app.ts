@@ -44,7 +44,7 @@ export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: Te
       const logger = createLogger({ level: 'debug', destination });
       const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithm: issuer.algorithm, keys: issuer.keys });
       const secrets = await LocalVaultStore.open({ dataDir: dir });
-      const app = createApp({ db, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, ...(options.resolver ? { resolver: options.resolver } : {}) });
+      const app = createApp({ db, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, publicUrl: 'http://remit.test', ...(options.resolver ? { resolver: options.resolver } : {}) });
       const t: TestApp = {
         db,
         secrets,
