@@ -40,7 +40,7 @@ export const troubleshootScript: ScriptedTurn[] = [
       '',
       '- /health reports `card-processor: timeout (p95 3012 ms, limit 3000 ms)`.',
       '- 9 of the last 12 checkout errors are "card-processor timed out after 3000 ms" with the connection pool exhausted (20/20 busy); the other 3 are inventory conflicts.',
-      '- I could not restart the service: payments-admin is not available to the developer role.',
+      '- A restart goes through payments-admin, which only the platform-engineer role may use.',
       '',
       'Next steps: ask a platform engineer to restart payments or raise the card-processor pool size, and check the processor’s status page; the 3000 ms client timeout is being hit at p95.',
     ].join('\n'),
