@@ -1,7 +1,7 @@
 import type { ToolName } from '@remit/core';
 import type { ContentBlock, Message, ModelProvider, StopReason, Usage } from '@remit/models';
 import type { ToolCatalog } from './tool-catalog.ts';
-import { capToolOutput } from './tool-output.ts';
+import { capToolOutput, scrubDeep } from './tool-output.ts';
 
 export type ToolCallResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string } };
 
@@ -77,7 +77,7 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopOutcome> {
         step: steps,
         model: o.model.label,
         text: o.scrub(turn.text),
-        toolCalls: turn.toolUses.map((t) => ({ id: t.toolUseId, name: t.name, input: t.input })),
+        toolCalls: turn.toolUses.map((t) => ({ id: t.toolUseId, name: t.name, input: scrubDeep(t.input, o.scrub) })),
         stopReason: turn.stopReason,
         usage: turn.usage,
       });
@@ -143,7 +143,7 @@ async function runTool(o: LoopOptions, call: ModelTurn['toolUses'][number]): Pro
     await o.sink.event('tool_denied', { id: call.toolUseId, name: tool, connection: connection ?? null, reason: 'connection_not_in_role' });
     return errorResult(`Connection "${connection ?? ''}" is not available to this run's role. Available: ${[...allowed].join(', ')}.`);
   }
-  await o.sink.event('tool_call', { id: call.toolUseId, name: tool, input: call.input });
+  await o.sink.event('tool_call', { id: call.toolUseId, name: tool, input: scrubDeep(call.input, o.scrub) });
   const result = await o.executor.call(tool, call.input, o.signal);
   const shown = capToolOutput(result, { maxChars: o.maxToolResultChars ?? 60_000, scrub: o.scrub });
   await o.sink.event('tool_result', { id: call.toolUseId, name: tool, ok: result.ok, ...shown.event });

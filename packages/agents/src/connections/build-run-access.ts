@@ -1,4 +1,4 @@
-import type { ConnectionSecret, CredentialBundle } from '@remit/core';
+import { AwsConnectionConfig, type ConnectionSecret, type CredentialBundle } from '@remit/core';
 import { getConnectionRecord, getRole, type Sql } from '@remit/db';
 import type { EgressTarget, Resolver } from '@remit/egress';
 import type { SecretStore } from '@remit/secrets';
@@ -6,7 +6,10 @@ import type { RunConnection } from '../tool-catalog.ts';
 import { openConnectionSecret, secretStrings } from './connection-secret.ts';
 import { connectionEndpoint, credentialHeaders } from './credential-headers.ts';
 import { userAccessToken } from './oauth-flow.ts';
-import { verifyConnection } from './verify-connection.ts';
+import { assumeRoleForRun, awsBundleSecret, awsSecretValues } from './aws-session.ts';
+import { CredentialError, isCredentialError } from './credential-error.ts';
+import { githubInstallationToken } from './github-app.ts';
+import { githubAppAccess, verifyConnection } from './verify-connection.ts';
 
 export interface RunAccess {
   /** The connections the model is offered: the role's, minus any that failed their check. */
@@ -62,10 +65,37 @@ export async function buildRunAccess(
       access.unavailable.push({ name, reason: 'its stored credentials could not be opened; an admin should save them again' });
       continue;
     }
-    const check = await verifyConnection(c, secret, { ...(deps.resolver ? { resolver: deps.resolver } : {}), ...(userToken ? { userToken } : {}) });
-    if (!check.ok) {
-      access.unavailable.push({ name, reason: `failed its live check: ${check.reason}` });
+    // For AWS and GitHub Apps, getting the run's short-lived credentials is the live check.
+    if (c.type === 'aws') {
+      try {
+        const session = await assumeRoleForRun(AwsConnectionConfig.parse(c.config), { runId: run.id });
+        access.connections.push({ name: c.name, type: c.type, description: c.description });
+        access.bundle.connections.push({ name: c.name, type: c.type });
+        access.bundle.secrets.push(awsBundleSecret(c.name, session));
+        access.secretValues.push(...awsSecretValues(session));
+      } catch (err) {
+        if (!isCredentialError(err)) throw err;
+        access.unavailable.push({ name, reason: `failed its live check: ${err.reason}` });
+      }
       continue;
+    }
+    if (c.type === 'github' && c.config.auth === 'app') {
+      const app = githubAppAccess(c, secret);
+      try {
+        if (!app) throw new CredentialError('github_app_token_failed', 'A GitHub App connection needs appId, installationId and privateKey.');
+        const { token } = await githubInstallationToken(app, deps.resolver ? { resolver: deps.resolver } : {});
+        secret = { ...secret, token };
+      } catch (err) {
+        if (!isCredentialError(err)) throw err;
+        access.unavailable.push({ name, reason: `failed its live check: ${err.reason}` });
+        continue;
+      }
+    } else {
+      const check = await verifyConnection(c, secret, { ...(deps.resolver ? { resolver: deps.resolver } : {}), ...(userToken ? { userToken } : {}) });
+      if (!check.ok) {
+        access.unavailable.push({ name, reason: `failed its live check: ${check.reason}` });
+        continue;
+      }
     }
     const { baseUrl, allowCidrs } = connectionEndpoint(c);
     access.connections.push({ name: c.name, type: c.type, description: c.description });

@@ -16,7 +16,7 @@ describe('connection credentials', () => {
     expect(credentialHeaders(http('header', { headerName: 'X-Api-Key' }), { token: 't0k3n' })).toEqual({ 'x-api-key': 't0k3n' });
     expect(credentialHeaders(http('basic'), { username: 'svc', password: 'p@ss' })).toEqual({ authorization: `Basic ${Buffer.from('svc:p@ss').toString('base64')}` });
     expect(credentialHeaders(http('none'), undefined)).toEqual({});
-    expect(credentialHeaders({ type: 'github', authMode: 'service_account', config: { auth: 'token' } }, { token: 'ghp_x' })).toMatchObject({ authorization: 'Bearer ghp_x' });
+    expect(credentialHeaders({ type: 'github', authMode: 'service_account', config: { auth: 'token' } }, { token: 'ghp_x' })).toMatchObject({ authorization: 'Bearer ghp_x', 'user-agent': 'remit' });
     // A user-authorised connection uses the user's token, never a stored one.
     expect(credentialHeaders({ ...http('bearer'), authMode: 'oauth_user' }, { token: 'shared' }, 'users-own')).toEqual({ authorization: 'Bearer users-own' });
     expect(credentialHeaders({ ...http('bearer'), authMode: 'oauth_user' }, { token: 'shared' })).toEqual({});

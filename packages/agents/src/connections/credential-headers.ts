@@ -15,7 +15,8 @@ export function credentialHeaders(c: Pick<Connection, 'type' | 'authMode' | 'con
     }
     return {};
   }
-  if (c.type === 'github' && secret?.token) return { authorization: `Bearer ${secret.token}`, accept: 'application/vnd.github+json' };
+  // GitHub refuses API requests without a User-Agent.
+  if (c.type === 'github' && secret?.token) return { authorization: `Bearer ${secret.token}`, accept: 'application/vnd.github+json', 'user-agent': 'remit' };
   return {};
 }
 

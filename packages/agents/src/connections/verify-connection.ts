@@ -1,4 +1,6 @@
-import type { Connection, ConnectionSecret } from '@remit/core';
+import { AwsConnectionConfig, GithubConnectionConfig, type Connection, type ConnectionSecret } from '@remit/core';
+import { verifyAwsConnection } from './aws-session.ts';
+import { verifyGithubApp, type GithubAppAccess } from './github-app.ts';
 import { checkUrl, guardedFetch, isEgressError, type Resolver } from '@remit/egress';
 import { connectionEndpoint, credentialHeaders } from './credential-headers.ts';
 
@@ -18,7 +20,12 @@ export async function verifyConnection(
   options: { resolver?: Resolver; userToken?: string } = {},
 ): Promise<Verification> {
   const { baseUrl, allowCidrs } = connectionEndpoint(c);
-  if (c.type === 'aws') return { ok: false, reason: 'AWS connections are verified with STS AssumeRole, which this release does not include yet.' };
+  if (c.type === 'aws') return verifyAwsConnection(AwsConnectionConfig.parse(c.config));
+  if (c.type === 'github' && c.config.auth === 'app') {
+    const access = githubAppAccess(c, secret);
+    if (!access) return { ok: false, reason: 'A GitHub App connection needs appId, installationId and privateKey.' };
+    return verifyGithubApp(access, options.resolver ? { resolver: options.resolver } : {});
+  }
   if (!baseUrl) return { ok: false, reason: 'The connection has no URL.' };
   const guard = { ...(options.resolver ? { resolver: options.resolver } : {}), allowCidrs };
   if (c.authMode === 'oauth_user' && c.oauth) {
@@ -40,4 +47,11 @@ export async function verifyConnection(
     if (isEgressError(err)) return { ok: false, reason: err.message };
     return { ok: false, reason: 'The connection could not be reached.' };
   }
+}
+
+/** A GitHub App connection's settings and key, or null when one is missing. */
+export function githubAppAccess(c: Pick<Connection, 'config'>, secret: ConnectionSecret | undefined): GithubAppAccess | null {
+  const cfg = GithubConnectionConfig.parse(c.config);
+  if (!cfg.appId || !cfg.installationId || !secret?.privateKey) return null;
+  return { apiUrl: cfg.apiUrl, appId: cfg.appId, installationId: cfg.installationId, privateKey: secret.privateKey, allowCidrs: cfg.allowPrivateCidrs };
 }
