@@ -52,6 +52,10 @@ describe('stored secrets never come back out', () => {
           json: { name: 'wrong-token', type: 'http', config: { baseUrl: s.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] }, secret: { token: `${PAYMENTS_READ_TOKEN}-x` } },
         });
         await call('/v1/admin/roles');
+        await call('/v1/admin/bindings');
+        await call('/v1/me');
+        await call('/healthz');
+        await call('/readyz');
         await call('/openapi.json');
         // A run whose model and code ask the connection to reflect the credentials it was sent.
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
@@ -80,10 +84,17 @@ describe('stored secrets never come back out', () => {
       async (s) => {
         const admin = await s.adminToken();
         const base = { type: 'http', config: { baseUrl: s.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] } };
+        expect(
+          await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: { name: 'everything', ...base, config: { ...base.config, allowPrivateCidrs: ['0.0.0.0/0'] }, secret: { token: 't-token' } } })),
+        ).toMatchObject({ status: 400, code: 'validation_failed' });
+        // Metadata can never be allowed, not even explicitly.
+        expect(
+          await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: { name: 'imds', type: 'http', config: { baseUrl: 'http://169.254.169.254/', allowPrivateCidrs: ['169.254.0.0/16'] } } })),
+        ).toMatchObject({ status: 400, code: 'validation_failed' });
         const cases = [
           { name: 'bad-token', ...base, secret: { token: 'not-the-token' } },
           { name: 'no-allowance', ...base, config: { ...base.config, allowPrivateCidrs: [] }, secret: { token: 'x-token' } },
-          { name: 'metadata', type: 'http', config: { baseUrl: 'http://169.254.169.254/latest', allowPrivateCidrs: ['169.254.0.0/16'] } },
+          { name: 'metadata', type: 'http', config: { baseUrl: 'http://169.254.169.254/latest' } },
         ];
         for (const c of cases) {
           const err = await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: c }));

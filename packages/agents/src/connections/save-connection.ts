@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RemitError, connectionConfigSchemas, zodToRemitError, type Connection, type ConnectionCreate, type ConnectionUpdate } from '@remit/core';
 import { createConnection, deleteConnection, getConnectionRecord, newConnectionId, updateConnection, type Sql } from '@remit/db';
 
-import type { Resolver } from '@remit/egress';
+import { validateAllowCidr, type Resolver } from '@remit/egress';
 import { formatSecretRef, SecretValue, type SecretStore } from '@remit/secrets';
 import { checkSecretShape, deleteConnectionSecret, openConnectionSecret, requiredSecretFields } from './connection-secret.ts';
 import { verifyConnection } from './verify-connection.ts';
@@ -21,6 +21,15 @@ async function seal(deps: ConnectionServiceDeps, connectionId: string, secret: o
   return formatSecretRef(ref);
 }
 
+/** An allowance that covers nothing allowable (0.0.0.0/0, a metadata range) is refused at save, not silently ignored. */
+function checkAllowances(config: Record<string, unknown>): void {
+  const cidrs = Array.isArray(config.allowPrivateCidrs) ? config.allowPrivateCidrs.map(String) : [];
+  for (const cidr of cidrs) {
+    const check = validateAllowCidr(cidr);
+    if (!check.valid) throw new RemitError('validation_failed', `config.allowPrivateCidrs: ${cidr}: ${check.problem}.`);
+  }
+}
+
 function checkOAuth(c: { authMode: Connection['authMode']; oauth?: Connection['oauth'] | undefined }): void {
   if (c.authMode === 'oauth_user' && !c.oauth) throw new RemitError('validation_failed', 'oauth: required when authMode is oauth_user (authorizeUrl, tokenUrl, clientId).');
 }
@@ -37,6 +46,7 @@ async function verifyOrRefuse(...args: Parameters<typeof verifyConnection>): Pro
  */
 export async function createConnectionChecked(deps: ConnectionServiceDeps, sql: Sql, input: ConnectionCreate): Promise<Connection> {
   checkOAuth(input);
+  checkAllowances(input.config);
   checkSecretShape(input, input.secret);
   await verifyOrRefuse(input, input.secret, { ...(deps.resolver ? { resolver: deps.resolver } : {}) });
   const id = await newConnectionId(sql);
@@ -61,6 +71,7 @@ export async function updateConnectionChecked(deps: ConnectionServiceDeps, sql: 
   }
   const next = { type: current.type, authMode: patch.authMode ?? current.authMode, config, oauth: patch.oauth ?? current.oauth ?? undefined };
   checkOAuth(next);
+  checkAllowances(config);
   const secret = patch.secret ?? (current.secretRef ? await openConnectionSecret(deps.secrets, current.secretRef) : undefined);
   checkSecretShape(next, requiredSecretFields(next).length ? secret : undefined);
   const reachChanged = patch.config || patch.authMode || patch.oauth || patch.secret;
