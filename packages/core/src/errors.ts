@@ -26,6 +26,8 @@ export const ErrorCode = {
   invalid_oauth_state: 'invalid_oauth_state',
   oauth_exchange_failed: 'oauth_exchange_failed',
   not_oauth_connection: 'not_oauth_connection',
+  budget_exhausted: 'budget_exhausted',
+  rate_limited: 'rate_limited',
   not_ready: 'not_ready',
   internal: 'internal',
 } as const;
@@ -54,6 +56,8 @@ const defaultMessages: Record<ErrorCode, string> = {
   invalid_oauth_state: 'The authorization link is invalid, used or expired; start again.',
   oauth_exchange_failed: 'The provider did not accept the authorization; start again.',
   not_oauth_connection: 'That connection does not use per-user authorization.',
+  budget_exhausted: 'The monthly budget has no room for this.',
+  rate_limited: 'Too many requests; slow down and retry after the time given.',
   not_ready: 'The service is not ready.',
   internal: 'Internal error.',
 };

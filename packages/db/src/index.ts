@@ -46,3 +46,5 @@ export type { RunEventRecord } from './run-events.ts';
 export { recordSandboxBootstrap } from './sandbox-bootstraps.ts';
 export { createOAuthState, findOAuthGrant, takeOAuthState, upsertOAuthGrant } from './oauth.ts';
 export type { OAuthGrantRecord, OAuthStateRecord } from './oauth.ts';
+export { BudgetExhausted, deleteBudget, listBudgets, periodStart, releaseStaleReservations, reserveModelCall, setBudget, settleModelCall } from './meter.ts';
+export type { BudgetRow, BudgetScope, MeterScopes } from './meter.ts';

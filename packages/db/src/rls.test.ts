@@ -26,6 +26,9 @@ async function seed(db: Database, org: string): Promise<Seeded> {
     await sql.query(`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 1, now(), 'seed', 'success', '{}', '', '')`, [org]);
     await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
     await sql.query(`insert into sandbox_bootstraps (org_id, run_id, token_hash) values ($1, $2, 'h')`, [org, run]);
+    await sql.query(`insert into budgets (org_id, scope, scope_key, monthly_cap_usd) values ($1, 'org', 'org', 5)`, [org]);
+    await sql.query(`insert into budget_usage (org_id, scope, scope_key, period_start) values ($1, 'org', 'org', '2026-11-01')`, [org]);
+    await sql.query(`insert into rate_buckets (org_id, bucket, tokens, refilled_at) values ($1, 'org:runs', 1, now())`, [org]);
     await sql.query(`insert into oauth_grants (org_id, connection_id, user_id, secret_ref) values ($1, $2, $3, 'ref')`, [org, connection, user]);
     await sql.query(`insert into oauth_states (org_id, state_hash, connection_id, user_id, code_verifier_ref, redirect_uri, expires_at) values ($1, $2, $3, $4, 'ref', 'https://x', now())`, [org, `s-${org}`, connection, user]);
     return { org, user, role, connection, run };
@@ -111,6 +114,21 @@ const tables: Record<string, TableSpec> = {
       [s.org, `new-${s.org}`, s.connection, s.user],
     ],
     update: 'update oauth_states set expires_at = expires_at',
+    delete: true,
+  },
+  budgets: {
+    insert: (s) => [`insert into budgets (org_id, scope, scope_key, monthly_cap_usd) values ($1, 'role', 'r', 1)`, [s.org]],
+    update: 'update budgets set monthly_cap_usd = monthly_cap_usd',
+    delete: true,
+  },
+  budget_usage: {
+    insert: (s) => [`insert into budget_usage (org_id, scope, scope_key, period_start) values ($1, 'role', 'r', '2026-11-01')`, [s.org]],
+    update: 'update budget_usage set spent_usd = spent_usd',
+    delete: true,
+  },
+  rate_buckets: {
+    insert: (s) => [`insert into rate_buckets (org_id, bucket, tokens, refilled_at) values ($1, 'user:x', 1, now())`, [s.org]],
+    update: 'update rate_buckets set tokens = tokens',
     delete: true,
   },
   audit_events: {

@@ -24,6 +24,8 @@ export const errorStatus = {
   invalid_oauth_state: 400,
   oauth_exchange_failed: 502,
   not_oauth_connection: 400,
+  budget_exhausted: 402,
+  rate_limited: 429,
   not_ready: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;
