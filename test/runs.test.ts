@@ -1,4 +1,5 @@
 import { troubleshootScript } from '@remit/api';
+import { defaultRateLimits } from '@remit/core';
 import { errorOf } from '@remit/api/testing';
 import { describe, expect, it } from 'vitest';
 import { seedRoles, withRunStack, type RunStack } from './support/run-stack.ts';
@@ -194,6 +195,33 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
         expect(audit.rows).toEqual([{ action: 'sandbox.bootstrap_refused', outcome: 'denied' }]);
       },
       { script: [{ toolCalls: [{ name: 'exec', input: { command: ['node', '-e', impostor], timeoutMs: 10_000 } }] }, { text: 'done' }] },
+    );
+  });
+
+  it('limits bursts of new runs per user: exactly the capacity at once, then the refill rate, with 429 and Retry-After', async () => {
+    let clock = new Date('2026-11-23T10:00:00Z');
+    const limits = { ...defaultRateLimits, runs: { ...defaultRateLimits.runs, user: { capacity: 3, refillPerSecond: 0.1 } } };
+    await withRunStack(
+      async (s) => {
+        await seedRoles(s);
+        const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
+        const post = () => s.request('/v1/runs', { method: 'POST', token: dev, json: { kind: 'troubleshoot', input: 'x' } });
+        const statuses = [];
+        for (let i = 0; i < 5; i++) statuses.push((await post()).status);
+        expect(statuses).toEqual([202, 202, 202, 429, 429]);
+        const limited = await post();
+        expect(limited.headers.get('retry-after')).toBe('10');
+        expect(await errorOf(limited)).toMatchObject({ status: 429, code: 'rate_limited' });
+        // A refused request writes nothing.
+        expect((await s.db.owner((sql) => sql.query('select count(*)::int n from runs'))).rows[0]).toEqual({ n: 3 });
+        clock = new Date(clock.getTime() + 10_000);
+        expect((await post()).status).toBe(202);
+        expect((await post()).status).toBe(429);
+        // Another user has a bucket of their own.
+        const other = await s.tokenFor({ email: 'other@example.com', groups: ['developers'] });
+        expect((await s.request('/v1/runs', { method: 'POST', token: other, json: { kind: 'troubleshoot', input: 'x' } })).status).toBe(202);
+      },
+      { script: [], settings: { pollMs: 60_000 }, rateLimits: limits, now: () => clock },
     );
   });
 });

@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import { ModelPrices, RateLimits, defaultModelPrices, defaultRateLimits } from './limits.ts';
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+      return z.NEVER;
+    }
+  }).pipe(schema);
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
@@ -32,6 +43,11 @@ export const ConfigEnv = z
     REMIT_OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     REMIT_OIDC_ALG: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
     REMIT_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    REMIT_RATE_LIMITS: json(RateLimits).default(defaultRateLimits),
+    REMIT_MODEL_PRICES: json(ModelPrices)
+      .transform((custom) => ({ ...defaultModelPrices, ...custom }))
+      .default(defaultModelPrices),
+    REMIT_MODEL_MAX_TOKENS: z.coerce.number().int().min(256).max(64_000).default(4096),
   })
   .superRefine((env, ctx) => {
     if (env.REMIT_OIDC_ISSUER && !env.REMIT_OIDC_JWKS_URL) {

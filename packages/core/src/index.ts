@@ -37,3 +37,4 @@ export {
   toolInputSchemas,
 } from './schemas/sandbox-protocol.ts';
 export { Run, RunAccepted, RunCreate, RunEvent, RunStatus, terminalRunStatuses } from './schemas/run.ts';
+export { ModelPrice, ModelPrices, RateLimits, costUsd, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';

@@ -48,3 +48,5 @@ export { createOAuthState, findOAuthGrant, takeOAuthState, upsertOAuthGrant } fr
 export type { OAuthGrantRecord, OAuthStateRecord } from './oauth.ts';
 export { BudgetExhausted, deleteBudget, listBudgets, periodStart, releaseStaleReservations, reserveModelCall, setBudget, settleModelCall } from './meter.ts';
 export type { BudgetRow, BudgetScope, MeterScopes } from './meter.ts';
+export { enforceRateLimits, takeToken } from './rate-buckets.ts';
+export type { BucketLimit } from './rate-buckets.ts';

@@ -1,4 +1,4 @@
-import type { Principal } from '@remit/core';
+import type { Principal, RateLimits } from '@remit/core';
 import type { Database } from '@remit/db';
 import type { Resolver } from '@remit/egress';
 import type { SecretStore } from '@remit/secrets';
@@ -16,6 +16,9 @@ export interface AppDeps {
   adminGroup: string;
   logger: Logger;
   secrets: SecretStore;
+  rateLimits: RateLimits;
+  /** The clock for rate limits (tests pass a fake one). */
+  now?: () => Date;
   /** How browsers reach this API; OAuth redirect URIs are built on it. */
   publicUrl: string;
   /** How outbound names are resolved (tests stub it); default: the system resolver. */

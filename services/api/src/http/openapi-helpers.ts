@@ -10,6 +10,7 @@ const errorText: Record<number, string> = {
   413: 'Body too large',
   415: 'Body is not JSON',
   422: 'Refers to something that does not exist',
+  429: 'Rate limited: retry after the Retry-After header',
 };
 
 /** OpenAPI response entries for the error envelope, one per status a route can answer. */

@@ -15,6 +15,8 @@ export function errorResponse(c: Context, code: ErrorCode, message: string): Res
  */
 export function renderError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof RemitError) {
+    const retryAfter = err.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
     if (errorStatus[err.code] >= 500) c.var.log?.error({ err, code: err.code }, 'request failed');
     return errorResponse(c, err.code, err.message);
   }

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { Id, RemitError, Run, RunAccepted, RunCreate, terminalRunStatuses } from '@remit/core';
-import { appendRunEvent, createRun, findRole, listRuns, requestCancel, type Sql } from '@remit/db';
+import { appendRunEvent, createRun, enforceRateLimits, findRole, listRuns, requestCancel, type Sql } from '@remit/db';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
@@ -21,7 +21,7 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       path: '/v1/runs',
       summary: 'Start a run as one of your roles',
       request: { body: jsonBody(RunCreate) },
-      responses: { 202: jsonContent(RunAccepted, 'Queued'), ...errorResponses(400, 401, 403, 413, 415) },
+      responses: { 202: jsonContent(RunAccepted, 'Queued'), ...errorResponses(400, 401, 403, 413, 415, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -33,6 +33,16 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
         if (!role.runKinds.includes(body.kind)) {
           throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${body.kind}.`);
         }
+        const { runs: limits } = deps.rateLimits;
+        await enforceRateLimits(
+          sql,
+          [
+            ['runs:org', limits.org],
+            [`runs:role:${role.id}`, limits.role],
+            [`runs:user:${actor.userId}`, limits.user],
+          ],
+          deps.now?.() ?? new Date(),
+        );
         const created = await createRun(sql, {
           kind: body.kind,
           roleId: role.id,

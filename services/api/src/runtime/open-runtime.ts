@@ -54,7 +54,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
           keys: remoteJwks(config.REMIT_OIDC_JWKS_URL!),
           groupsClaim: config.REMIT_OIDC_GROUPS_CLAIM,
         });
-    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, secrets, publicUrl: (config.REMIT_PUBLIC_URL ?? `http://${config.REMIT_HOST}:${config.REMIT_PORT}`).replace(/\/$/, ''), close: () => db.close() };
+    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, secrets, rateLimits: config.REMIT_RATE_LIMITS, publicUrl: (config.REMIT_PUBLIC_URL ?? `http://${config.REMIT_HOST}:${config.REMIT_PORT}`).replace(/\/$/, ''), close: () => db.close() };
   } catch (err) {
     await db.close();
     throw err;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { defaultRateLimits, type RateLimits } from '@remit/core';
 import type { Database } from '@remit/db';
 import { withTestDb, type TestDatabaseOptions } from '@remit/db/testing';
 import type { Resolver } from '@remit/egress';
@@ -29,7 +30,7 @@ export interface TestApp {
 }
 
 /** An app on a fresh schema, with the development issuer in a temporary directory and captured logs. */
-export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: TestDatabaseOptions & { resolver?: Resolver } = {}): Promise<T> {
+export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: TestDatabaseOptions & { resolver?: Resolver; rateLimits?: RateLimits; now?: () => Date } = {}): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
   try {
     return await withTestDb(async ({ db, orgA }) => {
@@ -44,7 +45,7 @@ export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: Te
       const logger = createLogger({ level: 'debug', destination });
       const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithm: issuer.algorithm, keys: issuer.keys });
       const secrets = await LocalVaultStore.open({ dataDir: dir });
-      const app = createApp({ db, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, publicUrl: 'http://remit.test', ...(options.resolver ? { resolver: options.resolver } : {}) });
+      const app = createApp({ db, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, publicUrl: 'http://remit.test', rateLimits: options.rateLimits ?? defaultRateLimits, ...(options.now ? { now: options.now } : {}), ...(options.resolver ? { resolver: options.resolver } : {}) });
       const t: TestApp = {
         db,
         secrets,
