@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startRunWorker, type OpenSessionOptions, type RunWorker, type SandboxPort, type WorkerSettings } from '@remit/agents';
 import { createLogger, sandboxPort, startPaymentsService, systemPrompt } from '@remit/api';
 import { withTestApp, type TestApp } from '@remit/api/testing';
-import type { RateLimits } from '@remit/core';
+import { defaultModelPrices, defaultRateLimits, type ModelPrices, type RateLimits } from '@remit/core';
 import type { TestDatabaseOptions } from '@remit/db/testing';
 import { createScriptedProvider, type ScriptedTurn } from '@remit/models';
 import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
@@ -34,7 +34,7 @@ export interface RunStack extends TestApp {
  */
 export async function withRunStack<T>(
   fn: (s: RunStack) => Promise<T>,
-  options: TestDatabaseOptions & { script: ScriptedTurn[]; settings?: Partial<WorkerSettings>; rateLimits?: RateLimits; now?: () => Date },
+  options: TestDatabaseOptions & { script: ScriptedTurn[]; settings?: Partial<WorkerSettings>; rateLimits?: RateLimits; now?: () => Date; prices?: ModelPrices },
 ): Promise<T> {
   const stateDir = mkdtempSync(join(tmpdir(), 'remit-e2e-'));
   const driver = createLocalDriver({ stateDir });
@@ -54,6 +54,7 @@ export async function withRunStack<T>(
           logger: createLogger({ level: 'silent' }),
           systemPrompt,
           secrets: t.secrets,
+          meter: { prices: options.prices ?? defaultModelPrices, rateLimits: options.rateLimits ?? defaultRateLimits, maxOutputTokens: 4096, ...(options.now ? { now: options.now } : {}) },
           settings: { pollMs: 100, leaseSeconds: 5, ...options.settings, ...settings },
         });
         workers.push(w);

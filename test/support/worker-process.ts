@@ -2,6 +2,7 @@
 // sandbox and sits in a long tool call until the test kills it.
 import { startRunWorker } from '@remit/agents';
 import { createLogger, sandboxPort, systemPrompt } from '@remit/api';
+import { defaultModelPrices, defaultRateLimits } from '@remit/core';
 import { openPgDatabase } from '@remit/db';
 import { createScriptedProvider } from '@remit/models';
 import { createLocalDriver } from '@remit/sandbox';
@@ -21,6 +22,7 @@ startRunWorker({
   logger: createLogger({ level: 'silent' }),
   systemPrompt,
   secrets: await LocalVaultStore.open({ dataDir: env('WORKER_STATE_DIR') }),
+  meter: { prices: defaultModelPrices, rateLimits: defaultRateLimits, maxOutputTokens: 4096 },
   settings: { pollMs: 100, leaseSeconds: 2 },
 });
 process.stdout.write('worker started\n');

@@ -1,5 +1,5 @@
 import type { ToolName } from '@remit/core';
-import type { ContentBlock, Message, ModelProvider, StopReason, Usage } from '@remit/models';
+import type { ContentBlock, Message, ModelProvider, StopReason, ToolSpec, Usage } from '@remit/models';
 import type { ToolCatalog } from './tool-catalog.ts';
 import { capToolOutput, scrubDeep } from './tool-output.ts';
 
@@ -12,8 +12,8 @@ export interface ToolExecutor {
 /** Where the loop reports each step; the worker persists these as run events. */
 export interface LoopSink {
   event(type: 'model_turn' | 'tool_call' | 'tool_result' | 'tool_denied', data: Record<string, unknown>): Promise<void>;
-  /** Called before each model call; throws to stop the run (a budget refusal, later). */
-  beforeModelCall?(): Promise<void>;
+  /** Called before each model call with what will be sent; throws to stop the run (a budget refusal). */
+  beforeModelCall?(request: { system: string; messages: readonly Message[]; tools: readonly ToolSpec[] }, signal: AbortSignal): Promise<void>;
   usage?(usage: Usage, latencyMs: number): Promise<void>;
 }
 
@@ -70,7 +70,7 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopOutcome> {
     while (steps < o.maxSteps) {
       const stop = aborted();
       if (stop) return stop;
-      await o.sink.beforeModelCall?.();
+      await o.sink.beforeModelCall?.({ system: o.system, messages, tools: o.catalog.specs }, o.signal);
       steps += 1;
       const turn = await callModel(o, messages);
       await o.sink.event('model_turn', {

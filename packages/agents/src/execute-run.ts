@@ -12,7 +12,9 @@ import { createEgressProxy } from '@remit/egress';
 import type { Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
 import { createScrubber, type SecretStore } from '@remit/secrets';
+import { isRemitError } from '@remit/core';
 import type { Logger } from 'pino';
+import { createRunMeter, type MeterSettings } from './model-meter.ts';
 import { runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
 import type { SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
 import { buildRunAccess } from './connections/build-run-access.ts';
@@ -30,6 +32,7 @@ export interface ExecuteRunDeps {
   systemPrompt: string;
   secrets: SecretStore;
   resolver?: Resolver | undefined;
+  meter: MeterSettings;
 }
 
 /**
@@ -92,6 +95,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     if (!(await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'running', { sandboxId: session!.sandboxId })))) stop('lease_lost');
     await emit('status', { status: 'running', sandboxId: session.sandboxId, readyMs: Math.round(session.readyMs), model: model.label });
     const active = session;
+    const meter = createRunMeter(deps, run, model, deps.meter);
     outcome = await runAgentLoop({
       model,
       system: deps.systemPrompt,
@@ -99,6 +103,8 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       catalog,
       executor: { call: (tool, input, signal) => active.call(tool, input, { signal }) },
       sink: {
+        beforeModelCall: (request, signal) => meter.before(request, signal),
+        usage: (usage, latencyMs) => meter.after(usage, latencyMs),
         event: async (type, data) => {
           await emit(type, data);
           if (type === 'tool_denied') await audit('run.tool_denied', 'denied', { tool: data.name, connection: data.connection ?? null, reason: data.reason });
@@ -112,7 +118,13 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     const cause = abort.signal.aborted ? (abort.signal.reason as AbortCause) : undefined;
     if (cause === 'timed_out') outcome = { status: 'timed_out', reason: 'max_duration_exceeded', answer: null, steps: outcome.steps };
     else if (cause === 'cancelled') outcome = { status: 'cancelled', reason: 'cancelled_by_user', answer: null, steps: outcome.steps };
-    else {
+    else if (isRemitError(err) && err.code === 'budget_exhausted') {
+      outcome = { status: 'failed', reason: 'budget_exhausted', answer: null, steps: outcome.steps };
+      await emit('status', { status: 'failing', reason: 'budget_exhausted', message: err.message }).catch(() => undefined);
+    } else if (isModelFailure(err)) {
+      outcome = { status: 'failed', reason: err.code, answer: null, steps: outcome.steps };
+      await emit('status', { status: 'failing', reason: err.code, message: err.message }).catch(() => undefined);
+    } else {
       log.error({ err }, 'run failed');
       outcome = { status: 'failed', reason: cause === 'lease_lost' ? 'lease_lost' : 'internal_error', answer: null, steps: outcome.steps };
     }
@@ -137,4 +149,9 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
   });
   if (!recorded) log.warn('run outcome not recorded: the lease was lost and another worker ended the run');
   return outcome;
+}
+
+/** Provider errors carry a literal model_* code and a message written for people; anything else is internal. */
+function isModelFailure(err: unknown): err is Error & { code: string } {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('model_');
 }

@@ -16,3 +16,5 @@ export { credentialHeaders, connectionEndpoint } from './connections/credential-
 export { openConnectionSecret, requiredSecretFields, secretStrings } from './connections/connection-secret.ts';
 export { completeAuthorization, startAuthorization, userAccessToken } from './connections/oauth-flow.ts';
 export type { OAuthDeps } from './connections/oauth-flow.ts';
+export { createRunMeter, sweepStaleReservations } from './model-meter.ts';
+export type { MeterSettings } from './model-meter.ts';

@@ -3,6 +3,7 @@ import { appendRunEvent, claimRuns, failExpiredLeases, runStatuses, type Databas
 import { terminalRunStatuses } from '@remit/core';
 import type { Logger } from 'pino';
 import { executeRun, type ExecuteRunDeps } from './execute-run.ts';
+import { sweepStaleReservations } from './model-meter.ts';
 
 export interface WorkerSettings {
   /** Runs one worker process executes at once. */
@@ -40,6 +41,8 @@ export function startRunWorker(
 
   const tick = async () => {
     await reapExpired(deps.db, deps.orgId, log);
+    const released = await sweepStaleReservations(deps.db, deps.orgId);
+    if (released) log.warn({ released }, 'released model-call reservations a crashed worker left');
     await reapSandboxes(deps, log);
     const room = settings.concurrency - inFlight.size;
     if (room <= 0) return;

@@ -50,3 +50,5 @@ export { BudgetExhausted, deleteBudget, listBudgets, periodStart, releaseStaleRe
 export type { BudgetRow, BudgetScope, MeterScopes } from './meter.ts';
 export { enforceRateLimits, takeToken } from './rate-buckets.ts';
 export type { BucketLimit } from './rate-buckets.ts';
+export { usageBy } from './usage.ts';
+export type { UsageGroup, UsageRow } from './usage.ts';

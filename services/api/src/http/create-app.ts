@@ -14,6 +14,7 @@ import { mountHealth } from '../routes/health.ts';
 import { mountMe } from '../routes/me.ts';
 import { isOAuthCallback, mountOAuth } from '../routes/oauth.ts';
 import { mountRunEvents } from '../routes/run-events.ts';
+import { mountUsageAndBudgets } from '../routes/usage-and-budgets.ts';
 import { mountRuns } from '../routes/runs.ts';
 
 /** The whole HTTP surface. Routes are registered through zod schemas, which also yield /openapi.json. */
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/admin/*', requireAdmin(deps));
   app.use('/v1/audit', requireAdmin(deps));
   app.use('/v1/audit/*', requireAdmin(deps));
+  app.use('/v1/usage', requireAdmin(deps));
 
   mountHealth(app, deps);
   mountMe(app);
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountRuns(app, deps);
   mountRunEvents(app, deps);
   mountOAuth(app, deps);
+  mountUsageAndBudgets(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Remit API', version: '1.0.0', description: 'Role-scoped agent sandbox orchestrator' } });

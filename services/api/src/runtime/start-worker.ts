@@ -14,6 +14,7 @@ export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {})
     systemPrompt,
     secrets: rt.secrets,
     resolver: rt.resolver,
+    meter: { prices: rt.config.REMIT_MODEL_PRICES, rateLimits: rt.config.REMIT_RATE_LIMITS, maxOutputTokens: rt.config.REMIT_MODEL_MAX_TOKENS },
     settings,
   });
 }
