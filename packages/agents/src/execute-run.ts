@@ -19,6 +19,7 @@ import { runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts
 import type { SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
 import { buildRunAccess } from './connections/build-run-access.ts';
 import { buildToolCatalog } from './tool-catalog.ts';
+import { toolResultCapChars } from './tool-result-cap.ts';
 
 export interface ExecuteRunDeps {
   db: Database;
@@ -113,6 +114,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       maxSteps: run.maxSteps,
       signal: abort.signal,
       scrub,
+      maxToolResultChars: toolResultCapChars(model.contextWindowTokens),
     });
   } catch (err) {
     const cause = abort.signal.aborted ? (abort.signal.reason as AbortCause) : undefined;

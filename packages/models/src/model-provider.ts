@@ -58,5 +58,7 @@ export interface ModelProvider {
   readonly label: string;
   readonly provider: 'scripted' | 'bedrock' | 'openai-compatible';
   readonly modelId: string;
+  /** Tokens the model can hold in one request; tool results are capped from it. */
+  readonly contextWindowTokens: number;
   converse(request: ConverseRequest): AsyncIterable<ModelStreamEvent>;
 }

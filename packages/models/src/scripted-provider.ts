@@ -20,6 +20,7 @@ export function createScriptedProvider(script: readonly ScriptedTurn[], options:
     label: `scripted (${name}; not a real model)`,
     provider: 'scripted',
     modelId: `scripted:${name}`,
+    contextWindowTokens: 200_000,
     async *converse(request: ConverseRequest): AsyncIterable<ModelStreamEvent> {
       const started = performance.now();
       const index = request.messages.filter((m) => m.role === 'assistant').length;
