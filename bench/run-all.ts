@@ -9,6 +9,9 @@ const benches = [
   ['audit-verify.ts'],
   ...(process.env.TEST_DATABASE_URL ? [['audit-verify.ts', '--postgres']] : []),
   ['sandbox-lifecycle.ts', '--runs', '50'],
+  ['meter-throughput.ts'],
+  ...(process.env.TEST_DATABASE_URL ? [['meter-throughput.ts', '--postgres']] : []),
+  ['loop-overhead.ts'],
 ];
 
 let failed = 0;
