@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelPrices, RateLimits, defaultModelPrices, defaultRateLimits } from './limits.ts';
+import { Cidr } from './schemas/connection.ts';
 
 const json = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -48,8 +49,33 @@ export const ConfigEnv = z
       .transform((custom) => ({ ...defaultModelPrices, ...custom }))
       .default(defaultModelPrices),
     REMIT_MODEL_MAX_TOKENS: z.coerce.number().int().min(256).max(64_000).default(4096),
+    REMIT_BEDROCK_MODEL_ID: z.string().min(1).max(256).optional(),
+    REMIT_BEDROCK_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').optional(),
+    AWS_REGION: z.string().optional(),
+    REMIT_BEDROCK_GUARDRAIL_ID: z.string().min(1).max(256).optional(),
+    REMIT_BEDROCK_GUARDRAIL_VERSION: z.string().min(1).max(32).optional(),
+    REMIT_OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    REMIT_OPENAI_API_KEY: z.string().min(1).optional(),
+    REMIT_OPENAI_MODEL: z.string().min(1).max(256).optional(),
+    REMIT_OPENAI_ALLOW_CIDRS: z
+      .string()
+      .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+      .pipe(z.array(Cidr))
+      .default([]),
+    REMIT_MODEL_CONTEXT_WINDOW: z.coerce.number().int().min(4096).max(2_000_000).default(200_000),
   })
   .superRefine((env, ctx) => {
+    if (env.REMIT_MODEL_PROVIDER === 'bedrock' && !env.REMIT_BEDROCK_REGION && !env.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_BEDROCK_REGION'], message: 'required (or AWS_REGION) when REMIT_MODEL_PROVIDER is bedrock' });
+    }
+    if (env.REMIT_BEDROCK_GUARDRAIL_ID && !env.REMIT_BEDROCK_GUARDRAIL_VERSION) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_BEDROCK_GUARDRAIL_VERSION'], message: 'required when REMIT_BEDROCK_GUARDRAIL_ID is set' });
+    }
+    if (env.REMIT_MODEL_PROVIDER === 'openai-compatible') {
+      for (const name of ['REMIT_OPENAI_BASE_URL', 'REMIT_OPENAI_MODEL'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when REMIT_MODEL_PROVIDER is openai-compatible' });
+      }
+    }
     if (env.REMIT_OIDC_ISSUER && !env.REMIT_OIDC_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_OIDC_JWKS_URL'], message: 'required when REMIT_OIDC_ISSUER is set' });
     }
@@ -74,7 +100,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigEnv 
     parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const got = picked[name];
-      const shown = got === undefined ? '' : name === 'REMIT_MASTER_KEY' || /URL/.test(name) ? ' (value hidden)' : ` (got ${JSON.stringify(got)})`;
+      const hidden = name === 'REMIT_MASTER_KEY' || /URL|KEY|SECRET|TOKEN/.test(name);
+      const shown = got === undefined ? '' : hidden ? ' (value hidden)' : ` (got ${JSON.stringify(got)})`;
       return `${name}: ${issue.message}${shown}`;
     }),
   );
