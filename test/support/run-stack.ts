@@ -6,7 +6,7 @@ import { createLogger, sandboxPort, startPaymentsService, systemPrompt } from '@
 import { withTestApp, type TestApp } from '@remit/api/testing';
 import { defaultModelPrices, defaultRateLimits, type ModelPrices, type RateLimits } from '@remit/core';
 import type { TestDatabaseOptions } from '@remit/db/testing';
-import { createScriptedProvider, type ScriptedTurn } from '@remit/models';
+import { createScriptedProvider, type ModelProvider, type ScriptedTurn } from '@remit/models';
 import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
 
 export const PAYMENTS_READ_TOKEN = 'pay-read-7f3c1e9a5b';
@@ -34,7 +34,7 @@ export interface RunStack extends TestApp {
  */
 export async function withRunStack<T>(
   fn: (s: RunStack) => Promise<T>,
-  options: TestDatabaseOptions & { script: ScriptedTurn[]; settings?: Partial<WorkerSettings>; rateLimits?: RateLimits; now?: () => Date; prices?: ModelPrices },
+  options: TestDatabaseOptions & { script: ScriptedTurn[]; settings?: Partial<WorkerSettings>; rateLimits?: RateLimits; now?: () => Date; prices?: ModelPrices; model?: ModelProvider },
 ): Promise<T> {
   const stateDir = mkdtempSync(join(tmpdir(), 'remit-e2e-'));
   const driver = createLocalDriver({ stateDir });
@@ -50,7 +50,7 @@ export async function withRunStack<T>(
           db: t.db,
           orgId: t.orgId,
           sandboxes: recording,
-          modelFor: () => createScriptedProvider(options.script, { name: 'e2e' }),
+          modelFor: () => options.model ?? createScriptedProvider(options.script, { name: 'e2e' }),
           logger: createLogger({ level: 'silent' }),
           systemPrompt,
           secrets: t.secrets,
