@@ -2,7 +2,7 @@ export { runAgentLoop } from './agent-loop.ts';
 export type { AbortCause, LoopOptions, LoopOutcome, LoopSink, ToolCallResult, ToolExecutor } from './agent-loop.ts';
 export { buildToolCatalog } from './tool-catalog.ts';
 export type { RunConnection, ToolCatalog } from './tool-catalog.ts';
-export { capToolOutput, scrubDeep } from './tool-output.ts';
+export { capToolOutput } from './tool-output.ts';
 export { executeRun } from './execute-run.ts';
 export type { ExecuteRunDeps } from './execute-run.ts';
 export { defaultWorkerSettings, reapSandboxes, startRunWorker } from './run-worker.ts';

@@ -1,14 +1,5 @@
+import { scrubDeep } from '@remit/secrets';
 import type { ToolCallResult } from './agent-loop.ts';
-
-/** Applies `scrub` to every string inside a JSON value (keys included), so escaping cannot hide a secret. */
-export function scrubDeep(value: unknown, scrub: (text: string) => string): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrub(k), scrubDeep(v, scrub)]));
-  }
-  return value;
-}
 
 /**
  * What the model and the transcript see of a tool result: scrubbed of secrets, and refused

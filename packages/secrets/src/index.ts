@@ -3,4 +3,4 @@ export { SecretScope, checkSecretRef, formatSecretRef, parseSecretRef, type Secr
 export { SecretValue } from './secret-value.ts';
 export type { SecretStore } from './secret-store.ts';
 export { LocalVaultStore, type LocalVaultOptions } from './local-vault.ts';
-export { REDACTED, createScrubber } from './scrubber.ts';
+export { REDACTED, createScrubber, scrubDeep } from './scrubber.ts';

@@ -92,3 +92,13 @@ function base64Fragments(bytes: Buffer): string[] {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
+
+/** Applies `scrub` to every string inside a JSON-like value, keys included, so escaping cannot hide a secret. */
+export function scrubDeep<T>(value: T, scrub: (text: string) => string): T {
+  if (typeof value === 'string') return scrub(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => scrubDeep(item, scrub)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrub(key), scrubDeep(item, scrub)])) as T;
+  }
+  return value;
+}
