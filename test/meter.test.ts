@@ -1,4 +1,5 @@
 import { errorOf } from '@remit/api/testing';
+import { defaultRateLimits } from '@remit/core';
 import { describe, expect, it } from 'vitest';
 import { seedRoles, withRunStack } from './support/run-stack.ts';
 
@@ -37,6 +38,22 @@ describe('metering model calls', () => {
         expect(await errorOf(await s.request('/v1/admin/budgets', { method: 'PUT', token: admin, json: { scope: 'role', role: 'nope', monthlyCapUsd: 1 } }))).toMatchObject({ status: 422 });
       },
       { script: twoTurns, prices },
+    );
+  });
+
+  it('makes a run wait out the model-call burst limit instead of failing it', async () => {
+    const limits = { ...defaultRateLimits, modelCalls: { ...defaultRateLimits.modelCalls, user: { capacity: 1, refillPerSecond: 1 } } };
+    await withRunStack(
+      async (s) => {
+        await seedRoles(s);
+        const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
+        const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
+        expect(await s.waitForStatus(runId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', steps: 2 });
+        const turns = await s.db.owner((sql) => sql.query<{ at: Date }>(`select at from run_events where type = 'model_turn' order by seq`));
+        const gap = new Date(turns.rows[1]!.at).getTime() - new Date(turns.rows[0]!.at).getTime();
+        expect(gap).toBeGreaterThanOrEqual(900); // the second call waited for a token to refill
+      },
+      { script: twoTurns, prices, rateLimits: limits },
     );
   });
 });
