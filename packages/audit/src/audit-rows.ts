@@ -98,17 +98,8 @@ export function hashedFields(row: AuditRow): HashedAuditFields {
   };
 }
 
+/** What the API shows: the hashed fields (the org is implied) and the entry's hash. */
 export function toAuditEntry(row: AuditRow): AuditEntry {
-  return {
-    seq: row.seq,
-    at: isoAt(row),
-    actorId: row.actor_id,
-    action: row.action,
-    targetType: row.target_type,
-    targetId: row.target_id,
-    outcome: row.outcome,
-    requestId: row.request_id,
-    detail: row.detail,
-    hash: row.hash,
-  };
+  const { orgId: _implied, ...fields } = hashedFields(row);
+  return { ...fields, hash: row.hash } as AuditEntry;
 }

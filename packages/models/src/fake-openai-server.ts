@@ -2,6 +2,7 @@
 // speaks the chat-completions wire format on 127.0.0.1, and the provider's real HTTP client,
 // behind the real egress guard, talks to it.
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible-provider.ts';
 import type { AddressInfo } from 'node:net';
 
 export interface SeenRequest {
@@ -84,3 +85,28 @@ export const chunk = {
     usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, ...(cached !== undefined && { prompt_tokens_details: { cached_tokens: cached } }) },
   }),
 };
+
+/** Starts fake servers for one test file and closes them after each test (pass vitest's afterEach). */
+export function fakeOpenAIServers(afterEach: (fn: () => void) => void): (...replies: FakeReply[]) => Promise<FakeOpenAIServer> {
+  const servers: FakeOpenAIServer[] = [];
+  afterEach(() => servers.splice(0).forEach((s) => s.close()));
+  return async (...replies) => {
+    const server = await startFakeOpenAIServer(replies);
+    servers.push(server);
+    return server;
+  };
+}
+
+/** The real provider pointed at a fake server, with backoff waits recorded instead of slept. */
+export function providerFor(server: FakeOpenAIServer, extra: Partial<OpenAICompatibleOptions> = {}) {
+  const delays: number[] = [];
+  const model = createOpenAICompatibleProvider({
+    baseUrl: server.baseUrl,
+    model: 'llama-3.3-70b',
+    allowCidrs: ['127.0.0.1/32'],
+    sleep: async (ms) => void delays.push(ms),
+    random: () => 0.5,
+    ...extra,
+  });
+  return { model, delays, origin: new URL(server.baseUrl).origin };
+}

@@ -1,31 +1,12 @@
 // Failures, retries, the egress guard and aborts, against a fake OpenAI-compatible server on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunk, json, sse, startFakeOpenAIServer, type FakeOpenAIServer, type FakeReply } from './fake-openai-server.ts';
+import { chunk, json, sse, fakeOpenAIServers, providerFor, type FakeOpenAIServer, type FakeReply } from './fake-openai-server.ts';
 import { ModelError } from './model-error.ts';
 import type { ConverseRequest, ModelStreamEvent } from './model-provider.ts';
 import { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible-provider.ts';
 
-const servers: FakeOpenAIServer[] = [];
-afterEach(() => servers.splice(0).forEach((s) => s.close()));
-
-async function fake(...replies: FakeReply[]) {
-  const server = await startFakeOpenAIServer(replies);
-  servers.push(server);
-  return server;
-}
-
-function provider(server: FakeOpenAIServer, extra: Partial<OpenAICompatibleOptions> = {}) {
-  const delays: number[] = [];
-  const model = createOpenAICompatibleProvider({
-    baseUrl: server.baseUrl,
-    model: 'llama-3.3-70b',
-    allowCidrs: ['127.0.0.1/32'],
-    sleep: async (ms) => void delays.push(ms),
-    random: () => 0.5,
-    ...extra,
-  });
-  return { model, delays, origin: new URL(server.baseUrl).origin };
-}
+const fake = fakeOpenAIServers(afterEach);
+const provider = providerFor;
 
 const request: ConverseRequest = { system: 'You are Remit.', messages: [{ role: 'user', content: [{ text: 'Hi.' }] }], tools: [] };
 const answer = sse([chunk.text('Hello.', 'stop'), chunk.usage(10, 2)]);

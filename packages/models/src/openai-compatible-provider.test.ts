@@ -1,30 +1,11 @@
 // Every test talks to a fake OpenAI-compatible server on 127.0.0.1, allowed by its /32 alone.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunk, sse, startFakeOpenAIServer, type FakeOpenAIServer, type FakeReply } from './fake-openai-server.ts';
+import { chunk, sse, fakeOpenAIServers, providerFor, type FakeOpenAIServer, type FakeReply } from './fake-openai-server.ts';
 import type { ConverseRequest, ModelStreamEvent } from './model-provider.ts';
-import { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible-provider.ts';
+import type { OpenAICompatibleOptions } from './openai-compatible-provider.ts';
 
-const servers: FakeOpenAIServer[] = [];
-afterEach(() => servers.splice(0).forEach((s) => s.close()));
-
-async function fake(...replies: FakeReply[]) {
-  const server = await startFakeOpenAIServer(replies);
-  servers.push(server);
-  return server;
-}
-
-function provider(server: FakeOpenAIServer, extra: Partial<OpenAICompatibleOptions> = {}) {
-  const delays: number[] = [];
-  const model = createOpenAICompatibleProvider({
-    baseUrl: server.baseUrl,
-    model: 'qwen2.5-coder-32b',
-    allowCidrs: ['127.0.0.1/32'],
-    sleep: async (ms) => void delays.push(ms),
-    random: () => 0.5,
-    ...extra,
-  });
-  return { model, delays };
-}
+const fake = fakeOpenAIServers(afterEach);
+const provider = (server: FakeOpenAIServer, extra: Partial<OpenAICompatibleOptions> = {}) => providerFor(server, { model: 'qwen2.5-coder-32b', ...extra });
 
 const request: ConverseRequest = {
   system: 'You are Remit.',
