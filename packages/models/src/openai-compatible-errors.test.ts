@@ -1,9 +1,9 @@
 // Failures, retries, the egress guard and aborts, against a fake OpenAI-compatible server on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunk, json, sse, fakeOpenAIServers, providerFor, type FakeOpenAIServer, type FakeReply } from './fake-openai-server.ts';
+import { chunk, json, sse, fakeOpenAIServers, providerFor, type FakeReply } from './fake-openai-server.ts';
 import { ModelError } from './model-error.ts';
 import type { ConverseRequest, ModelStreamEvent } from './model-provider.ts';
-import { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible-provider.ts';
+import { createOpenAICompatibleProvider } from './openai-compatible-provider.ts';
 
 const fake = fakeOpenAIServers(afterEach);
 const provider = providerFor;

@@ -1,6 +1,6 @@
 // Every test talks to a fake OpenAI-compatible server on 127.0.0.1, allowed by its /32 alone.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunk, sse, fakeOpenAIServers, providerFor, type FakeOpenAIServer, type FakeReply } from './fake-openai-server.ts';
+import { chunk, sse, fakeOpenAIServers, providerFor, type FakeOpenAIServer } from './fake-openai-server.ts';
 import type { ConverseRequest, ModelStreamEvent } from './model-provider.ts';
 import type { OpenAICompatibleOptions } from './openai-compatible-provider.ts';
 

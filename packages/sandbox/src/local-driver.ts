@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { bwrapCommand } from './bwrap-args.ts';
 import { ensureSearchable, grantCgroups, grantRunSockets, pickHostId, sharedImageDir } from './host-identity.ts';
