@@ -8,16 +8,15 @@ import {
   type Database,
   type RunRecord,
 } from '@remit/db';
-import { createEgressProxy } from '@remit/egress';
-import type { Resolver } from '@remit/egress';
+import { isRemitError } from '@remit/core';
+import { createEgressProxy, type Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
 import { createScrubber, type SecretStore } from '@remit/secrets';
-import { isRemitError } from '@remit/core';
 import type { Logger } from 'pino';
-import { createRunMeter, type MeterSettings } from './model-meter.ts';
 import { runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
-import type { SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
 import { buildRunAccess } from './connections/build-run-access.ts';
+import { createRunMeter, type MeterSettings } from './model-meter.ts';
+import type { SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
 import { buildToolCatalog } from './tool-catalog.ts';
 import { toolResultCapChars } from './tool-result-cap.ts';
 
@@ -122,10 +121,10 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     else if (cause === 'cancelled') outcome = { status: 'cancelled', reason: 'cancelled_by_user', answer: null, steps: outcome.steps };
     else if (isRemitError(err) && err.code === 'budget_exhausted') {
       outcome = { status: 'failed', reason: 'budget_exhausted', answer: null, steps: outcome.steps };
-      await emit('status', { status: 'failing', reason: 'budget_exhausted', message: err.message }).catch(() => undefined);
+      await emit('error', { reason: 'budget_exhausted', message: err.message }).catch(() => undefined);
     } else if (isModelFailure(err)) {
       outcome = { status: 'failed', reason: err.code, answer: null, steps: outcome.steps };
-      await emit('status', { status: 'failing', reason: err.code, message: err.message }).catch(() => undefined);
+      await emit('error', { reason: err.code, message: err.message }).catch(() => undefined);
     } else {
       log.error({ err }, 'run failed');
       outcome = { status: 'failed', reason: cause === 'lease_lost' ? 'lease_lost' : 'internal_error', answer: null, steps: outcome.steps };

@@ -38,7 +38,7 @@ export type Run = z.infer<typeof Run>;
 export const RunEvent = z
   .object({
     seq: z.int(),
-    type: z.enum(['status', 'model_turn', 'tool_call', 'tool_result', 'tool_denied', 'egress', 'sandbox']),
+    type: z.enum(['status', 'model_turn', 'tool_call', 'tool_result', 'tool_denied', 'egress', 'sandbox', 'connection_unavailable', 'error']),
     data: z.record(z.string(), z.unknown()),
     at: Timestamp,
   })

@@ -42,6 +42,10 @@ export function renderEvent(e: RunEvent): string {
       return `${red('✗ denied')} ${String(d.name)}${d.connection ? ` → ${String(d.connection)}` : ''} ${dim(`(${String(d.reason)})`)}`;
     case 'egress':
       return dim(`  egress ${d.allowed ? 'allowed' : 'refused'}: ${String(d.method)} ${String(d.connection)}${String(d.path)}${d.status ? ` → ${String(d.status)}` : ''}`);
+    case 'connection_unavailable':
+      return `${yellow('! connection')} ${String(d.name)} left out: ${String(d.reason)}`;
+    case 'error':
+      return red(`! ${String(d.message ?? d.reason)}`);
     case 'sandbox':
       return dim(`  sandbox: ${clip(JSON.stringify(d), 200)}`);
     default:
