@@ -14,6 +14,7 @@ import { runCommand } from './commands/run.ts';
 import { sandboxExecCommand } from './commands/sandbox-exec.ts';
 import { workerCommand } from './commands/worker.ts';
 import { tokenCommand } from './commands/token.ts';
+import { StartupError } from '../runtime/start-worker.ts';
 import { CliError, type CommandContext } from './command-context.ts';
 
 const usage = `remit — role-scoped agent sandboxes
@@ -89,6 +90,11 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) exitOnConfigError(err);
+    if (err instanceof StartupError) {
+      process.stderr.write(`remit: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     if (err instanceof CliError) {
       process.stderr.write(`remit: ${err.message}\n`);
       process.exitCode = err.exitCode;
