@@ -35,6 +35,7 @@ export {
   ToolErrorCode,
   ToolName,
   toolInputSchemas,
+  toolOutputSchemas,
 } from './schemas/sandbox-protocol.ts';
 export { Run, RunAccepted, RunCreate, RunEvent, RunStatus, terminalRunStatuses } from './schemas/run.ts';
 export { ModelPrice, ModelPrices, RateLimits, costUsd, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';

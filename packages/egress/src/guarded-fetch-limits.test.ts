@@ -2,21 +2,9 @@
 // plays the public host (allowed by an explicit /32); the watched transport refuses anything else.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { guardedFetch, type GuardedFetchOptions } from './guarded-fetch.ts';
-import { fakeResolver, forbidSystemDns, serveLoopback, watchedTransport } from './test-fakes.ts';
+import { fakeResolver, loopbackHarness, watchedTransport } from './test-fakes.ts';
 
-const servers: { close(): void }[] = [];
-let systemDns: ReturnType<typeof forbidSystemDns>;
-beforeEach(() => void (systemDns = forbidSystemDns()));
-afterEach(() => {
-  systemDns.restore();
-  servers.splice(0).forEach((s) => s.close());
-  expect(systemDns.calls).toEqual([]);
-});
-async function serve(handler: Parameters<typeof serveLoopback>[0]) {
-  const server = await serveLoopback(handler);
-  servers.push(server);
-  return server;
-}
+const { serve } = loopbackHarness({ beforeEach, afterEach });
 function guard(extra: Partial<GuardedFetchOptions> = {}) {
   const watched = watchedTransport();
   const resolver = fakeResolver({ 'public.test': ['127.0.0.2'], 'other.test': ['127.0.0.2'] });

@@ -7,21 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkUrl } from './check-url.ts';
 import { guardedFetch, type GuardedFetchOptions } from './guarded-fetch.ts';
 import { openGuardedRequest, pinnedLookup } from './open-guarded-request.ts';
-import { fakeResolver, forbidSystemDns, serveLoopback, watchedTransport } from './test-fakes.ts';
+import { fakeResolver, loopbackHarness, watchedTransport } from './test-fakes.ts';
 
-const servers: { close(): void }[] = [];
-let systemDns: ReturnType<typeof forbidSystemDns>;
-beforeEach(() => void (systemDns = forbidSystemDns()));
-afterEach(() => {
-  systemDns.restore();
-  servers.splice(0).forEach((s) => s.close());
-  expect(systemDns.calls).toEqual([]);
-});
-async function serve(handler: Parameters<typeof serveLoopback>[0], host?: string, port?: number) {
-  const server = await serveLoopback(handler, host, port);
-  servers.push(server);
-  return server;
-}
+const { serve, track, systemDnsCalls } = loopbackHarness({ beforeEach, afterEach });
 
 const names = (...hosts: string[]) => fakeResolver(Object.fromEntries(hosts.map((h) => [h, ['127.0.0.2']])));
 function guard(extra: Partial<GuardedFetchOptions> = {}) {
@@ -40,7 +28,7 @@ describe('guardedFetch: connects to the address it checked', () => {
     expect(target.seen).toMatchObject([{ local: '127.0.0.2', headers: { host: `rebind.test:${target.port}` } }]);
     expect(trap.seen).toEqual([]);
     expect(resolver.calls).toEqual(['rebind.test']);
-    expect(systemDns.calls).toEqual([]);
+    expect(systemDnsCalls()).toEqual([]);
     expect(watched.opened).toEqual([{ host: 'rebind.test', addresses: ['127.0.0.2'] }]);
   });
 
@@ -63,7 +51,7 @@ describe('guardedFetch: connects to the address it checked', () => {
     tls.on('connection', (socket: Socket) => locals.push(socket.localAddress ?? ''));
     tls.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.2', resolve));
-    servers.push(tls);
+    track(tls);
     const { options } = guard({ resolver: names('secure.test') });
     const err = await guardedFetch(`https://secure.test:${(tls.address() as AddressInfo).port}/`, {}, options).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'egress_upstream_failed' });

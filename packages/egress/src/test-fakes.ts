@@ -73,3 +73,28 @@ export function forbidSystemDns(): { calls: string[]; restore(): void } {
   dns.lookup = tripwire as unknown as typeof dns.lookup;
   return { calls, restore: () => void (dns.lookup = original) };
 }
+
+/**
+ * Per-test harness for a test file: system DNS forbidden (and checked unused after each test),
+ * and every loopback server started through `serve` closed afterwards.
+ */
+export function loopbackHarness(hooks: { beforeEach: (fn: () => void) => void; afterEach: (fn: () => void) => void }) {
+  const servers: { close(): void }[] = [];
+  let systemDns: ReturnType<typeof forbidSystemDns>;
+  hooks.beforeEach(() => void (systemDns = forbidSystemDns()));
+  hooks.afterEach(() => {
+    systemDns.restore();
+    servers.splice(0).forEach((server) => server.close());
+    if (systemDns.calls.length) throw new Error(`the system resolver was asked for ${systemDns.calls.join(', ')}`);
+  });
+  return {
+    serve: async (handler: Parameters<typeof serveLoopback>[0], host?: string, port?: number) => {
+      const server = await serveLoopback(handler, host, port);
+      servers.push(server);
+      return server;
+    },
+    /** Closes a server the test started itself after the test. */
+    track: (server: { close(): void }) => void servers.push(server),
+    systemDnsCalls: () => systemDns.calls,
+  };
+}

@@ -1,13 +1,7 @@
-import { ExecOutput, GitCheckoutOutput, HttpOutput, ReadFileOutput, toolInputSchemas, type ToolErrorCode, type ToolName } from '@remit/core';
+import { toolInputSchemas, toolOutputSchemas, type ToolErrorCode, type ToolName } from '@remit/core';
 import type { z } from 'zod';
 
-/** What each tool answers, checked on arrival: the agent runs next to untrusted code. */
-export const toolOutputSchemas = {
-  exec: ExecOutput,
-  http: HttpOutput,
-  read_file: ReadFileOutput,
-  git_checkout: GitCheckoutOutput,
-} as const satisfies Record<ToolName, z.ZodType>;
+export { toolOutputSchemas };
 
 export type ToolInput<T extends ToolName> = z.input<(typeof toolInputSchemas)[T]>;
 export type ToolOutput<T extends ToolName> = z.output<(typeof toolOutputSchemas)[T]>;

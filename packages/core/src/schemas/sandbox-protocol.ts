@@ -91,6 +91,14 @@ export const toolInputSchemas = {
   git_checkout: GitCheckoutInput,
 } as const satisfies Record<ToolName, z.ZodType>;
 
+/** What each tool answers; the orchestrator checks every result on arrival (the agent runs next to untrusted code). */
+export const toolOutputSchemas = {
+  exec: ExecOutput,
+  http: HttpOutput,
+  read_file: ReadFileOutput,
+  git_checkout: GitCheckoutOutput,
+} as const satisfies Record<ToolName, z.ZodType>;
+
 /** Credentials a tool inside the sandbox must hold itself (git tokens, STS keys); never http secrets. */
 export const CredentialBundle = z
   .object({
