@@ -1,5 +1,5 @@
 import type { CredentialBundle } from '@remit/core';
-import { REDACTED, createScrubber as createTextScrubber, scrubDeep } from '@remit/secrets/scrubber';
+import { REDACTED, createScrubber as createTextScrubber, scrubDeep } from '@remit/core/secret-matcher';
 
 export { REDACTED, scrubDeep };
 
@@ -22,8 +22,8 @@ export function bundleSecretValues(bundle: CredentialBundle): string[] {
 }
 
 /**
- * The agent's scrubber: the same matcher the orchestrator uses (raw, percent-encoded, base64 and
- * base64url spellings, see @remit/secrets), plus how far past an output cap to read so a secret
+ * The agent's scrubber: the same matcher the orchestrator uses (raw, percent-encoded, hex, base64
+ * and base64url spellings, see @remit/core), plus how far past an output cap to read so a secret
  * straddling the cap is still caught. It guards against accidental echoes; code run by `exec`
  * could always re-encode a value it holds, which is why only the few credentials a tool must
  * hold ever enter the sandbox.

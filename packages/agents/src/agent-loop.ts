@@ -1,7 +1,6 @@
-import type { ToolName } from '@remit/core';
+import { scrubDeep, type ToolName } from '@remit/core';
 import type { ContentBlock, Message, ModelProvider, StopReason, ToolSpec, Usage } from '@remit/models';
 import type { ToolCatalog } from './tool-catalog.ts';
-import { scrubDeep } from '@remit/secrets';
 import { capToolOutput } from './tool-output.ts';
 
 export type ToolCallResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string } };

@@ -8,10 +8,10 @@ import {
   type Database,
   type RunRecord,
 } from '@remit/db';
-import { isRemitError } from '@remit/core';
+import { createScrubber, isRemitError } from '@remit/core';
 import { createEgressProxy, type Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
-import { createScrubber, type SecretStore } from '@remit/secrets';
+import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
 import { runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
 import { buildRunAccess } from './connections/build-run-access.ts';
@@ -82,7 +82,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       limits: { memoryMb: 512, maxProcesses: 64, cpuSeconds: 120, wallSeconds: run.maxDurationSeconds },
       egress: createEgressProxy({
         targets: access.egressTargets,
-        scrub,
+        secrets: access.secretValues,
         ...(deps.resolver ? { resolver: deps.resolver } : {}),
         onDecision: (d) => void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost')),
       }),

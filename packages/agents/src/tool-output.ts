@@ -1,4 +1,4 @@
-import { scrubDeep } from '@remit/secrets';
+import { scrubDeep } from '@remit/core';
 import type { ToolCallResult } from './agent-loop.ts';
 
 /**

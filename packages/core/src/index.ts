@@ -1,4 +1,5 @@
 export { ErrorCode, RemitError, isRemitError } from './errors.ts';
+export { REDACTED, createScrubber, createSecretMatcher, scrubDeep, type MatchMode, type SecretMatcher } from './secret-matcher.ts';
 export { zodToRemitError } from './zod-to-remit-error.ts';
 export { ConfigEnv, ConfigError, parseConfig } from './config.ts';
 export { ApiError, Id, RunKind, Slug, Timestamp } from './schemas/common.ts';

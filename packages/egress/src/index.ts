@@ -1,5 +1,7 @@
 export { createEgressProxy } from './egress-proxy.ts';
-export type { EgressDecision, EgressTarget } from './egress-proxy.ts';
+export type { EgressDecision, EgressProxy, EgressTarget } from './egress-proxy.ts';
+export { upstreamTarget } from './request-target.ts';
+export type { TargetRefusal, UpstreamTarget } from './request-target.ts';
 export { classifyAddress, validateAllowCidr } from './classify-address.ts';
 export type { AddressVerdict, ClassifyOptions } from './classify-address.ts';
 export { BlockReason } from './special-ranges.ts';

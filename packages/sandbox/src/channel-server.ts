@@ -106,21 +106,16 @@ export class ChannelServer {
       if (greeted) return socket.destroy(); // nothing may follow a hello before our answer
       greeted = true;
       clearTimeout(timer);
-      void this.greet(socket, line);
+      // A gate that fails (the database is down) refuses like a bad token: nothing a sandbox
+      // sends may leave a rejection unhandled, which would end the whole process.
+      this.greet(socket, line).catch(() => this.refuse(socket, 'malformed'));
     });
   }
 
   private async greet(socket: Socket, line: string): Promise<void> {
     const hello = parseAgentMessage(line);
     const decision = hello?.type === 'hello' ? await this.options.gate.check(hello.token) : ({ ok: false, reason: 'malformed' } as const);
-    if (!decision.ok || this.agent !== undefined || socket.destroyed) {
-      const reason = decision.ok ? 'token_used' : decision.reason;
-      writeLine(socket, { type: 'refused', reason: 'bootstrap token refused' } satisfies OrchestratorMessage);
-      socket.end();
-      this.options.onRefused(reason);
-      this.settleReady(new SandboxError('bootstrap_refused'));
-      return;
-    }
+    if (!decision.ok || this.agent !== undefined || socket.destroyed) return this.refuse(socket, decision.ok ? 'token_used' : decision.reason);
     this.pending.delete(socket);
     this.agent = socket;
     socket.removeAllListeners('data');
@@ -128,6 +123,13 @@ export class ChannelServer {
     readLines(socket, MAX_RESULT_LINE_BYTES, (next) => this.receive(socket, next));
     writeLine(socket, { type: 'welcome', bundle: this.options.bundle } satisfies OrchestratorMessage);
     this.settleReady();
+  }
+
+  private refuse(socket: Socket, reason: BootstrapRefusal): void {
+    writeLine(socket, { type: 'refused', reason: 'bootstrap token refused' } satisfies OrchestratorMessage);
+    socket.end();
+    this.options.onRefused(reason);
+    this.settleReady(new SandboxError('bootstrap_refused'));
   }
 
   private receive(socket: Socket, line: string): void {

@@ -3,4 +3,3 @@ export { SecretScope, checkSecretRef, formatSecretRef, parseSecretRef, type Secr
 export { SecretValue } from './secret-value.ts';
 export type { SecretStore } from './secret-store.ts';
 export { LocalVaultStore, type LocalVaultOptions } from './local-vault.ts';
-export { REDACTED, createScrubber, scrubDeep } from './scrubber.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, createScrubber } from './scrubber.ts';
+import { REDACTED, createScrubber, createSecretMatcher } from './secret-matcher.ts';
 
 const SECRET = 'ghs_Ab12/Cd+34 ef=ZZ?&é';
 
@@ -76,5 +76,36 @@ describe('createScrubber', () => {
     const started = performance.now();
     expect(many(text).endsWith(REDACTED)).toBe(true);
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it.each(['lower', 'upper', 'mixed'] as const)('redacts the %s-case hex spelling', (kind) => {
+    const hex = Buffer.from(SECRET).toString('hex');
+    const spelled = kind === 'lower' ? hex : kind === 'upper' ? hex.toUpperCase() : [...hex].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join('');
+    expect(scrub(`x=${spelled};`)).toBe(`x=${REDACTED};`);
+  });
+});
+
+describe('createSecretMatcher in bytes mode', () => {
+  const bytes = (text: string | Buffer) => (typeof text === 'string' ? Buffer.from(text) : text).toString('latin1');
+  const matcher = createSecretMatcher([SECRET], 'bytes');
+
+  it('finds the UTF-8 bytes of a non-ASCII value inside binary data, and leaves every other byte as it was', () => {
+    const body = Buffer.concat([Buffer.from([0, 255, 128, 10]), Buffer.from(SECRET), Buffer.from([0xc3, 0x28, 7])]);
+    const out = Buffer.from(matcher.scrub(body.toString('latin1')), 'latin1');
+    expect(out).toEqual(Buffer.concat([Buffer.from([0, 255, 128, 10]), Buffer.from(REDACTED), Buffer.from([0xc3, 0x28, 7])]));
+  });
+
+  it.each([
+    ['percent-encoded', encodeURIComponent(SECRET)],
+    ['hex', Buffer.from(SECRET).toString('hex')],
+    ['base64', Buffer.from(SECRET).toString('base64')],
+    ['base64url', Buffer.from(SECRET).toString('base64url')],
+  ])('redacts the %s spelling', (_name, spelling) => {
+    expect(matcher.scrub(bytes(`<${spelling}>`))).toBe(`<${REDACTED}>`);
+  });
+
+  it('bounds every spelling by maxSpellingChars', () => {
+    expect(matcher.maxSpellingChars).toBeGreaterThanOrEqual(encodeURIComponent(SECRET).length);
+    expect(createSecretMatcher([], 'bytes').maxSpellingChars).toBe(0);
   });
 });
