@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AgentMessage, CredentialBundle, OrchestratorMessage } from '@remit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serveAgentChannel, type AgentChannelOutcome } from './agent-channel.ts';
-import { createLineSplitter } from './line-reader.ts';
+import { createLineSplitter } from '@remit/core/channel-framing';
 import { REDACTED } from './scrubber.ts';
 import { AGENT_VERSION } from './version.ts';
 

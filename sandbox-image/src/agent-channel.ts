@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { OrchestratorMessage, type AgentMessage, type CredentialBundle } from '@remit/core';
-import { MAX_CALL_LINE_BYTES, MAX_RESULT_LINE_BYTES, readLines } from './line-reader.ts';
+import { MAX_CALL_LINE_BYTES, MAX_RESULT_LINE_BYTES, readLines } from '@remit/core/channel-framing';
 import { ProcessGroups } from './run-process.ts';
 import { runTool, type ToolResult } from './run-tool.ts';
 import { bundleSecretValues, createScrubber } from './scrubber.ts';

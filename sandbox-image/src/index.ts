@@ -7,5 +7,3 @@ export const agentSources = {
   /** Its loader, bundled as start.cjs: the file node runs. */
   loader: fileURLToPath(new URL('./agent-loader.ts', import.meta.url)),
 } as const;
-
-export { MAX_RESULT_LINE_BYTES, createLineSplitter, readLines, writeLine } from './line-reader.ts';

@@ -1,5 +1,4 @@
-import { toolInputSchemas, type ToolErrorCode, type ToolName } from '@remit/core';
-import type { z } from 'zod';
+import { toolInputSchemas, type ToolErrorCode, type ToolInput, type ToolName } from '@remit/core';
 import { execTool } from './exec-tool.ts';
 import { gitCheckoutTool } from './git-checkout-tool.ts';
 import { httpTool } from './http-tool.ts';
@@ -45,5 +44,5 @@ function parse<T extends ToolName>(tool: T, input: unknown) {
     const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');
     throw new ToolFailure('invalid_input', `invalid ${tool} input: ${detail}`);
   }
-  return parsed.data as z.output<(typeof toolInputSchemas)[T]>;
+  return parsed.data as ToolInput<T>;
 }

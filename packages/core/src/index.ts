@@ -34,6 +34,7 @@ export {
   ReadFileInput,
   ReadFileOutput,
   ToolErrorCode,
+  type ToolInput,
   ToolName,
   toolInputSchemas,
   toolOutputSchemas,

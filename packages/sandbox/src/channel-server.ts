@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { AgentMessage, type CredentialBundle, type OrchestratorMessage, type ToolName } from '@remit/core';
-import { MAX_RESULT_LINE_BYTES, readLines, writeLine } from '@remit/sandbox-agent';
+import { MAX_RESULT_LINE_BYTES, readLines, writeLine } from '@remit/core/channel-framing';
 import type { BootstrapGate, BootstrapRefusal } from './bootstrap-gate.ts';
 import { SandboxError } from './sandbox-error.ts';
 

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLineSplitter } from '@remit/sandbox-agent';
+import { createLineSplitter } from '@remit/core/channel-framing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SandboxDriver, SandboxSpec } from './sandbox-driver.ts';
 import { openSandboxSession, type SandboxEvent } from './sandbox-session.ts';

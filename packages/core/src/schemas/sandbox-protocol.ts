@@ -90,6 +90,8 @@ export const toolInputSchemas = {
   read_file: ReadFileInput,
   git_checkout: GitCheckoutInput,
 } as const satisfies Record<ToolName, z.ZodType>;
+/** A tool's input once its schema has parsed it (defaults applied). */
+export type ToolInput<T extends ToolName> = z.output<(typeof toolInputSchemas)[T]>;
 
 /** What each tool answers; the orchestrator checks every result on arrival (the agent runs next to untrusted code). */
 export const toolOutputSchemas = {

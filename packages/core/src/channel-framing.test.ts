@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineTooLongError, createLineSplitter } from './line-reader.ts';
+import { LineTooLongError, createLineSplitter } from './channel-framing.ts';
 
 describe('createLineSplitter', () => {
   it('splits lines across and within chunks', () => {

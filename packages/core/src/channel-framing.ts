@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 
 /**
- * The channel's framing: one JSON message per line. Incoming lines are capped so a peer that
- * never sends '\n' cannot make us buffer forever; orchestrator → agent messages are small
+ * The sandbox channel's framing, shared by the agent and the orchestrator: one JSON message per
+ * line. Incoming lines are capped so a peer that never sends '\n' cannot make us buffer
+ * forever; orchestrator → agent messages are small
  * (a call's stdin or body is at most 1 MB), results carry up to 10 MB of output, which JSON
  * escaping can inflate up to 6× for control bytes.
  */
