@@ -1,5 +1,5 @@
 import { troubleshootScript } from '@remit/api';
-import { defaultRateLimits } from '@remit/core';
+import { RunEvent, defaultRateLimits } from '@remit/core';
 import { errorOf } from '@remit/api/testing';
 import { describe, expect, it } from 'vitest';
 import { seedRoles, withRunStack, type RunStack } from './support/run-stack.ts';
@@ -33,6 +33,8 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
           const transcript = await events(s, runId, alice);
           const types = transcript.map((e) => e.type);
           expect(transcript.map((e) => e.seq)).toEqual(transcript.map((_, i) => i + 1));
+          // Every event the worker and the API wrote has the shape its type documents.
+          for (const e of transcript) expect(RunEvent.safeParse(e).error).toBeUndefined();
           expect(transcript.filter((e) => e.type === 'status').map((e) => e.data.status)).toEqual(['queued', 'provisioning', 'running', 'succeeded']);
           expect(types).toContain('tool_call');
           expect(transcript.find((e) => e.type === 'status' && e.data.status === 'running')!.data.model).toMatch(/scripted.*not a real model/);

@@ -1,4 +1,4 @@
-import { scrubDeep, type ToolName } from '@remit/core';
+import { scrubDeep, type RunEventData, type RunEventType, type ToolName } from '@remit/core';
 import type { ContentBlock, Message, ModelProvider, StopReason, ToolSpec, Usage } from '@remit/models';
 import type { ToolCatalog } from './tool-catalog.ts';
 import { capToolOutput } from './tool-output.ts';
@@ -9,9 +9,12 @@ export interface ToolExecutor {
   call(tool: ToolName, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolCallResult>;
 }
 
+/** The run events the loop itself writes. */
+export type LoopEventType = Extract<RunEventType, 'model_turn' | 'tool_call' | 'tool_result' | 'tool_denied'>;
+
 /** Where the loop reports each step; the worker persists these as run events. */
 export interface LoopSink {
-  event(type: 'model_turn' | 'tool_call' | 'tool_result' | 'tool_denied', data: Record<string, unknown>): Promise<void>;
+  event<T extends LoopEventType>(type: T, data: RunEventData<T>): Promise<void>;
   /** Called before each model call with what will be sent; throws to stop the run (a budget refusal). */
   beforeModelCall?(request: { system: string; messages: readonly Message[]; tools: readonly ToolSpec[] }, signal: AbortSignal): Promise<void>;
   usage?(usage: Usage, latencyMs: number): Promise<void>;

@@ -8,7 +8,7 @@ import {
   type Database,
   type RunRecord,
 } from '@remit/db';
-import { createScrubber, isRemitError } from '@remit/core';
+import { createScrubber, isRemitError, type RunEventData, type RunEventType } from '@remit/core';
 import { createEgressProxy, type Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
 import type { SecretStore } from '@remit/secrets';
@@ -42,7 +42,7 @@ export interface ExecuteRunDeps {
  */
 export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<LoopOutcome> {
   const ctx = { orgId: deps.orgId, userId: run.userId };
-  const emit = (type: string, data: Record<string, unknown>) => deps.db.tenant(ctx, (sql) => appendRunEvent(sql, run.id, type, data)).then(() => undefined);
+  const emit = <T extends RunEventType>(type: T, data: RunEventData<T>) => deps.db.tenant(ctx, (sql) => appendRunEvent(sql, run.id, type, data)).then(() => undefined);
   const audit = (action: string, outcome: 'success' | 'denied' | 'error', detail: Record<string, unknown>) =>
     deps.db.tenant(ctx, (sql) => appendAudit(sql, { actorId: run.userId, action, targetType: 'run', targetId: run.id, outcome, detail })).then(() => undefined);
   const log = deps.logger.child({ runId: run.id });
@@ -107,7 +107,10 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
         usage: (usage, latencyMs) => meter.after(usage, latencyMs),
         event: async (type, data) => {
           await emit(type, data);
-          if (type === 'tool_denied') await audit('run.tool_denied', 'denied', { tool: data.name, connection: data.connection ?? null, reason: data.reason });
+          if (type === 'tool_denied') {
+            const denied = data as RunEventData<'tool_denied'>;
+            await audit('run.tool_denied', 'denied', { tool: denied.name, connection: denied.connection ?? null, reason: denied.reason });
+          }
         },
       },
       maxSteps: run.maxSteps,

@@ -9,7 +9,7 @@ import type { ToolCallResult } from './agent-loop.ts';
 export function capToolOutput(
   result: ToolCallResult,
   options: { maxChars: number; scrub: (text: string) => string },
-): { text: string; event: Record<string, unknown> } {
+): { text: string; event: { output: unknown } | { error: { code: string; message: string } } } {
   if (!result.ok) {
     const message = options.scrub(result.error.message);
     return { text: `Error (${result.error.code}): ${message}`, event: { error: { code: result.error.code, message } } };

@@ -39,5 +39,6 @@ export {
   toolInputSchemas,
   toolOutputSchemas,
 } from './schemas/sandbox-protocol.ts';
-export { Run, RunAccepted, RunCreate, RunEvent, RunStatus, terminalRunStatuses } from './schemas/run.ts';
+export { Run, RunAccepted, RunCreate, RunStatus, terminalRunStatuses } from './schemas/run.ts';
+export { RunEvent, RunEventType, runEventDataSchemas, type RunEventData } from './schemas/run-events.ts';
 export { ModelPrice, ModelPrices, RateLimits, costUsd, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';

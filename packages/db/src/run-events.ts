@@ -1,14 +1,11 @@
+import type { RunEventData, RunEventType } from '@remit/core';
 import type { Sql } from './sql.ts';
 
-export interface RunEventRecord {
-  seq: number;
-  type: string;
-  data: Record<string, unknown>;
-  at: Date;
-}
+/** A stored event: its data has the shape its type says (see runEventDataSchemas in @remit/core). */
+export type RunEventRecord = { [T in RunEventType]: { seq: number; type: T; data: RunEventData<T>; at: Date } }[RunEventType];
 
 /** Appends one event; the run row's counter hands out gap-free sequence numbers under its row lock. */
-export async function appendRunEvent(sql: Sql, runId: string, type: string, data: Record<string, unknown>): Promise<RunEventRecord> {
+export async function appendRunEvent<T extends RunEventType>(sql: Sql, runId: string, type: T, data: RunEventData<T>): Promise<RunEventRecord> {
   const res = await sql.query<RunEventRecord>(
     `with next as (update runs set last_event_seq = last_event_seq + 1 where id = $1 returning org_id, last_event_seq)
      insert into run_events (org_id, run_id, seq, type, data) select org_id, $1, last_event_seq, $2, $3 from next

@@ -35,14 +35,4 @@ export const Run = z
   .meta({ id: 'Run' });
 export type Run = z.infer<typeof Run>;
 
-export const RunEvent = z
-  .object({
-    seq: z.int(),
-    type: z.enum(['status', 'model_turn', 'tool_call', 'tool_result', 'tool_denied', 'egress', 'sandbox', 'connection_unavailable', 'error']),
-    data: z.record(z.string(), z.unknown()),
-    at: Timestamp,
-  })
-  .meta({ id: 'RunEvent' });
-export type RunEvent = z.infer<typeof RunEvent>;
-
 export const terminalRunStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];

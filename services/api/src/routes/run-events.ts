@@ -54,7 +54,7 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
             return { events, finished: terminalRunStatuses.includes(run.status) };
           });
           for (const e of events) {
-            const payload: RunEvent = { seq: e.seq, type: e.type as RunEvent['type'], data: e.data, at: new Date(e.at).toISOString() };
+            const payload: RunEvent = { ...e, at: new Date(e.at).toISOString() };
             await stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(payload) });
             after = e.seq;
             lastWrite = Date.now();
