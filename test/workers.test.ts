@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { reapSandboxes } from '@remit/agents';
-import { sandboxPort } from '@remit/api';
 import { testDatabaseUrl, testDrivers } from '@remit/db/testing';
 import { openSandboxSession } from '@remit/sandbox';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +33,7 @@ describe.each(testDrivers)('workers on %s', (driver) => {
         const live = await openSandboxSession(s.driver, { runId: queued });
         const orphan = await openSandboxSession(s.driver, { runId: '00000000-0000-4000-8000-00000000dead' });
         try {
-          const reaped = await reapSandboxes({ db: s.db, orgId: s.orgId, sandboxes: sandboxPort(s.driver) });
+          const reaped = await reapSandboxes({ db: s.db, orgId: s.orgId, sandboxes: s.driver });
           expect(reaped).toEqual([orphan.sandboxId]);
           expect((await s.driver.list()).map((x) => x.runId)).toEqual([queued]);
           expect((await orphan.call('exec', { command: ['true'] })).ok).toBe(false);

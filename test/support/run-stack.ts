@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRunWorker, type OpenSessionOptions, type RunWorker, type SandboxPort, type WorkerSettings } from '@remit/agents';
-import { createLogger, sandboxPort, startPaymentsService, systemPrompt } from '@remit/api';
+import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
+import { createLogger, startPaymentsService, systemPrompt } from '@remit/api';
 import { withTestApp, type TestApp } from '@remit/api/testing';
 import { defaultModelPrices, defaultRateLimits, type ModelPrices, type RateLimits } from '@remit/core';
 import type { TestDatabaseOptions } from '@remit/db/testing';
 import { createScriptedProvider, type ModelProvider, type ScriptedTurn } from '@remit/models';
-import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
+import type { CredentialBundle } from '@remit/core';
+import { createLocalDriver, openSandboxSession, type SandboxDriver } from '@remit/sandbox';
 
 export const PAYMENTS_READ_TOKEN = 'pay-read-7f3c1e9a5b';
 export const PAYMENTS_ADMIN_TOKEN = 'pay-admin-2d8b6f4a0c';
@@ -20,7 +21,7 @@ export interface RunStack extends TestApp {
   stateDir: string;
   worker: RunWorker;
   /** Every bundle a sandbox was opened with, in order. */
-  bundles: OpenSessionOptions['bundle'][];
+  bundles: CredentialBundle[];
   /** Creates roles/connections/bindings through the admin API. */
   admin(path: string, json: unknown): Promise<Response>;
   startRun(token: string, body: Record<string, unknown>): Promise<string>;
@@ -39,8 +40,10 @@ export async function withRunStack<T>(
   const stateDir = mkdtempSync(join(tmpdir(), 'remit-e2e-'));
   const driver = createLocalDriver({ stateDir });
   const bundles: RunStack['bundles'] = [];
-  const port = sandboxPort(driver);
-  const recording: SandboxPort = { ...port, open: (o) => (bundles.push(o.bundle), port.open(o)) };
+  const recording: typeof openSandboxSession = (d, o) => {
+    if (o.bundle) bundles.push(o.bundle);
+    return openSandboxSession(d, o);
+  };
   const workers: RunWorker[] = [];
   const payments = await startPaymentsService({ readToken: PAYMENTS_READ_TOKEN, adminToken: PAYMENTS_ADMIN_TOKEN });
   try {
@@ -49,7 +52,8 @@ export async function withRunStack<T>(
         const w = startRunWorker({
           db: t.db,
           orgId: t.orgId,
-          sandboxes: recording,
+          sandboxes: driver,
+          openSandbox: recording,
           modelFor: () => options.model ?? createScriptedProvider(options.script, { name: 'e2e' }),
           logger: createLogger({ level: 'silent' }),
           systemPrompt,

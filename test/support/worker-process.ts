@@ -1,7 +1,7 @@
 // A worker in its own process, for the kill -9 test: it claims the queued run, starts its
 // sandbox and sits in a long tool call until the test kills it.
 import { startRunWorker } from '@remit/agents';
-import { createLogger, sandboxPort, systemPrompt } from '@remit/api';
+import { createLogger, systemPrompt } from '@remit/api';
 import { defaultModelPrices, defaultRateLimits } from '@remit/core';
 import { openPgDatabase } from '@remit/db';
 import { createScriptedProvider } from '@remit/models';
@@ -17,7 +17,7 @@ const db = openPgDatabase({ appUrl: env('WORKER_DATABASE_URL'), schema: env('WOR
 startRunWorker({
   db,
   orgId: env('WORKER_ORG_ID'),
-  sandboxes: sandboxPort(createLocalDriver({ stateDir: env('WORKER_STATE_DIR') })),
+  sandboxes: createLocalDriver({ stateDir: env('WORKER_STATE_DIR') }),
   modelFor: () => createScriptedProvider([{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '120'], timeoutMs: 120_000 } }] }], { name: 'hang' }),
   logger: createLogger({ level: 'silent' }),
   systemPrompt,

@@ -1,6 +1,7 @@
 import { createScriptedProvider, type ScriptedTurn } from '@remit/models';
 import { describe, expect, it } from 'vitest';
-import { runAgentLoop, type LoopOptions, type ToolCallResult } from './agent-loop.ts';
+import type { ToolCallResult } from '@remit/sandbox';
+import { runAgentLoop, type LoopOptions } from './agent-loop.ts';
 import { buildToolCatalog } from './tool-catalog.ts';
 
 const catalog = buildToolCatalog([
@@ -8,7 +9,9 @@ const catalog = buildToolCatalog([
   { name: 'repo', type: 'github', description: '' },
 ]);
 
-function setup(script: ScriptedTurn[], overrides: Partial<LoopOptions> = {}, answer: (tool: string, input: Record<string, unknown>) => ToolCallResult = () => ({ ok: true, output: { fine: true } })) {
+const execOk = { exitCode: 0, signal: null, stdout: 'fine', stderr: '', truncated: false, timedOut: false, durationMs: 1 };
+
+function setup(script: ScriptedTurn[], overrides: Partial<LoopOptions> = {}, answer: (tool: string, input: Record<string, unknown>) => ToolCallResult = () => ({ ok: true, output: execOk })) {
   const events: { type: string; data: Record<string, unknown> }[] = [];
   const calls: { tool: string; input: Record<string, unknown> }[] = [];
   const options: LoopOptions = {
@@ -82,7 +85,7 @@ describe('agent loop', () => {
     const { options, events } = setup(
       [{ toolCalls: [{ name: 'read_file', input: { path: 'big' } }] }, { text: 'ok' }],
       { maxToolResultChars: 100 },
-      () => ({ ok: true, output: { content: 'x'.repeat(1000) } }),
+      () => ({ ok: true, output: { content: 'x'.repeat(1000), size: 1000, truncated: false } }),
     );
     await runAgentLoop(options);
     expect(events.find((e) => e.type === 'tool_result')!.data).toMatchObject({ error: { code: 'output_too_large' } });
@@ -102,7 +105,7 @@ describe('agent loop', () => {
     const abort = new AbortController();
     const { options } = setup([{ toolCalls: [{ name: 'exec', input: { command: ['true'] } }] }, { text: 'never' }], { signal: abort.signal }, () => {
       abort.abort(cause);
-      return { ok: true, output: {} };
+      return { ok: true, output: execOk };
     });
     expect(await runAgentLoop(options)).toMatchObject(expected);
   });

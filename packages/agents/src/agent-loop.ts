@@ -1,9 +1,8 @@
 import { scrubDeep, type RunEventData, type RunEventType, type ToolName } from '@remit/core';
+import type { ToolCallResult } from '@remit/sandbox';
 import type { ContentBlock, Message, ModelProvider, StopReason, ToolSpec, Usage } from '@remit/models';
 import type { ToolCatalog } from './tool-catalog.ts';
 import { capToolOutput } from './tool-output.ts';
-
-export type ToolCallResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: { code: string; message: string } };
 
 export interface ToolExecutor {
   call(tool: ToolName, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolCallResult>;
@@ -21,6 +20,13 @@ export interface LoopSink {
 }
 
 export type AbortCause = 'cancelled' | 'timed_out' | 'lease_lost';
+
+/** How a run that was stopped ends: the one mapping from an abort's cause to a run outcome. */
+export function outcomeOfAbort(cause: AbortCause, steps: number): LoopOutcome {
+  if (cause === 'timed_out') return { status: 'timed_out', reason: 'max_duration_exceeded', answer: null, steps };
+  if (cause === 'cancelled') return { status: 'cancelled', reason: 'cancelled_by_user', answer: null, steps };
+  return { status: 'failed', reason: 'lease_lost', answer: null, steps };
+}
 
 export interface LoopOutcome {
   status: 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
@@ -62,13 +68,7 @@ const failedStops: Partial<Record<StopReason, string>> = {
 export async function runAgentLoop(o: LoopOptions): Promise<LoopOutcome> {
   const messages: Message[] = [{ role: 'user', content: [{ text: o.input }] }];
   let steps = 0;
-  const aborted = (): LoopOutcome | undefined => {
-    if (!o.signal.aborted) return undefined;
-    const cause = o.signal.reason as AbortCause;
-    if (cause === 'timed_out') return { status: 'timed_out', reason: 'max_duration_exceeded', answer: null, steps };
-    if (cause === 'cancelled') return { status: 'cancelled', reason: 'cancelled_by_user', answer: null, steps };
-    return { status: 'failed', reason: 'lease_lost', answer: null, steps };
-  };
+  const aborted = (): LoopOutcome | undefined => (o.signal.aborted ? outcomeOfAbort(o.signal.reason as AbortCause, steps) : undefined);
   try {
     while (steps < o.maxSteps) {
       const stop = aborted();

@@ -12,11 +12,11 @@ import { createScrubber, isRemitError, type RunEventData, type RunEventType } fr
 import { createEgressProxy, type Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
 import type { SecretStore } from '@remit/secrets';
+import { openSandboxSession, type SandboxDriver, type SandboxSession } from '@remit/sandbox';
 import type { Logger } from 'pino';
-import { runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
+import { outcomeOfAbort, runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
 import { buildRunAccess } from './connections/build-run-access.ts';
 import { createRunMeter, type MeterSettings } from './model-meter.ts';
-import type { SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
 import { buildToolCatalog } from './tool-catalog.ts';
 import { toolResultCapChars } from './tool-result-cap.ts';
 
@@ -24,7 +24,9 @@ export interface ExecuteRunDeps {
   db: Database;
   orgId: string;
   workerId: string;
-  sandboxes: SandboxPort;
+  sandboxes: SandboxDriver;
+  /** Opens a run's sandbox session (default openSandboxSession); tests wrap it to see what each sandbox was given. */
+  openSandbox?: typeof openSandboxSession;
   modelFor: (run: RunRecord) => ModelProvider;
   logger: Logger;
   leaseSeconds: number;
@@ -67,7 +69,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       });
   }, deps.heartbeatMs);
 
-  let session: SandboxSessionPort | undefined;
+  let session: SandboxSession | undefined;
   let outcome: LoopOutcome = { status: 'failed', reason: 'internal_error', answer: null, steps: 0 };
   try {
     await emit('status', { status: 'provisioning' });
@@ -76,10 +78,11 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     const scrub = createScrubber(access.secretValues);
     const catalog = buildToolCatalog(access.connections);
     const model = deps.modelFor(run);
-    session = await deps.sandboxes.open({
+    session = await (deps.openSandbox ?? openSandboxSession)(deps.sandboxes, {
       runId: run.id,
       bundle: access.bundle,
-      limits: { memoryMb: 512, maxProcesses: 64, cpuSeconds: 120, wallSeconds: run.maxDurationSeconds },
+      // The role sets the wall clock; memory, processes and CPU are the driver's defaults.
+      limits: { wallSeconds: run.maxDurationSeconds },
       egress: createEgressProxy({
         targets: access.egressTargets,
         secrets: access.secretValues,
@@ -101,7 +104,8 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       system: deps.systemPrompt,
       input: run.input,
       catalog,
-      executor: { call: (tool, input, signal) => active.call(tool, input, { signal }) },
+      // The session parses the model's input against the tool's schema before anything runs.
+      executor: { call: (tool, input, signal) => active.call(tool, input as never, { signal }) },
       sink: {
         beforeModelCall: (request, signal) => meter.before(request, signal),
         usage: (usage, latencyMs) => meter.after(usage, latencyMs),
@@ -120,8 +124,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     });
   } catch (err) {
     const cause = abort.signal.aborted ? (abort.signal.reason as AbortCause) : undefined;
-    if (cause === 'timed_out') outcome = { status: 'timed_out', reason: 'max_duration_exceeded', answer: null, steps: outcome.steps };
-    else if (cause === 'cancelled') outcome = { status: 'cancelled', reason: 'cancelled_by_user', answer: null, steps: outcome.steps };
+    if (cause === 'timed_out' || cause === 'cancelled') outcome = outcomeOfAbort(cause, outcome.steps);
     else if (isRemitError(err) && err.code === 'budget_exhausted') {
       outcome = { status: 'failed', reason: 'budget_exhausted', answer: null, steps: outcome.steps };
       await emit('error', { reason: 'budget_exhausted', message: err.message }).catch(() => undefined);

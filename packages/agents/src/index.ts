@@ -1,5 +1,5 @@
 export { runAgentLoop } from './agent-loop.ts';
-export type { AbortCause, LoopOptions, LoopOutcome, LoopSink, ToolCallResult, ToolExecutor } from './agent-loop.ts';
+export type { AbortCause, LoopOptions, LoopOutcome, LoopSink, ToolExecutor } from './agent-loop.ts';
 export { buildToolCatalog } from './tool-catalog.ts';
 export type { RunConnection, ToolCatalog } from './tool-catalog.ts';
 export { capToolOutput } from './tool-output.ts';
@@ -7,7 +7,6 @@ export { executeRun } from './execute-run.ts';
 export type { ExecuteRunDeps } from './execute-run.ts';
 export { defaultWorkerSettings, reapSandboxes, startRunWorker } from './run-worker.ts';
 export type { RunWorker, WorkerSettings } from './run-worker.ts';
-export type { OpenSessionOptions, SandboxPort, SandboxSessionPort } from './sandbox-port.ts';
 export { createConnectionChecked, deleteConnectionChecked, updateConnectionChecked } from './connections/save-connection.ts';
 export type { ConnectionServiceDeps } from './connections/save-connection.ts';
 export { verifyConnection } from './connections/verify-connection.ts';

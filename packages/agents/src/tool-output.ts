@@ -1,5 +1,5 @@
 import { scrubDeep } from '@remit/core';
-import type { ToolCallResult } from './agent-loop.ts';
+import type { ToolCallResult } from '@remit/sandbox';
 
 /**
  * What the model and the transcript see of a tool result: scrubbed of secrets, and refused

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
-import { sandboxPort } from './local-sandboxes.ts';
 import { systemPrompt } from './model-for-run.ts';
 import type { Runtime } from './open-runtime.ts';
 
@@ -18,7 +17,7 @@ export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {})
   return startRunWorker({
     db: rt.db,
     orgId: rt.orgId,
-    sandboxes: sandboxPort(rt.sandboxes),
+    sandboxes: rt.sandboxes,
     modelFor: rt.modelFor,
     logger: rt.logger,
     systemPrompt,
