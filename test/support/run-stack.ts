@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
-import { createLogger, startPaymentsService, systemPrompt } from '@remit/api';
+import { createLogger, startPaymentsService } from '@remit/api';
 import { withTestApp, type TestApp } from '@remit/api/testing';
 import { defaultModelPrices, defaultRateLimits, type ModelPrices, type RateLimits } from '@remit/core';
 import type { TestDatabaseOptions } from '@remit/db/testing';
@@ -56,8 +56,7 @@ export async function withRunStack<T>(
           openSandbox: recording,
           modelFor: () => options.model ?? createScriptedProvider(options.script, { name: 'e2e' }),
           logger: createLogger({ level: 'silent' }),
-          systemPrompt,
-          secrets: t.secrets,
+                secrets: t.secrets,
           meter: { prices: options.prices ?? defaultModelPrices, rateLimits: options.rateLimits ?? defaultRateLimits, maxOutputTokens: 4096, ...(options.now ? { now: options.now } : {}) },
           settings: { pollMs: 100, leaseSeconds: 5, ...options.settings, ...settings },
         });

@@ -1,7 +1,7 @@
 // A worker in its own process, for the kill -9 test: it claims the queued run, starts its
 // sandbox and sits in a long tool call until the test kills it.
 import { startRunWorker } from '@remit/agents';
-import { createLogger, systemPrompt } from '@remit/api';
+import { createLogger } from '@remit/api';
 import { defaultModelPrices, defaultRateLimits } from '@remit/core';
 import { openPgDatabase } from '@remit/db';
 import { createScriptedProvider } from '@remit/models';
@@ -20,7 +20,6 @@ startRunWorker({
   sandboxes: createLocalDriver({ stateDir: env('WORKER_STATE_DIR') }),
   modelFor: () => createScriptedProvider([{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '120'], timeoutMs: 120_000 } }] }], { name: 'hang' }),
   logger: createLogger({ level: 'silent' }),
-  systemPrompt,
   secrets: await LocalVaultStore.open({ dataDir: env('WORKER_STATE_DIR') }),
   meter: { prices: defaultModelPrices, rateLimits: defaultRateLimits, maxOutputTokens: 4096 },
   settings: { pollMs: 100, leaseSeconds: 2 },

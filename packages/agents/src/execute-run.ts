@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { outcomeOfAbort, runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
 import { buildRunAccess } from './connections/build-run-access.ts';
 import { createRunMeter, type MeterSettings } from './model-meter.ts';
-import { buildToolCatalog } from './tool-catalog.ts';
+import { runKindModule } from './kinds/index.ts';
 import { toolResultCapChars } from './tool-result-cap.ts';
 
 export interface ExecuteRunDeps {
@@ -31,7 +31,6 @@ export interface ExecuteRunDeps {
   logger: Logger;
   leaseSeconds: number;
   heartbeatMs: number;
-  systemPrompt: string;
   secrets: SecretStore;
   resolver?: Resolver | undefined;
   meter: MeterSettings;
@@ -44,6 +43,8 @@ export interface ExecuteRunDeps {
  */
 export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<LoopOutcome> {
   const ctx = { orgId: deps.orgId, userId: run.userId };
+  // startRun refuses kinds without a module, so a run here always has one.
+  const kind = runKindModule(run.kind)!;
   const emit = <T extends RunEventType>(type: T, data: RunEventData<T>) => deps.db.tenant(ctx, (sql) => appendRunEvent(sql, run.id, type, data)).then(() => undefined);
   const audit = (action: string, outcome: 'success' | 'denied' | 'error', detail: Record<string, unknown>) =>
     deps.db.tenant(ctx, (sql) => appendAudit(sql, { actorId: run.userId, action, targetType: 'run', targetId: run.id, outcome, detail })).then(() => undefined);
@@ -76,7 +77,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     const access = await deps.db.tenant(ctx, (sql) => buildRunAccess(sql, deps, run));
     for (const left of access.unavailable) await emit('connection_unavailable', left);
     const scrub = createScrubber(access.secretValues);
-    const catalog = buildToolCatalog(access.connections);
+    const catalog = kind.tools(access.connections);
     const model = deps.modelFor(run);
     session = await (deps.openSandbox ?? openSandboxSession)(deps.sandboxes, {
       runId: run.id,
@@ -101,7 +102,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     const meter = createRunMeter(deps, run, model, deps.meter);
     outcome = await runAgentLoop({
       model,
-      system: deps.systemPrompt,
+      system: kind.systemPrompt,
       input: run.input,
       catalog,
       // The session parses the model's input against the tool's schema before anything runs.
@@ -141,11 +142,12 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'finishing')).catch(() => false);
     await session?.close().catch((err: unknown) => log.error({ err }, 'sandbox destroy failed; the reaper will retry'));
   }
+  const result = outcome.answer !== null ? kind.result.parse(kind.toResult(outcome.answer)) : null;
   const recorded = await deps.db.tenant(ctx, async (sql) => {
     const ok = await finishRun(sql, run.id, deps.workerId, {
       status: outcome.status,
       reason: outcome.reason,
-      result: outcome.answer !== null ? { answer: outcome.answer } : null,
+      result,
       steps: outcome.steps,
     });
     if (ok) {
@@ -155,6 +157,9 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     return ok;
   });
   if (!recorded) log.warn('run outcome not recorded: the lease was lost and another worker ended the run');
+  else if (outcome.status === 'succeeded' && result && kind.deliver) {
+    await kind.deliver(result, run).catch((err: unknown) => log.error({ err }, 'run result not delivered'));
+  }
   return outcome;
 }
 

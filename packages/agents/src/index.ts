@@ -17,3 +17,7 @@ export { completeAuthorization, startAuthorization, userAccessToken } from './co
 export type { OAuthDeps } from './connections/oauth-flow.ts';
 export { createRunMeter, sweepStaleReservations } from './model-meter.ts';
 export type { MeterSettings } from './model-meter.ts';
+export { chooseRole, startRun } from './start-run.ts';
+export type { RunTrigger, StartRunDeps, StartRunRequest } from './start-run.ts';
+export { runKindModule } from './kinds/index.ts';
+export type { RunKindModule } from './kinds/run-kind.ts';

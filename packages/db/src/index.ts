@@ -46,7 +46,7 @@ export type { RunEventRecord } from './run-events.ts';
 export { recordSandboxBootstrap } from './sandbox-bootstraps.ts';
 export { createOAuthState, findOAuthGrant, takeOAuthState, upsertOAuthGrant } from './oauth.ts';
 export type { OAuthGrantRecord, OAuthStateRecord } from './oauth.ts';
-export { BudgetExhausted, deleteBudget, listBudgets, periodStart, releaseStaleReservations, reserveModelCall, setBudget, settleModelCall } from './meter.ts';
+export { BudgetExhausted, deleteBudget, fullBudgetScope, listBudgets, periodStart, releaseStaleReservations, reserveModelCall, setBudget, settleModelCall } from './meter.ts';
 export type { BudgetRow, BudgetScope, MeterScopes } from './meter.ts';
 export { enforceRateLimits, takeToken } from './rate-buckets.ts';
 export type { BucketLimit } from './rate-buckets.ts';

@@ -63,6 +63,24 @@ export async function reserveModelCall(
   return { callId: res.rows[0]!.id };
 }
 
+/**
+ * The first capped scope (in org, role, user order) whose month is already spent or reserved up
+ * to its cap: a new run there could not make a single model call. Undefined when all have room.
+ */
+export async function fullBudgetScope(sql: Sql, scopes: MeterScopes, at: Date): Promise<BudgetScope | undefined> {
+  const period = periodStart(at);
+  for (const { scope, key } of scopeKeys(scopes)) {
+    const res = await sql.query<{ full: boolean }>(
+      `select coalesce(u.spent_usd, 0) + coalesce(u.reserved_usd, 0) >= b.monthly_cap_usd as full
+         from budgets b left join budget_usage u on u.org_id = b.org_id and u.scope = b.scope and u.scope_key = b.scope_key and u.period_start = $3
+        where b.scope = $1 and b.scope_key = $2`,
+      [scope, key, period],
+    );
+    if (res.rows[0]?.full) return scope;
+  }
+  return undefined;
+}
+
 /** Settles a reservation with the real usage and cost; idempotent (a settled call stays as it is). */
 export async function settleModelCall(
   sql: Sql,

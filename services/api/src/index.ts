@@ -1,6 +1,5 @@
 export { createApp } from './http/create-app.ts';
 export type { AppDeps, TokenVerifier } from './http/deps.ts';
 export { createLogger } from './logging/logger.ts';
-export { systemPrompt } from './runtime/model-for-run.ts';
 export { startPaymentsService } from './demo/payments-service.ts';
 export { troubleshootScript } from './demo/troubleshoot-script.ts';

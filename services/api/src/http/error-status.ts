@@ -20,6 +20,7 @@ export const errorStatus = {
   role_required: 400,
   role_not_held: 403,
   kind_not_allowed: 403,
+  kind_not_available: 422,
   run_finished: 409,
   invalid_oauth_state: 400,
   oauth_exchange_failed: 502,

@@ -28,18 +28,3 @@ export async function visibleRun(sql: Sql, actor: Actor, id: string): Promise<Ru
   if (!actor.isAdmin && run.userId !== actor.userId) throw new RemitError('not_found', `No run ${JSON.stringify(id)}.`);
   return run;
 }
-
-/** Which of the caller's roles a new run uses; every refusal says what to do instead. */
-export function chooseRole(actor: Actor, requested: string | undefined): string {
-  if (requested) {
-    if (!actor.roles.includes(requested)) {
-      throw new RemitError('role_not_held', `You do not hold the role "${requested}". Your roles: ${actor.roles.join(', ') || 'none'}.`);
-    }
-    return requested;
-  }
-  if (actor.roles.length === 0) throw new RemitError('no_role', 'You hold no role; ask an admin to bind one to you or your group.');
-  if (actor.roles.length > 1) {
-    throw new RemitError('role_required', `You hold several roles (${actor.roles.join(', ')}); say which one with "role".`);
-  }
-  return actor.roles[0]!;
-}

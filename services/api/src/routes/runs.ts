@@ -1,13 +1,14 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { Id, RemitError, Run, RunAccepted, RunCreate, terminalRunStatuses } from '@remit/core';
-import { appendRunEvent, createRun, enforceRateLimits, findRole, listRuns, requestCancel, type Sql } from '@remit/db';
+import { startRun } from '@remit/agents';
+import { appendRunEvent, listRuns, requestCancel, type Sql } from '@remit/db';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import { auditRequest } from '../http/audit-request.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
-import { chooseRole, toRun, visibleRun } from './run-access.ts';
+import { toRun, visibleRun } from './run-access.ts';
 
 export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueued?: () => void }): void {
   const common = { tags: ['runs'], security: bearerSecurity };
@@ -26,36 +27,7 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
     async (c) => {
       const body = c.req.valid('json');
       const actor = c.var.actor;
-      const roleName = chooseRole(actor, body.role);
-      const run = await tx(c, async (sql) => {
-        const role = await findRole(sql, roleName);
-        if (!role) throw new RemitError('role_not_held', `The role "${roleName}" no longer exists.`);
-        if (!role.runKinds.includes(body.kind)) {
-          throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${body.kind}.`);
-        }
-        const { runs: limits } = deps.rateLimits;
-        await enforceRateLimits(
-          sql,
-          [
-            ['runs:org', limits.org],
-            [`runs:role:${role.id}`, limits.role],
-            [`runs:user:${actor.userId}`, limits.user],
-          ],
-          deps.now?.() ?? new Date(),
-        );
-        const created = await createRun(sql, {
-          kind: body.kind,
-          roleId: role.id,
-          userId: actor.userId,
-          trigger: { type: 'user', userId: actor.userId, requestId: c.var.requestId },
-          input: body.input,
-          maxDurationSeconds: role.limits.maxDurationSeconds,
-          maxSteps: role.limits.maxSteps,
-        });
-        await appendRunEvent(sql, created.id, 'status', { status: 'queued', role: roleName, kind: body.kind });
-        await auditRequest(sql, c, { action: 'run.create', targetType: 'run', targetId: created.id, outcome: 'success', detail: { kind: body.kind, role: roleName } });
-        return created;
-      });
+      const run = await startRun(deps, { kind: body.kind, input: body.input, trigger: { type: 'user', userId: actor.userId, roles: actor.roles, role: body.role, requestId: c.var.requestId } });
       deps.onRunQueued?.();
       return c.json({ id: run.id, status: 'queued' as const }, 202);
     },

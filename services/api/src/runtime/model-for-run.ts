@@ -37,9 +37,3 @@ function createModel(config: ConfigEnv): ModelProvider {
       return createScriptedProvider(troubleshootScript, { name: 'demo troubleshooting script' });
   }
 }
-
-export const systemPrompt = [
-  'You are Remit, an engineer troubleshooting a live platform on behalf of the user who asked.',
-  'You act as their role: use only the tools and connections you are given; credentials are applied for you.',
-  'Investigate with the smallest requests that answer the question, then give a short, concrete answer with the evidence.',
-].join(' ');

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
-import { systemPrompt } from './model-for-run.ts';
 import type { Runtime } from './open-runtime.ts';
 
 /** Runs need bubblewrap; say so at start, with the fix, rather than fail every run later. */
@@ -20,7 +19,6 @@ export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {})
     sandboxes: rt.sandboxes,
     modelFor: rt.modelFor,
     logger: rt.logger,
-    systemPrompt,
     secrets: rt.secrets,
     resolver: rt.resolver,
     meter: { prices: rt.config.REMIT_MODEL_PRICES, rateLimits: rt.config.REMIT_RATE_LIMITS, maxOutputTokens: rt.config.REMIT_MODEL_MAX_TOKENS },
