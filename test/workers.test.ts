@@ -43,7 +43,7 @@ describe.each(testDrivers)('workers on %s', (driver) => {
           await live.close();
         }
       },
-      { driver, script: [], settings: { pollMs: 60_000 } },
+      { driver, script: [], settings: { pollMs: 60_000, maintenance: false } },
     );
   });
 });

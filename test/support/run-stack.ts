@@ -58,7 +58,7 @@ export async function withRunStack<T>(
           logger: createLogger({ level: 'silent' }),
                 secrets: t.secrets,
           meter: { prices: options.prices ?? defaultModelPrices, rateLimits: options.rateLimits ?? defaultRateLimits, maxOutputTokens: 4096, ...(options.now ? { now: options.now } : {}) },
-          settings: { pollMs: 100, leaseSeconds: 5, ...options.settings, ...settings },
+          settings: { pollMs: 100, leaseSeconds: 5, maintenance: { everyMs: 300 }, ...options.settings, ...settings },
         });
         workers.push(w);
         return w;

@@ -22,6 +22,6 @@ startRunWorker({
   logger: createLogger({ level: 'silent' }),
   secrets: await LocalVaultStore.open({ dataDir: env('WORKER_STATE_DIR') }),
   meter: { prices: defaultModelPrices, rateLimits: defaultRateLimits, maxOutputTokens: 4096 },
-  settings: { pollMs: 100, leaseSeconds: 2 },
+  settings: { pollMs: 100, leaseSeconds: 2, maintenance: { everyMs: 300 } },
 });
 process.stdout.write('worker started\n');

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { appendRunEvent, claimRuns, failExpiredLeases, runStatuses, type Database } from '@remit/db';
-import { terminalRunStatuses } from '@remit/core';
-import type { Logger } from 'pino';
+import { claimRuns } from '@remit/db';
 import { executeRun, type ExecuteRunDeps } from './execute-run.ts';
-import { sweepStaleReservations } from './model-meter.ts';
+import { startMaintenance, type MaintenanceSettings } from './maintenance.ts';
 
 export interface WorkerSettings {
   /** Runs one worker process executes at once. */
@@ -12,9 +10,11 @@ export interface WorkerSettings {
   leaseSeconds: number;
   /** How often an idle worker looks for queued runs. */
   pollMs: number;
+  /** The maintenance jobs' schedule (see maintenance.ts); false leaves maintenance to another process. */
+  maintenance: Partial<MaintenanceSettings> | false;
 }
 
-export const defaultWorkerSettings: WorkerSettings = { concurrency: 4, leaseSeconds: 30, pollMs: 1000 };
+export const defaultWorkerSettings: WorkerSettings = { concurrency: 4, leaseSeconds: 30, pollMs: 1000, maintenance: {} };
 
 export interface RunWorker {
   readonly id: string;
@@ -25,8 +25,9 @@ export interface RunWorker {
 }
 
 /**
- * Claims queued runs (FOR UPDATE SKIP LOCKED, so any number of workers share the table), runs
- * them, and on every poll fails runs whose lease expired and reaps sandboxes whose run is over.
+ * Claims queued runs (FOR UPDATE SKIP LOCKED, so any number of workers share the table) and
+ * runs them; the maintenance jobs (lost runs, stale reservations, orphan sandboxes) run beside
+ * it on their own schedule.
  */
 export function startRunWorker(
   deps: Omit<ExecuteRunDeps, 'workerId' | 'leaseSeconds' | 'heartbeatMs'> & { settings?: Partial<WorkerSettings> },
@@ -39,11 +40,8 @@ export function startRunWorker(
   let stopping = false;
   let wakeUp: (() => void) | undefined;
 
+  const maintenance = settings.maintenance === false ? undefined : startMaintenance({ db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, logger: log }, settings.maintenance);
   const tick = async () => {
-    await reapExpired(deps.db, deps.orgId, log);
-    const released = await sweepStaleReservations(deps.db, deps.orgId);
-    if (released) log.warn({ released }, 'released model-call reservations a crashed worker left');
-    await reapSandboxes(deps, log);
     const room = settings.concurrency - inFlight.size;
     if (room <= 0) return;
     const claimed = await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) => claimRuns(sql, id, settings.leaseSeconds, room));
@@ -87,32 +85,7 @@ export function startRunWorker(
       wakeUp?.();
       await loop;
       await Promise.allSettled([...inFlight]);
+      await maintenance?.stop();
     },
   };
-}
-
-async function reapExpired(db: Database, orgId: string, log: Logger): Promise<void> {
-  const lost = await db.tenant({ orgId, userId: null }, async (sql) => {
-    const runs = await failExpiredLeases(sql, 50);
-    for (const r of runs) await appendRunEvent(sql, r.id, 'status', { status: 'failed', reason: 'worker_lost' });
-    return runs;
-  });
-  for (const r of lost) log.warn({ runId: r.id }, 'run failed: its worker stopped renewing the lease');
-}
-
-/** Destroys every sandbox whose run is over or unknown, and clears dead sandboxes' state. */
-export async function reapSandboxes(deps: Pick<ExecuteRunDeps, 'db' | 'orgId' | 'sandboxes'>, log?: Logger): Promise<string[]> {
-  const live = await deps.sandboxes.list();
-  if (live.length === 0) return [];
-  const statuses = await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) => runStatuses(sql, live.map((s) => s.runId)));
-  const reaped: string[] = [];
-  for (const s of live) {
-    const status = statuses.get(s.runId);
-    if (!s.alive || !status || terminalRunStatuses.includes(status)) {
-      await deps.sandboxes.destroy(s.id);
-      reaped.push(s.id);
-      log?.info({ sandboxId: s.id, runId: s.runId, status: status ?? 'unknown', alive: s.alive }, 'sandbox reaped');
-    }
-  }
-  return reaped;
 }

@@ -1,0 +1,103 @@
+import { appendRunEvent, failExpiredLeases, runStatuses, type Database } from '@remit/db';
+import { terminalRunStatuses } from '@remit/core';
+import type { SandboxDriver } from '@remit/sandbox';
+import type { Logger } from 'pino';
+import { sweepStaleReservations } from './model-meter.ts';
+
+export interface MaintenanceDeps {
+  db: Database;
+  orgId: string;
+  sandboxes: SandboxDriver;
+  logger: Logger;
+}
+
+export interface MaintenanceSettings {
+  /** How often the jobs run; each is idempotent, so every replica may run them. */
+  everyMs: number;
+}
+
+export const defaultMaintenanceSettings: MaintenanceSettings = { everyMs: 5000 };
+
+/**
+ * One maintenance job: small, idempotent and safe to run on every replica at once. Retention
+ * jobs join this list.
+ */
+interface MaintenanceJob {
+  name: string;
+  run(deps: MaintenanceDeps): Promise<void>;
+}
+
+const jobs: readonly MaintenanceJob[] = [
+  { name: 'fail_lost_runs', run: failLostRuns },
+  { name: 'sweep_reservations', run: sweepReservations },
+  { name: 'reap_sandboxes', run: async (deps) => void (await reapSandboxes(deps, deps.logger)) },
+];
+
+export interface Maintenance {
+  /** Runs every job once now (tests, and a worker's first pass). */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the maintenance jobs on their own schedule, apart from the claim loop: a slow reaper
+ * must not delay claiming, and claiming must not be the only thing that makes maintenance run.
+ * A failing job is logged and the others still run.
+ */
+export function startMaintenance(deps: MaintenanceDeps, settings: Partial<MaintenanceSettings> = {}): Maintenance {
+  const { everyMs } = { ...defaultMaintenanceSettings, ...settings };
+  const log = deps.logger.child({ component: 'maintenance' });
+  let running: Promise<void> = Promise.resolve();
+  const runOnce = () =>
+    (running = running.then(async () => {
+      for (const job of jobs) {
+        try {
+          await job.run({ ...deps, logger: log });
+        } catch (err) {
+          log.error({ err, job: job.name }, 'maintenance job failed; it runs again at the next pass');
+        }
+      }
+    }));
+  void runOnce();
+  const timer = setInterval(() => void runOnce(), everyMs);
+  timer.unref();
+  return {
+    runOnce,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** Fails runs whose worker stopped renewing the lease: resuming could repeat a tool call's side effects. */
+async function failLostRuns(deps: MaintenanceDeps): Promise<void> {
+  const lost = await deps.db.tenant({ orgId: deps.orgId, userId: null }, async (sql) => {
+    const runs = await failExpiredLeases(sql, 50);
+    for (const r of runs) await appendRunEvent(sql, r.id, 'status', { status: 'failed', reason: 'worker_lost' });
+    return runs;
+  });
+  for (const r of lost) deps.logger.warn({ runId: r.id }, 'run failed: its worker stopped renewing the lease');
+}
+
+async function sweepReservations(deps: MaintenanceDeps): Promise<void> {
+  const released = await sweepStaleReservations(deps.db, deps.orgId);
+  if (released) deps.logger.warn({ released }, 'released model-call reservations a crashed worker left');
+}
+
+/** Destroys every sandbox whose run is over or unknown, and clears dead sandboxes' state. */
+export async function reapSandboxes(deps: Pick<MaintenanceDeps, 'db' | 'orgId' | 'sandboxes'>, log?: Logger): Promise<string[]> {
+  const live = await deps.sandboxes.list();
+  if (live.length === 0) return [];
+  const statuses = await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) => runStatuses(sql, live.map((s) => s.runId)));
+  const reaped: string[] = [];
+  for (const s of live) {
+    const status = statuses.get(s.runId);
+    if (!s.alive || !status || terminalRunStatuses.includes(status)) {
+      await deps.sandboxes.destroy(s.id);
+      reaped.push(s.id);
+      log?.info({ sandboxId: s.id, runId: s.runId, status: status ?? 'unknown', alive: s.alive }, 'sandbox reaped');
+    }
+  }
+  return reaped;
+}
