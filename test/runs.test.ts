@@ -98,21 +98,28 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
     );
   });
 
-  it('cancels a running run: the sandbox is destroyed and the status is cancelled', async () => {
+  it('cancels a running run within 1 s (p95 of 5), pushed to the worker rather than seen at its next heartbeat', async () => {
     await withRunStack(
       async (s) => {
         await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
-        const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
-        await s.waitForStatus(runId, ['running']);
-        await expect.poll(async () => (await liveSandboxes(s, runId)).length, { timeout: 10_000 }).toBe(1);
-        const res = await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev });
-        expect(res.status).toBe(202);
-        expect(await s.waitForStatus(runId, ['cancelled', 'failed', 'succeeded'])).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_user' });
-        expect(await liveSandboxes(s, runId)).toEqual([]);
-        expect(await errorOf(await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev }))).toMatchObject({ status: 409, code: 'run_finished' });
+        const took: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
+          await s.waitForStatus(runId, ['running']);
+          await expect.poll(async () => (await liveSandboxes(s, runId)).length, { timeout: 10_000 }).toBe(1);
+          const started = performance.now();
+          const res = await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev });
+          expect(res.status).toBe(202);
+          expect(await s.waitForStatus(runId, ['cancelled', 'failed', 'succeeded'])).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_user' });
+          took.push(performance.now() - started);
+          expect(await liveSandboxes(s, runId)).toEqual([]);
+          expect(await errorOf(await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev }))).toMatchObject({ status: 409, code: 'run_finished' });
+        }
+        // With 5 samples the p95 is the slowest. The heartbeat is 10 s apart here, so only the push can meet this.
+        expect(Math.max(...took)).toBeLessThan(1000);
       },
-      { script: [{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '60'], timeoutMs: 60_000 } }] }], settings: { leaseSeconds: 1 } },
+      { script: [{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '60'], timeoutMs: 60_000 } }] }], settings: { leaseSeconds: 30 } },
     );
   });
 
@@ -121,11 +128,12 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
       async (s) => {
         await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
+        await s.worker.stop(); // a worker would claim the run the moment it is queued
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
         expect(await (await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev })).json()).toEqual({ id: runId, status: 'cancelled' });
         expect(s.bundles).toEqual([]);
       },
-      { script: [{ text: 'never' }], settings: { pollMs: 60_000 } },
+      { script: [{ text: 'never' }] },
     );
   });
 

@@ -55,8 +55,9 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
   const deadline = new Date(run.startedAt ?? Date.now()).getTime() + run.maxDurationSeconds * 1000;
   const timer = setTimeout(() => stop('timed_out'), Math.max(0, deadline - Date.now()));
   let heartbeatBusy = false;
-  const heartbeat = setInterval(() => {
-    if (heartbeatBusy) return;
+  let beatAgain = false;
+  const beat = () => {
+    if (heartbeatBusy) return void (beatAgain = true);
     heartbeatBusy = true;
     deps.db
       .tenant(ctx, (sql) => renewLease(sql, run.id, deps.workerId, deps.leaseSeconds))
@@ -67,8 +68,17 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'))
       .finally(() => {
         heartbeatBusy = false;
+        if (beatAgain) {
+          beatAgain = false;
+          beat();
+        }
       });
-  }, deps.heartbeatMs);
+  };
+  const heartbeat = setInterval(beat, deps.heartbeatMs);
+  // A cancel request is announced at commit: renew (and read the flag) now rather than at the next beat.
+  const unsubscribe = deps.db.notifications.onRun(run.id, (change) => {
+    if (change !== 'event') beat();
+  });
 
   let session: SandboxSession | undefined;
   let outcome: LoopOutcome = { status: 'failed', reason: 'internal_error', answer: null, steps: 0 };
@@ -139,6 +149,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
   } finally {
     clearTimeout(timer);
     clearInterval(heartbeat);
+    unsubscribe();
     await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'finishing')).catch(() => false);
     await session?.close().catch((err: unknown) => log.error({ err }, 'sandbox destroy failed; the reaper will retry'));
   }

@@ -58,6 +58,8 @@ export function startRunWorker(
     }
   };
 
+  // A run queued by any process wakes this worker at commit, instead of at its next poll.
+  const unsubscribeQueued = deps.db.notifications.onQueued(() => wakeUp?.());
   const loop = (async () => {
     while (!stopping) {
       try {
@@ -82,6 +84,7 @@ export function startRunWorker(
     wake: () => wakeUp?.(),
     async stop() {
       stopping = true;
+      unsubscribeQueued();
       wakeUp?.();
       await loop;
       await Promise.allSettled([...inFlight]);

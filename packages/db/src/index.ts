@@ -1,5 +1,6 @@
 export { APP_ROLE, PgErrorCode, noTenant, pgErrorCode } from './sql.ts';
 export type { Database, QueryResult, Sql, TenantContext } from './sql.ts';
+export type { Notifications, RunChange } from './notifications.ts';
 export { openDatabase } from './open-database.ts';
 export type { DatabaseSettings } from './open-database.ts';
 export { openPgDatabase } from './pg-database.ts';

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import type { Database, QueryResult, Sql, TenantContext } from './sql.ts';
+import { createNotifications } from './notifications.ts';
+import { createPgListener } from './pg-listener.ts';
 import { ownerSettings, tenantSettings } from './transaction-settings.ts';
 
 const INT8_OID = 20;
@@ -61,15 +63,20 @@ export function openPgDatabase(options: { appUrl: string; ownerUrl?: string | un
     }
     return owner;
   };
+  const listener = createPgListener(options.appUrl);
+  const notifications = createNotifications(listener.listen, options.schema);
   return {
     driver: 'pg',
     schema: options.schema,
+    notifications,
     tenant: <T>(ctx: TenantContext, fn: (sql: Sql) => Promise<T>) => inTransaction(app, tenantSettings(options.schema, ctx), fn),
     owner: <T>(fn: (sql: Sql) => Promise<T>) => inTransaction(ownerPool(), ownerSettings(options.schema), fn),
     async ping() {
       await app.query('select 1');
     },
     async close() {
+      await notifications.close();
+      await listener.close();
       await Promise.all([app.end(), owner?.end()]);
     },
   };

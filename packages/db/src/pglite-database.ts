@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, QueryResult, Sql, TenantContext } from './sql.ts';
+import { createNotifications } from './notifications.ts';
 import { ownerSettings, tenantSettings } from './transaction-settings.ts';
 
 const INT8_OID = 20;
@@ -37,15 +38,19 @@ export function pgliteDatabase(pg: PGlite, schema: string): Database {
       await tx.query(settings.text, settings.params);
       return fn(wrap(tx as unknown as PGliteLike));
     });
+  // PGlite delivers NOTIFY to listeners on the same instance: the in-process emitter.
+  const notifications = createNotifications((channel, onNotify) => pg.listen(channel, onNotify), schema);
   return {
     driver: 'pglite',
     schema,
+    notifications,
     tenant: <T>(ctx: TenantContext, fn: (sql: Sql) => Promise<T>) => run(tenantSettings(schema, ctx), fn),
     owner: <T>(fn: (sql: Sql) => Promise<T>) => run(ownerSettings(schema), fn),
     async ping() {
       await pg.query('select 1');
     },
     async close() {
+      await notifications.close();
       if (!pg.closed) await pg.close();
     },
   };

@@ -1,5 +1,7 @@
 import { RemitError, type RunKind, type RunStatus } from '@remit/core';
+import { announceCancel, announceQueued } from './notifications.ts';
 import type { Sql } from './sql.ts';
+
 export const activeStatuses: readonly RunStatus[] = ['provisioning', 'running', 'finishing'];
 
 export interface RunRecord {
@@ -44,6 +46,7 @@ export async function createRun(
      values (remit_current_org(), $1, $2, $3, $4, $5, $6, $7) returning id`,
     [run.kind, run.roleId, run.userId, run.trigger, run.input, run.maxDurationSeconds, run.maxSteps],
   );
+  await announceQueued(sql);
   return getRun(sql, res.rows[0]!.id);
 }
 
@@ -121,8 +124,9 @@ export async function finishRun(
 }
 
 /**
- * Cancels a queued run at once; flags an active one for its worker, which sees the flag on its
- * next heartbeat and tears the sandbox down. Terminal runs are left as they are.
+ * Cancels a queued run at once; flags an active one for its worker, which is woken at commit
+ * (and would otherwise see the flag on its next heartbeat) and tears the sandbox down.
+ * Terminal runs are left as they are.
  */
 export async function requestCancel(sql: Sql, runId: string): Promise<{ status: RunStatus; cancelledNow: boolean }> {
   const queued = await sql.query<{ status: RunStatus }>(
@@ -135,7 +139,11 @@ export async function requestCancel(sql: Sql, runId: string): Promise<{ status: 
     `update runs set cancel_requested = true, updated_at = now() where id = $1 and status in ('provisioning', 'running', 'finishing') returning status`,
     [runId],
   );
-  if (active.rows[0]) return { status: active.rows[0].status, cancelledNow: false };
+  if (active.rows[0]) {
+    // The worker holding the run wakes on this at commit, instead of at its next heartbeat.
+    await announceCancel(sql, runId);
+    return { status: active.rows[0].status, cancelledNow: false };
+  }
   return { status: (await getRun(sql, runId)).status, cancelledNow: false };
 }
 

@@ -1,3 +1,5 @@
+import type { Notifications } from './notifications.ts';
+
 /** The narrow surface repositories use: one parameterised statement at a time. */
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
@@ -30,6 +32,8 @@ export interface Database {
   owner<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** One cheap round trip, for readiness. */
   ping(): Promise<void>;
+  /** Run changes and new runs as they are committed (see notifications.ts); closed with the database. */
+  readonly notifications: Notifications;
   close(): Promise<void>;
 }
 

@@ -57,9 +57,15 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   sharedPglite ??= PGlite.create({ parsers: { 20: Number } });
   const pg = await sharedPglite;
   const inner = pgliteDatabase(pg, schema);
-  const db: Database = { ...inner, close: async () => undefined }; // the instance outlives each test
+  const db: Database = { ...inner, close: () => inner.notifications.close() }; // the instance outlives each test
   await migrate(db);
-  return { db, drop: () => db.owner((sql) => sql.query(`drop schema if exists "${schema}" cascade`)).then(() => undefined) };
+  return {
+    db,
+    drop: async () => {
+      await inner.notifications.close();
+      await db.owner((sql) => sql.query(`drop schema if exists "${schema}" cascade`));
+    },
+  };
 }
 
 /** Runs `fn` with a fresh migrated schema holding two orgs, and always drops it. */

@@ -8,14 +8,15 @@ import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses } from '../http/openapi-helpers.ts';
 import { visibleRun } from './run-access.ts';
 
-/** How often an open stream looks for new events; a transcript line appears within this. */
-export const EVENT_POLL_MS = 200;
+/** An idle stream sends a comment this often, so proxies keep it open. */
 const KEEPALIVE_MS = 15_000;
 
 /**
  * GET /v1/runs/:id/events — the transcript as Server-Sent Events. Each event's id is its
  * sequence number, so a reconnecting client sends Last-Event-ID and gets only what it missed.
- * The stream ends after the run's final status event.
+ * The stream ends after the run's final status event. Streams are pushed, not polled: each
+ * reads the database only when the run's notification says something changed (see
+ * notifications.ts in @remit/db), so idle streams cost no queries however many are open.
  */
 export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(
@@ -43,29 +44,49 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       let after = header !== undefined ? Number(header) : (c.req.valid('query').after ?? 0);
       return streamSSE(c, async (stream) => {
         let closed = false;
+        let changed = true; // read once at the start
+        let wake: (() => void) | undefined;
+        // Subscribed before the first read, so nothing committed after that read is missed.
+        const unsubscribe = deps.db.notifications.onRun(id, () => {
+          changed = true;
+          wake?.();
+        });
         stream.onAbort(() => {
           closed = true;
+          wake?.();
         });
-        let lastWrite = Date.now();
-        while (!closed) {
-          const { events, finished } = await deps.db.tenant(ctx, async (sql) => {
-            const events = await listRunEvents(sql, id, { afterSeq: after, limit: 500 });
-            const run = await getRun(sql, id);
-            return { events, finished: terminalRunStatuses.includes(run.status) };
-          });
-          for (const e of events) {
-            const payload: RunEvent = { ...e, at: new Date(e.at).toISOString() };
-            await stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(payload) });
-            after = e.seq;
-            lastWrite = Date.now();
+        try {
+          while (!closed) {
+            if (changed) {
+              changed = false;
+              const { events, finished } = await deps.db.tenant(ctx, async (sql) => {
+                const events = await listRunEvents(sql, id, { afterSeq: after, limit: 500 });
+                const run = await getRun(sql, id);
+                return { events, finished: terminalRunStatuses.includes(run.status) };
+              });
+              for (const e of events) {
+                const payload: RunEvent = { ...e, at: new Date(e.at).toISOString() };
+                await stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(payload) });
+                after = e.seq;
+              }
+              // Done once the run has ended and everything it wrote has been sent.
+              if (finished && events.length < 500) break;
+              if (events.length === 500) changed = true; // more to send
+              if (changed) continue;
+            }
+            const woken = await new Promise<boolean>((resolve) => {
+              if (changed || closed) return resolve(true);
+              const timer = setTimeout(() => resolve(false), KEEPALIVE_MS);
+              wake = () => {
+                clearTimeout(timer);
+                resolve(true);
+              };
+            });
+            wake = undefined;
+            if (!woken && !closed) await stream.write(': keepalive\n\n');
           }
-          // Done once the run has ended and everything it wrote has been sent.
-          if (finished && events.length < 500) break;
-          if (Date.now() - lastWrite > KEEPALIVE_MS) {
-            await stream.write(': keepalive\n\n');
-            lastWrite = Date.now();
-          }
-          await stream.sleep(EVENT_POLL_MS);
+        } finally {
+          unsubscribe();
         }
       }) as never;
     },
