@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BWRAP_ISOLATION_FLAGS, SANDBOX_PATHS, bwrapCommand, tmpfsBytes } from './bwrap-args.ts';
+import { BWRAP_FDS, BWRAP_ISOLATION_FLAGS, SANDBOX_PATHS, bwrapCommand, tmpfsBytes } from './bwrap-args.ts';
 
 const mounts = {
   agentDir: '/state/image/agent-abc',
-  nodePath: '/state/image/node-abc',
+  nodePath: '/usr/bin/node',
+  loaderPath: '/lib64/ld-linux-x86-64.so.2',
   passwdPath: '/state/image/passwd-abc',
   groupPath: '/state/image/group-abc',
   channelSocketPath: '/tmp/remit-run-1/channel.sock',
@@ -21,7 +22,8 @@ function hostSources(options: string[]): string[] {
 }
 
 describe('bwrapCommand', () => {
-  const { options, command } = bwrapCommand(mounts);
+  const { options, command, copies } = bwrapCommand(mounts);
+  const joined = options.join(' ');
 
   it('unshares every namespace, network included, and drops all capabilities', () => {
     for (const flag of BWRAP_ISOLATION_FLAGS) expect(options).toContain(flag);
@@ -30,12 +32,34 @@ describe('bwrapCommand', () => {
     expect(options).not.toContain('--share-net');
   });
 
-  it('exposes only system dirs, the image files and this run’s two sockets, and only /work and /tmp writable', () => {
-    const allowed = ['/usr', '/proc/sys', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc/ssl/certs', '/etc/alternatives', '/etc/ld.so.cache', ...Object.values(mounts).filter((v) => typeof v === 'string')];
+  it('binds only system dirs and this run’s two sockets, read-only, and copies in the image files instead', () => {
+    const allowed = ['/usr', '/proc/sys', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc/ssl/certs', '/etc/alternatives', '/etc/ld.so.cache', mounts.channelSocketPath, mounts.egressSocketPath];
     for (const source of hostSources(options)) expect(allowed).toContain(source);
     expect(options.filter((o) => o === '--bind' || o === '--dev-bind')).toEqual([]); // nothing of the host is writable
-    expect(options).toContain('--remount-ro');
-    expect(options.join(' ')).toContain(`--ro-bind ${mounts.channelSocketPath} ${SANDBOX_PATHS.channel}`);
+    expect(joined).toContain(`--ro-bind ${mounts.channelSocketPath} ${SANDBOX_PATHS.channel}`);
+    // A bind shows its host path in /proc/self/mountinfo; a copy (--file) into the root tmpfs does not.
+    expect(copies).toEqual([mounts.passwdPath, mounts.groupPath, `${mounts.agentDir}/start.cjs`, `${mounts.agentDir}/agent.js`, `${mounts.agentDir}/agent.cache`, mounts.loaderPath]);
+    const fd = (i: number) => BWRAP_FDS.firstCopy + i;
+    expect(joined).toContain(`--perms 0444 --file ${fd(0)} /etc/passwd`);
+    expect(joined).toContain(`--perms 0444 --file ${fd(4)} ${SANDBOX_PATHS.agent}/agent.cache`);
+    expect(joined).toContain(`--perms 0111 --file ${fd(5)} ${SANDBOX_PATHS.loader}`); // execute-only: the agent is not dumpable
+    // The root tmpfs, and with it every copy, is read-only once everything is in place.
+    expect(options.slice(-4)).toEqual(['--remount-ro', '/', '--chdir', SANDBOX_PATHS.workdir]);
+  });
+
+  it('binds node only when it lives outside /usr, which the sandbox shares', () => {
+    expect(hostSources(options)).not.toContain(mounts.nodePath);
+    const elsewhere = bwrapCommand({ ...mounts, nodePath: '/home/dev/.nvm/versions/node/v20/bin/node' });
+    expect(elsewhere.options.join(' ')).toContain(`--ro-bind /home/dev/.nvm/versions/node/v20/bin/node ${SANDBOX_PATHS.node}`);
+    expect(elsewhere.command[1]).toBe(SANDBOX_PATHS.node);
+  });
+
+  it('applies the seccomp program from its descriptor', () => {
+    expect(joined).toContain(`--seccomp ${BWRAP_FDS.seccomp}`);
+  });
+
+  it('gives /dev/shm a sized tmpfs of its own and makes the rest of /dev read-only', () => {
+    expect(joined).toContain(`--dev /dev --size ${tmpfsBytes(512).shm} --tmpfs /dev/shm --remount-ro /dev`);
   });
 
   it('starts from an empty environment with PATH and HOME only, as uid 1000', () => {
@@ -46,12 +70,12 @@ describe('bwrapCommand', () => {
   });
 
   it('keeps host paths out of the agent command line', () => {
-    expect(command).toEqual([SANDBOX_PATHS.node, `${SANDBOX_PATHS.agent}/start.cjs`, SANDBOX_PATHS.channel]);
+    expect(command).toEqual([SANDBOX_PATHS.loader, '/usr/bin/node', `${SANDBOX_PATHS.agent}/start.cjs`, SANDBOX_PATHS.channel]);
   });
 
   it('sizes the tmpfs mounts to leave the agent room under the memory limit', () => {
-    const { workdir, tmp } = tmpfsBytes(512);
-    expect(workdir + tmp).toBeLessThan(512 * 1024 * 1024 - 64 * 1024 * 1024);
+    const { workdir, tmp, shm } = tmpfsBytes(512);
+    expect(workdir + tmp + shm).toBeLessThan(512 * 1024 * 1024 - 64 * 1024 * 1024);
     expect(options.join(' ')).toContain(`--size ${workdir} --tmpfs /work`);
   });
 });

@@ -1,9 +1,13 @@
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Where things are inside every local sandbox. */
 export const SANDBOX_PATHS = {
   workdir: '/work',
   agent: '/opt/remit/agent',
+  /** node's ELF interpreter, execute-only (see sandbox-image-files.ts). */
+  loader: '/opt/remit/ld.so',
+  /** node, when it lives outside /usr (under /usr it keeps its own path). */
   node: '/opt/remit/node',
   channel: '/run/remit/channel.sock',
   egress: '/run/remit/egress.sock',
@@ -25,6 +29,7 @@ export const SANDBOX_UID = 1000;
  * --cap-drop ALL: run as root, bwrap otherwise keeps its capabilities up to the agent's execve
  * (and a full bounding set after it), and with CAP_DAC_OVERRIDE at execve the kernel does not
  * mark the agent undumpable for running an unreadable binary (see sandbox-image-files.ts).
+ * The seccomp filter (seccomp-filter.ts) is the last thing bwrap applies before the exec.
  */
 export const BWRAP_ISOLATION_FLAGS = [
   '--unshare-user',
@@ -40,12 +45,16 @@ export const BWRAP_ISOLATION_FLAGS = [
   '--new-session',
 ] as const;
 
+/** The descriptors bwrap reads its inputs from; the launch wrapper closes every other one above 2. */
+export const BWRAP_FDS = { args: 3, seccomp: 4, firstCopy: 5 } as const;
+
 export interface SandboxMounts {
   /** The agent bundle's directory (see agent-bundle.ts). */
   agentDir: string;
-  /** An execute-only copy of node: the agent that runs it is not dumpable (see node-image.ts). */
+  /** node's real path, and its ELF interpreter (see sandbox-image-files.ts). */
   nodePath: string;
-  /** Host files bound as /etc/passwd and /etc/group, naming the sandbox user. */
+  loaderPath: string;
+  /** Host files copied to /etc/passwd and /etc/group, naming the sandbox user. */
   passwdPath: string;
   groupPath: string;
   channelSocketPath: string;
@@ -56,12 +65,13 @@ export interface SandboxMounts {
 
 /**
  * tmpfs pages count against the sandbox's memory cgroup but belong to no process, so the OOM
- * killer cannot free them: a full workdir plus the agent (~50 MB resident) must stay under the
- * limit. Half the limit for /work and an eighth for /tmp leave that room.
+ * killer cannot free them, and without a memory cgroup nothing else bounds them: all of them
+ * full plus the agent (~50 MB resident) must stay under the limit. Half the limit for /work, an
+ * eighth for /tmp and a sixteenth for /dev/shm leave that room.
  */
-export function tmpfsBytes(memoryMb: number): { workdir: number; tmp: number } {
+export function tmpfsBytes(memoryMb: number): { workdir: number; tmp: number; shm: number } {
   const mib = 1024 * 1024;
-  return { workdir: Math.floor(memoryMb / 2) * mib, tmp: Math.floor(memoryMb / 8) * mib };
+  return { workdir: Math.floor(memoryMb / 2) * mib, tmp: Math.floor(memoryMb / 8) * mib, shm: Math.floor(memoryMb / 16) * mib };
 }
 
 export interface BwrapCommand {
@@ -69,6 +79,8 @@ export interface BwrapCommand {
   options: string[];
   /** The agent's command line inside the sandbox. */
   command: string[];
+  /** Host files to open, in order, on descriptors BWRAP_FDS.firstCopy…: bwrap copies each into the sandbox (--file). */
+  copies: string[];
 }
 
 /**
@@ -76,11 +88,20 @@ export interface BwrapCommand {
  * root tmpfs, remounted read-only at the end, holding: /usr read-only (plus the /bin, /lib…
  * entries as the host has them), from /etc only what node and git read (CA certificates,
  * alternatives symlinks, the loader cache, a passwd naming the sandbox user; /etc/ssl/private
- * stays out), fresh /proc and /dev, private tmpfs /tmp and /work sized to fit the memory
- * limit, the agent, and this run's two sockets. Nothing else of the host is visible.
+ * stays out), fresh /proc, a read-only /dev whose /dev/shm is a sized tmpfs, private tmpfs /tmp
+ * and /work, copies of the agent and of node's loader, and this run's two sockets. Nothing else
+ * of the host is visible, and /proc/self/mountinfo names no host path but the system
+ * directories above and the sockets' path inside their tmpfs (see sandbox-session.ts).
  */
 export function bwrapCommand(mounts: SandboxMounts): BwrapCommand {
   const sizes = tmpfsBytes(mounts.memoryMb);
+  const copies: string[] = [];
+  const copy = (source: string, dest: string, mode: number) => {
+    copies.push(source);
+    return ['--perms', mode.toString(8).padStart(4, '0'), '--file', String(BWRAP_FDS.firstCopy + copies.length - 1), dest];
+  };
+  // Under /usr, node is already in the sandbox at its own path.
+  const node = mounts.nodePath.startsWith('/usr/') ? mounts.nodePath : SANDBOX_PATHS.node;
   const options = [
     ...BWRAP_ISOLATION_FLAGS,
     '--clearenv',
@@ -94,22 +115,29 @@ export function bwrapCommand(mounts: SandboxMounts): BwrapCommand {
     '--ro-bind-try', '/etc/ssl/certs', '/etc/ssl/certs',
     '--ro-bind-try', '/etc/alternatives', '/etc/alternatives',
     '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache',
-    '--ro-bind', mounts.passwdPath, '/etc/passwd',
-    '--ro-bind', mounts.groupPath, '/etc/group',
+    ...copy(mounts.passwdPath, '/etc/passwd', 0o444),
+    ...copy(mounts.groupPath, '/etc/group', 0o444),
     '--proc', '/proc',
     // bwrap covers /proc/sys only when its directory is writable, which it never is; its files are.
     '--ro-bind', '/proc/sys', '/proc/sys',
+    // bwrap's /dev is an unsized tmpfs the sandbox user owns: /dev/shm gets its own sized one, and /dev is made read-only.
     '--dev', '/dev',
+    '--size', String(sizes.shm), '--tmpfs', '/dev/shm',
+    '--remount-ro', '/dev',
     '--size', String(sizes.tmp), '--tmpfs', '/tmp',
     '--size', String(sizes.workdir), '--tmpfs', SANDBOX_PATHS.workdir,
-    '--ro-bind', mounts.agentDir, SANDBOX_PATHS.agent,
-    '--ro-bind', mounts.nodePath, SANDBOX_PATHS.node,
+    ...copy(join(mounts.agentDir, 'start.cjs'), `${SANDBOX_PATHS.agent}/start.cjs`, 0o444),
+    ...copy(join(mounts.agentDir, 'agent.js'), `${SANDBOX_PATHS.agent}/agent.js`, 0o444),
+    ...copy(join(mounts.agentDir, 'agent.cache'), `${SANDBOX_PATHS.agent}/agent.cache`, 0o444),
+    ...copy(mounts.loaderPath, SANDBOX_PATHS.loader, 0o111),
+    ...(node === SANDBOX_PATHS.node ? ['--ro-bind', mounts.nodePath, SANDBOX_PATHS.node] : []),
     '--ro-bind', mounts.channelSocketPath, SANDBOX_PATHS.channel,
     '--ro-bind', mounts.egressSocketPath, SANDBOX_PATHS.egress,
+    '--seccomp', String(BWRAP_FDS.seccomp),
     '--remount-ro', '/',
     '--chdir', SANDBOX_PATHS.workdir,
   ];
-  return { options, command: [SANDBOX_PATHS.node, `${SANDBOX_PATHS.agent}/start.cjs`, SANDBOX_PATHS.channel] };
+  return { options, command: [SANDBOX_PATHS.loader, node, `${SANDBOX_PATHS.agent}/start.cjs`, SANDBOX_PATHS.channel], copies };
 }
 
 let cachedRootLinks: string[] | undefined;

@@ -52,7 +52,7 @@ describe('host identity of sandboxes', () => {
     }
   });
 
-  it.runIf(asRoot)('refuses an image dir hidden behind a private directory', async () => {
+  it.runIf(asRoot)('refuses a path hidden behind a private directory (bwrap binds the run sockets by path)', async () => {
     const image = join(dir, 'private', 'image');
     await mkdir(image, { recursive: true, mode: 0o755 });
     await chmod(join(dir, 'private'), 0o700);

@@ -38,11 +38,6 @@ export async function grantRunSockets(sockets: string[], hostId: number): Promis
   for (const socket of sockets) await chown(socket, hostId, hostId);
 }
 
-/** Lets the sandbox's host uid move itself into its cgroups (the wrapper does, before exec'ing bwrap). */
-export async function grantCgroups(cgroupDirs: string[], hostId: number): Promise<void> {
-  for (const dir of cgroupDirs) await chown(join(dir, 'cgroup.procs'), hostId, hostId);
-}
-
 /**
  * bwrap runs as the sandbox's host uid and binds files by path, so `path` and every directory
  * above it must be searchable by others: checked here, so a misplaced directory is reported at
@@ -60,9 +55,9 @@ export async function ensureSearchable(path: string): Promise<void> {
 }
 
 /**
- * The default image directory: per host user in the OS temp dir, because under a root driver
- * the sandbox's own host uid must reach it, which a private data dir (0700) does not allow.
- * Created 0755; an existing one must be a real directory of ours that no one else can write.
+ * The default image directory: per host user in the OS temp dir, shared by every driver of that
+ * user (the agent bundle is content-addressed). Created 0755; an existing one must be a real
+ * directory of ours that no one else can write, since sandboxes run what it holds.
  */
 export async function sharedImageDir(): Promise<string> {
   const dir = join(tmpdir(), `remit-sandbox-image-${process.getuid?.() ?? 'user'}`);

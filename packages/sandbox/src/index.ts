@@ -1,6 +1,7 @@
 export { bundleAgent, type AgentBundle, type BundleAgentOptions } from './agent-bundle.ts';
 export type { BootstrapRefusal } from './bootstrap-gate.ts';
 export { BWRAP_ISOLATION_FLAGS } from './bwrap-args.ts';
+export type { CgroupMode } from './cgroups.ts';
 export { denyAllEgress, type EgressHandler } from './egress-server.ts';
 export { createLocalDriver, type LocalDriver, type LocalDriverOptions } from './local-driver.ts';
 export type { LimitEnforcement } from './resource-limits.ts';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { closeSync, constants, openSync } from 'node:fs';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,12 @@ export interface SandboxSessionOptions {
   onEvent?: (event: SandboxEvent) => void;
   /** How long the agent has to authenticate after create (default 10 s). */
   readyTimeoutMs?: number;
-  /** Where the run's 0700 socket directory is made (default the OS temp dir; unix socket paths are short). */
+  /**
+   * Where the run's 0700 socket directory is made (default /dev/shm, else the OS temp dir; unix
+   * socket paths are short). The local driver binds the sockets into the sandbox, whose
+   * /proc/self/mountinfo shows their path inside their filesystem: under /dev/shm (a tmpfs of
+   * its own) that is just `/remit-run-…/channel.sock`; under /tmp it would name the host's path.
+   */
   runDirParent?: string;
   /** Aborts opening; the sandbox is destroyed. */
   signal?: AbortSignal;
@@ -69,7 +75,7 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
   };
   const bootstrapToken = randomBytes(32).toString('base64url');
   const gate = new BootstrapGate(bootstrapToken, options.consumeBootstrapToken);
-  const runDir = await mkdtemp(join(options.runDirParent ?? tmpdir(), 'remit-run-'));
+  const runDir = await mkdtemp(join(options.runDirParent ?? (await defaultRunDirParent()), 'remit-run-'));
   let channel: ChannelServer | undefined;
   let egress: Server | undefined;
   let handle: SandboxHandle | undefined;
@@ -92,16 +98,25 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
 
   let readyMs: number;
   try {
-    channel = await ChannelServer.listen({
-      socketPath: join(runDir, 'channel.sock'),
-      gate,
-      bundle,
-      onRefused: (reason) => emit({ type: 'bootstrap_refused', runId, reason }),
-      onDisconnected: () => {
-        if (closing === undefined && handle !== undefined) emit({ type: 'agent_disconnected', runId, sandboxId: handle.id });
-      },
-    });
-    egress = await listenEgress(join(runDir, 'egress.sock'), options.egress ?? denyAllEgress);
+    // Listening through a descriptor of the run dir: the address a socket is bound with is what
+    // /proc/net/unix shows, also inside the sandbox (the agent's connection is created in its
+    // network namespace and carries the listener's address), so it must name no host path.
+    const runDirFd = openSync(runDir, 'r');
+    const listenPath = (name: string) => `/proc/self/fd/${runDirFd}/${name}`;
+    try {
+      channel = await ChannelServer.listen({
+        socketPath: listenPath('channel.sock'),
+        gate,
+        bundle,
+        onRefused: (reason) => emit({ type: 'bootstrap_refused', runId, reason }),
+        onDisconnected: () => {
+          if (closing === undefined && handle !== undefined) emit({ type: 'agent_disconnected', runId, sandboxId: handle.id });
+        },
+      });
+      egress = await listenEgress(listenPath('egress.sock'), options.egress ?? denyAllEgress);
+    } finally {
+      closeSync(runDirFd);
+    }
     if (signal?.aborted) throw new SandboxError('aborted');
     const started = performance.now();
     handle = await driver
@@ -152,6 +167,16 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
   }
 
   return { runId, sandboxId, readyMs, call, close };
+}
+
+let runDirParent: Promise<string> | undefined;
+
+/** /dev/shm (the tmpfs Linux systems mount for POSIX shared memory) when we may write there, else the OS temp dir. */
+function defaultRunDirParent(): Promise<string> {
+  return (runDirParent ??= access('/dev/shm', constants.W_OK | constants.X_OK).then(
+    () => '/dev/shm',
+    () => tmpdir(),
+  ));
 }
 
 function untilReady(ready: Promise<void>, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {

@@ -80,7 +80,7 @@ export function processStartTicks(pid: number): number | undefined {
   return Number.isFinite(ticks) ? ticks : undefined;
 }
 
-/** The marker the limits wrapper passes as its $0, so the process is ours before it execs bwrap. */
+/** The marker the launch wrapper (launch-wrapper.ts) carries as argv[3], so the process is ours before it execs bwrap. */
 export const WRAPPER_NAME = 'remit-sandbox';
 
 /** The pid is still the process we started: same start time, and it is our wrapper or bwrap. */

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecInput, ExecOutput } from '@remit/core';
-import { createLocalDriver, type LocalDriver } from './local-driver.ts';
+import { createLocalDriver, type LocalDriver, type LocalDriverOptions } from './local-driver.ts';
 import { openSandboxSession, type SandboxSession, type SandboxSessionOptions } from './sandbox-session.ts';
 
 /** Test-only helpers; not exported from the package. */
@@ -19,9 +19,9 @@ export interface DriverFixture {
 }
 
 /** Runs `fn` with a local driver over a fresh state dir; always destroys whatever it left and removes the dir. */
-export async function withLocalDriver<T>(fn: (fixture: DriverFixture) => Promise<T>): Promise<T> {
+export async function withLocalDriver<T>(fn: (fixture: DriverFixture) => Promise<T>, options: Partial<LocalDriverOptions> = {}): Promise<T> {
   const stateDir = await mkdtemp(join(tmpdir(), 'remit-sandbox-state-'));
-  const driver = createLocalDriver({ stateDir, imageDir: TEST_IMAGE_DIR });
+  const driver = createLocalDriver({ stateDir, imageDir: TEST_IMAGE_DIR, ...options });
   try {
     return await fn({ driver, stateDir, stateFiles: async () => (await readdir(stateDir)).filter((name) => name.endsWith('.json')) });
   } finally {
@@ -34,6 +34,7 @@ export async function withLocalDriver<T>(fn: (fixture: DriverFixture) => Promise
 export async function withSession<T>(
   options: Partial<SandboxSessionOptions>,
   fn: (session: SandboxSession, fixture: DriverFixture) => Promise<T>,
+  driverOptions: Partial<LocalDriverOptions> = {},
 ): Promise<T> {
   return withLocalDriver(async (fixture) => {
     const session = await openSandboxSession(fixture.driver, { runId: randomUUID(), ...options });
@@ -42,7 +43,7 @@ export async function withSession<T>(
     } finally {
       await session.close();
     }
-  });
+  }, driverOptions);
 }
 
 /** exec that must succeed at the protocol level; returns the command's output. */
