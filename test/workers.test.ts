@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { reapSandboxes } from '@remit/agents';
-import { testDatabaseUrl, testDrivers } from '@remit/db/testing';
+import { testAppUrl, testDatabaseUrl, testDrivers } from '@remit/db/testing';
 import { openSandboxSession } from '@remit/sandbox';
 import { describe, expect, it } from 'vitest';
 import { seedRoles, withRunStack } from './support/run-stack.ts';
@@ -58,7 +58,7 @@ describe.runIf(testDatabaseUrl)('a worker killed with SIGKILL', () => {
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
         const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/worker-process.ts', import.meta.url))], {
-          env: { ...process.env, WORKER_DATABASE_URL: testDatabaseUrl!, WORKER_SCHEMA: s.db.schema, WORKER_ORG_ID: s.orgId, WORKER_STATE_DIR: s.stateDir },
+          env: { ...process.env, WORKER_OWNER_URL: testDatabaseUrl!, WORKER_APP_URL: testAppUrl!, WORKER_SCHEMA: s.db.schema, WORKER_ORG_ID: s.orgId, WORKER_STATE_DIR: s.stateDir },
           stdio: ['ignore', 'pipe', 'inherit'],
         });
         try {

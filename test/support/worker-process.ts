@@ -13,7 +13,7 @@ const env = (name: string) => {
   if (!v) throw new Error(`${name} is required`);
   return v;
 };
-const db = openPgDatabase({ appUrl: env('WORKER_DATABASE_URL'), schema: env('WORKER_SCHEMA'), poolSize: 2 });
+const db = openPgDatabase({ ownerUrl: env('WORKER_OWNER_URL'), appUrl: env('WORKER_APP_URL'), schema: env('WORKER_SCHEMA'), poolSize: 2 });
 startRunWorker({
   db,
   orgId: env('WORKER_ORG_ID'),

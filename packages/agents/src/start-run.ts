@@ -40,7 +40,7 @@ export async function startRun(deps: StartRunDeps, request: StartRunRequest): Pr
   const userId = trigger.type === 'schedule' ? null : trigger.userId;
   const now = deps.now?.() ?? new Date();
   return deps.db.tenant({ orgId: deps.orgId, userId }, async (sql) => {
-    const role = await findRole(sql, roleName);
+    const role = await findRole(sql, { name: roleName });
     if (!role) throw new RemitError('role_not_held', `The role "${roleName}" no longer exists.`);
     if (!role.runKinds.includes(kind)) throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${kind}.`);
     if (!runKindModule(kind)) throw new RemitError('kind_not_available', `${kind} runs are not available in this release yet.`);

@@ -1,5 +1,6 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { ModelPrices, RateLimits, defaultModelPrices, defaultRateLimits } from './limits.ts';
+import { HttpLimits, ModelPrices, RateLimits, defaultHttpLimits, defaultModelPrices, defaultRateLimits } from './limits.ts';
 import { Cidr } from './schemas/connection.ts';
 
 const json = <T extends z.ZodType>(schema: T) =>
@@ -27,8 +28,15 @@ export const ConfigEnv = z
     REMIT_HOST: z.string().min(1).default('127.0.0.1'),
     REMIT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().meta({ description: 'How browsers reach the API (OAuth redirects); default http://REMIT_HOST:REMIT_PORT' }),
     REMIT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    DATABASE_URL: postgresUrl.optional(),
-    DATABASE_OWNER_URL: postgresUrl.optional(),
+    DATABASE_URL: postgresUrl.optional().meta({ description: 'PostgreSQL as the schema owner: migrations and start-up only; unset: embedded PGlite' }),
+    REMIT_DATABASE_APP_URL: postgresUrl
+      .optional()
+      .meta({ description: 'PostgreSQL as the request login (owns nothing, no BYPASSRLS); default: DATABASE_URL as remit_app without a password' }),
+    // Renamed when requests stopped sharing the owner's login; kept as an error so an old
+    // deployment stops at start instead of silently running migrations as the request login.
+    DATABASE_OWNER_URL: z
+      .never({ error: 'no longer read: DATABASE_URL is now the owner login and REMIT_DATABASE_APP_URL the request login' })
+      .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REMIT_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('remit'),
     REMIT_MASTER_KEY: z
@@ -40,11 +48,26 @@ export const ConfigEnv = z
     REMIT_ORG: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('default'),
     REMIT_ADMIN_GROUP: z.string().min(1).default('remit-admins'),
     REMIT_OIDC_ISSUER: z.url().optional(),
+    REMIT_DEV_ISSUER: z
+      .enum(['1', 'true', '0', 'false'], { error: 'expected 1 (on) or 0 (off)' })
+      .transform((v) => v === '1' || v === 'true')
+      .optional()
+      .meta({ description: 'Run the built-in development token issuer: 1 forces it on, 0 off; unset: on only on a loopback REMIT_HOST with PGlite' }),
     REMIT_OIDC_AUDIENCE: z.string().min(1).default('remit'),
     REMIT_OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     REMIT_OIDC_ALG: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
     REMIT_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
     REMIT_RATE_LIMITS: json(RateLimits).default(defaultRateLimits),
+    REMIT_STREAMS_PER_USER: z.coerce.number().pipe(HttpLimits.shape.streamsPerUser).default(defaultHttpLimits.streamsPerUser)
+      .meta({ description: 'Open transcript streams one user may hold; past it, 429 too_many_streams' }),
+    REMIT_STREAMS_TOTAL: z.coerce.number().pipe(HttpLimits.shape.streamsTotal).default(defaultHttpLimits.streamsTotal)
+      .meta({ description: 'Open transcript streams per API process, all users together' }),
+    REMIT_INVALID_TOKENS_PER_SOURCE: json(HttpLimits.shape.invalidTokensPerSource).default(defaultHttpLimits.invalidTokensPerSource)
+      .meta({ description: 'Token bucket of refused bearer tokens per client address; past it, 429 too_many_invalid_tokens' }),
+    REMIT_REFUSAL_AUDIT_WINDOW_SECONDS: z.coerce.number().pipe(HttpLimits.shape.refusalAuditWindowSeconds).default(defaultHttpLimits.refusalAuditWindowSeconds)
+      .meta({ description: 'Repeated identical refusals are written as one audit entry with a count per window' }),
+    REMIT_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0)
+      .meta({ description: 'Proxies (load balancers) in front of the API whose X-Forwarded-For entries are trusted; 0: the socket address is the client' }),
     REMIT_MODEL_PRICES: json(ModelPrices)
       .transform((custom) => ({ ...defaultModelPrices, ...custom }))
       .default(defaultModelPrices),
@@ -79,8 +102,82 @@ export const ConfigEnv = z
     if (env.REMIT_OIDC_ISSUER && !env.REMIT_OIDC_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_OIDC_JWKS_URL'], message: 'required when REMIT_OIDC_ISSUER is set' });
     }
+    if (env.REMIT_DATABASE_APP_URL && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_DATABASE_APP_URL'], message: 'requires DATABASE_URL (the owner login that runs migrations)' });
+    }
+    const owner = env.DATABASE_URL ? loginOf(env.DATABASE_URL) : undefined;
+    if (owner !== undefined && env.REMIT_DATABASE_APP_URL && owner === loginOf(env.REMIT_DATABASE_APP_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMIT_DATABASE_APP_URL'],
+        message: 'must log in as a different role than DATABASE_URL: the owner can switch row-level security off, so requests never use its login',
+      });
+    }
+    if (env.REMIT_DEV_ISSUER === true && env.REMIT_OIDC_ISSUER) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_DEV_ISSUER'], message: 'cannot be combined with REMIT_OIDC_ISSUER; unset one of them' });
+    }
+    if (env.REMIT_DEV_ISSUER === false && !env.REMIT_OIDC_ISSUER) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_OIDC_ISSUER'], message: 'required when REMIT_DEV_ISSUER is 0' });
+    }
+    if (env.REMIT_DEV_ISSUER === undefined && !env.REMIT_OIDC_ISSUER) {
+      const deployed = [
+        !isLoopbackHost(env.REMIT_HOST) && `REMIT_HOST is ${JSON.stringify(env.REMIT_HOST)}, not loopback`,
+        env.DATABASE_URL && 'DATABASE_URL is set',
+      ].filter(Boolean);
+      if (deployed.length) {
+        // Anyone who can read the data directory can sign an admin token with the development
+        // key, so it must never be what a reachable deployment trusts by default.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REMIT_OIDC_ISSUER'],
+          message: `required because ${deployed.join(' and ')}; set it (and REMIT_OIDC_JWKS_URL) to your IdP, or set REMIT_DEV_ISSUER=1 to run the development issuer on purpose`,
+        });
+      }
+    }
   });
 export type ConfigEnv = z.infer<typeof ConfigEnv>;
+
+/** Which issuer's tokens this process accepts, and why; for the start log line and `remit doctor`. */
+export function activeIssuer(config: ConfigEnv): { kind: 'oidc' | 'development'; issuer: string | undefined; why: string } {
+  if (config.REMIT_OIDC_ISSUER) return { kind: 'oidc', issuer: config.REMIT_OIDC_ISSUER, why: 'REMIT_OIDC_ISSUER is set' };
+  return {
+    kind: 'development',
+    issuer: undefined,
+    why: config.REMIT_DEV_ISSUER ? 'REMIT_DEV_ISSUER=1' : 'loopback REMIT_HOST and embedded PGlite, with no REMIT_OIDC_ISSUER',
+  };
+}
+
+/**
+ * Whether a listen address only accepts connections from this machine. Names other than
+ * `localhost` count as reachable: what they resolve to is not ours to decide at start.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  const v4 = h.startsWith('::ffff:') && isIPv4(h.slice(7)) ? h.slice(7) : h;
+  if (isIPv4(v4)) return v4.split('.')[0] === '127';
+  if (!isIPv6(h)) return false;
+  // ::1 in any spelling (0:0:0:0:0:0:0:1, ::0:1, …): every group but the last is zero.
+  const groups = expandIPv6(h);
+  return groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
+}
+
+function expandIPv6(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const parse = (part: string) => (part ? part.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/** The user a connection URL logs in as ('' when it leaves it to PGUSER), or undefined when unparsable. */
+function loginOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).username);
+  } catch {
+    return undefined; // an unparsable URL already has its own issue
+  }
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -5,6 +5,7 @@
  */
 export const ErrorCode = {
   invalid_json: 'invalid_json',
+  invalid_characters: 'invalid_characters',
   unsupported_media_type: 'unsupported_media_type',
   validation_failed: 'validation_failed',
   unknown_field: 'unknown_field',
@@ -14,7 +15,9 @@ export const ErrorCode = {
   already_exists: 'already_exists',
   in_use: 'in_use',
   unknown_reference: 'unknown_reference',
+  name_looks_like_id: 'name_looks_like_id',
   connection_verification_failed: 'connection_verification_failed',
+  secret_required_for_new_destination: 'secret_required_for_new_destination',
   missing_token: 'missing_token',
   invalid_token: 'invalid_token',
   forbidden: 'forbidden',
@@ -27,8 +30,12 @@ export const ErrorCode = {
   invalid_oauth_state: 'invalid_oauth_state',
   oauth_exchange_failed: 'oauth_exchange_failed',
   not_oauth_connection: 'not_oauth_connection',
+  oauth_browser_mismatch: 'oauth_browser_mismatch',
+  oauth_provider_refused: 'oauth_provider_refused',
   budget_exhausted: 'budget_exhausted',
   rate_limited: 'rate_limited',
+  too_many_streams: 'too_many_streams',
+  too_many_invalid_tokens: 'too_many_invalid_tokens',
   not_ready: 'not_ready',
   internal: 'internal',
 } as const;
@@ -36,6 +43,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const defaultMessages: Record<ErrorCode, string> = {
   invalid_json: 'The request body is not valid JSON.',
+  invalid_characters: 'The request contains a NUL character or broken Unicode, which cannot be stored.',
   unsupported_media_type: 'Send the request body as application/json.',
   validation_failed: 'The request does not match the expected shape.',
   unknown_field: 'The request has a field this endpoint does not accept.',
@@ -45,7 +53,9 @@ const defaultMessages: Record<ErrorCode, string> = {
   already_exists: 'A resource with that name already exists.',
   in_use: 'The resource is still referenced and cannot be deleted.',
   unknown_reference: 'The request refers to something that does not exist.',
+  name_looks_like_id: 'Names cannot be shaped like an id (a UUID); choose another name.',
   connection_verification_failed: 'The connection did not pass its live check; nothing was saved.',
+  secret_required_for_new_destination: 'This change would send the stored secret somewhere new; send the secret again with it. Nothing was saved.',
   missing_token: 'Send a bearer token in the Authorization header.',
   invalid_token: 'The bearer token is not valid.',
   forbidden: 'You are not allowed to do this.',
@@ -58,8 +68,12 @@ const defaultMessages: Record<ErrorCode, string> = {
   invalid_oauth_state: 'The authorization link is invalid, used or expired; start again.',
   oauth_exchange_failed: 'The provider did not accept the authorization; start again.',
   not_oauth_connection: 'That connection does not use per-user authorization.',
+  oauth_browser_mismatch: 'This browser did not start the authorization; start again and finish it in the same browser.',
+  oauth_provider_refused: 'The provider did not authorize Remit; start again.',
   budget_exhausted: 'The monthly budget has no room for this.',
   rate_limited: 'Too many requests; slow down and retry after the time given.',
+  too_many_streams: 'Too many open transcript streams; close one and retry after the time given.',
+  too_many_invalid_tokens: 'Too many invalid tokens from this address; retry after the time given.',
   not_ready: 'The service is not ready.',
   internal: 'Internal error.',
 };

@@ -1,8 +1,8 @@
 export { ErrorCode, RemitError, isRemitError } from './errors.ts';
 export { REDACTED, createScrubber, createSecretMatcher, scrubDeep, type MatchMode, type SecretMatcher } from './secret-matcher.ts';
 export { zodToRemitError } from './zod-to-remit-error.ts';
-export { ConfigEnv, ConfigError, parseConfig } from './config.ts';
-export { ApiError, Id, RunKind, Slug, Timestamp } from './schemas/common.ts';
+export { ConfigEnv, ConfigError, activeIssuer, isLoopbackHost, parseConfig } from './config.ts';
+export { ApiError, Id, RunKind, Slug, Timestamp, looksLikeId, refFromSegment, type ResourceRef } from './schemas/common.ts';
 export { Role, RoleCreate, RoleLimits, RoleUpdate } from './schemas/role.ts';
 export {
   AuthMode,
@@ -41,4 +41,4 @@ export {
 } from './schemas/sandbox-protocol.ts';
 export { Run, RunAccepted, RunCreate, RunStatus, terminalRunStatuses } from './schemas/run.ts';
 export { RunEvent, RunEventType, runEventDataSchemas, type RunEventData } from './schemas/run-events.ts';
-export { ModelPrice, ModelPrices, RateLimits, costUsd, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';
+export { HttpLimits, ModelPrice, ModelPrices, RateLimits, costUsd, defaultHttpLimits, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
-import { RemitError } from './errors.ts';
+import { ErrorCode, RemitError } from './errors.ts';
 
 /**
  * Turns failed zod parses into our error codes: unknown keys are `unknown_field` wherever they
- * appear, a bad path parameter is `invalid_id`, everything else is `validation_failed` with the
- * first problem spelled out (path and expectation), which is usually enough to fix the request.
+ * appear, a bad path parameter is `invalid_id`, a refinement that names its own code
+ * (`params: { code }`, e.g. `name_looks_like_id`) gets that code, everything else is
+ * `validation_failed` with the first problem spelled out (path and expectation), which is
+ * usually enough to fix the request.
  */
 export function zodToRemitError(error: z.ZodError, where: { target: string; prefix?: string }): RemitError {
   const issues = error.issues;
@@ -15,6 +17,8 @@ export function zodToRemitError(error: z.ZodError, where: { target: string; pref
     return new RemitError('unknown_field', `Unknown field${unknown.keys.length > 1 ? 's' : ''}${path ? ` in ${path}` : ''}: ${unknown.keys.join(', ')}.`);
   }
   if (where.target === 'param') return new RemitError('invalid_id', 'The id in the path is not a valid id or name.');
+  const coded = issues.find((i) => i.code === 'custom' && Object.hasOwn(ErrorCode, String(i.params?.code)));
+  if (coded && coded.code === 'custom') return new RemitError(coded.params!.code as ErrorCode, `${at(coded.path) || 'body'}: ${coded.message}.`);
   const first = issues[0];
   const path = (first && at(first.path)) || (where.target === 'json' ? 'body' : where.target);
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';

@@ -1,6 +1,6 @@
-import { RemitError, type Connection, type ConnectionCreate, type OAuthSettings } from '@remit/core';
-import { iso, refColumn } from './row-mapping.ts';
-import { PgErrorCode, isStillReferenced, pgErrorCode, type Sql } from './sql.ts';
+import { RemitError, type Connection, type ConnectionCreate, type OAuthSettings, type ResourceRef } from '@remit/core';
+import { describeRef, iso, refMatch } from './row-mapping.ts';
+import { PgErrorCode, isStillReferenced, pgConstraint, pgErrorCode, type Sql } from './sql.ts';
 
 interface ConnectionRow {
   id: string;
@@ -53,13 +53,15 @@ export async function listConnections(sql: Sql): Promise<Connection[]> {
   return res.rows.map(toConnection);
 }
 
-export async function getConnectionRecord(sql: Sql, ref: string): Promise<ConnectionRecord> {
-  const res = await sql.query<ConnectionRow>(`select ${columns} from connections where ${refColumn(ref)} = $1`, [ref]);
-  if (!res.rows[0]) throw new RemitError('not_found', `No connection ${JSON.stringify(ref)}.`);
+/** The connection with this id, or with this name: the caller says which. */
+export async function getConnectionRecord(sql: Sql, ref: ResourceRef): Promise<ConnectionRecord> {
+  const match = refMatch(ref);
+  const res = match ? await sql.query<ConnectionRow>(`select ${columns} from connections where ${match.column} = $1`, [match.value]) : undefined;
+  if (!res?.rows[0]) throw new RemitError('not_found', `No connection ${describeRef(ref)}.`);
   return toRecord(res.rows[0]);
 }
 
-export async function getConnection(sql: Sql, ref: string): Promise<Connection> {
+export async function getConnection(sql: Sql, ref: ResourceRef): Promise<Connection> {
   return publicConnection(await getConnectionRecord(sql, ref));
 }
 
@@ -83,6 +85,7 @@ export async function createConnection(
     if (pgErrorCode(err) === PgErrorCode.uniqueViolation) {
       throw new RemitError('already_exists', `A connection named ${JSON.stringify(input.name)} already exists.`);
     }
+    if (pgConstraint(err) === 'connections_name_not_id_shaped') throw new RemitError('name_looks_like_id');
     throw err;
   }
 }
@@ -117,7 +120,7 @@ export async function markConnectionVerified(sql: Sql, id: string): Promise<void
   await sql.query('update connections set verified_at = now() where id = $1', [id]);
 }
 
-export async function deleteConnection(sql: Sql, ref: string): Promise<ConnectionRecord> {
+export async function deleteConnection(sql: Sql, ref: ResourceRef): Promise<ConnectionRecord> {
   const connection = await getConnectionRecord(sql, ref);
   try {
     await sql.query('delete from connections where id = $1', [connection.id]);

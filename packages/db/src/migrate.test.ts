@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { migrate } from './migrate.ts';
 import { openPgDatabase } from './pg-database.ts';
-import { testDatabaseUrl, testDrivers, withTestDb } from './testing.ts';
+import { testAppUrl, testDatabaseUrl, testDrivers, withTestDb } from './testing.ts';
 
 describe.each(testDrivers)('migrations on %s', (driver) => {
   it('are recorded and a second run applies nothing', async () => {
@@ -21,8 +21,8 @@ describe.each(testDrivers)('migrations on %s', (driver) => {
 describe.runIf(testDatabaseUrl)('migrations from two processes at once', () => {
   it('serialise on the advisory lock: one applies, the other finds nothing to do', async () => {
     const schema = `t_concurrent_${Date.now().toString(36)}`;
-    const one = openPgDatabase({ appUrl: testDatabaseUrl!, schema, poolSize: 1 });
-    const two = openPgDatabase({ appUrl: testDatabaseUrl!, schema, poolSize: 1 });
+    const one = openPgDatabase({ ownerUrl: testDatabaseUrl!, appUrl: testAppUrl!, schema, poolSize: 1 });
+    const two = openPgDatabase({ ownerUrl: testDatabaseUrl!, appUrl: testAppUrl!, schema, poolSize: 1 });
     try {
       const [a, b] = await Promise.all([migrate(one), migrate(two)]);
       const applied = [...a.applied, ...b.applied].sort();

@@ -24,6 +24,15 @@ function wrap(client: pg.PoolClient): Sql {
   };
 }
 
+/**
+ * Our own settings are transaction-local, but a statement can still SET something for the
+ * session (an injected `SET row_security = off` would fail every later request on that
+ * connection). RESET ALL after COMMIT or ROLLBACK returns the pooled connection to the login's
+ * defaults; sent in the same simple-protocol message, it costs no round trip.
+ */
+const COMMIT = 'commit; reset all';
+const ROLLBACK = 'rollback; reset all';
+
 async function inTransaction<T>(pool: pg.Pool, settings: { text: string; params: string[] }, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -31,11 +40,11 @@ async function inTransaction<T>(pool: pg.Pool, settings: { text: string; params:
     await client.query('begin');
     await client.query(settings.text, settings.params);
     const result = await fn(wrap(client));
-    await client.query('commit');
+    await client.query(COMMIT);
     return result;
   } catch (err) {
     try {
-      await client.query('rollback');
+      await client.query(ROLLBACK);
     } catch (rollbackErr) {
       // A connection that cannot roll back is discarded rather than returned to the pool.
       broken = rollbackErr as Error;
@@ -47,10 +56,12 @@ async function inTransaction<T>(pool: pg.Pool, settings: { text: string; params:
 }
 
 /**
- * Postgres through `pg` pools. Requests use `appUrl`; migrations use `ownerUrl` (defaults to
- * `appUrl`). Whoever the login role is, every tenant transaction runs as the app role.
+ * PostgreSQL through two `pg` pools that never share a login. Requests use `appUrl`, a login
+ * that owns nothing and cannot bypass row-level security, and run as that login with no SET
+ * ROLE (so there is nothing for `RESET ROLE` to undo). `ownerUrl` is the schema owner, for
+ * migrations and start-up; its pool opens on first use.
  */
-export function openPgDatabase(options: { appUrl: string; ownerUrl?: string | undefined; schema: string; poolSize: number }): Database {
+export function openPgDatabase(options: { ownerUrl: string; appUrl: string; schema: string; poolSize: number }): Database {
   const app = new pg.Pool({ connectionString: options.appUrl, max: options.poolSize, types });
   // An idle client that dies emits 'error' on its pool; without a listener that kills the
   // process. The next checkout reconnects, so the event itself needs no handling.
@@ -58,7 +69,7 @@ export function openPgDatabase(options: { appUrl: string; ownerUrl?: string | un
   let owner: pg.Pool | undefined;
   const ownerPool = () => {
     if (!owner) {
-      owner = new pg.Pool({ connectionString: options.ownerUrl ?? options.appUrl, max: 2, types });
+      owner = new pg.Pool({ connectionString: options.ownerUrl, max: 2, types });
       owner.on('error', () => undefined);
     }
     return owner;

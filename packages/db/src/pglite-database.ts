@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { Database, QueryResult, Sql, TenantContext } from './sql.ts';
+import { APP_ROLE, type Database, type QueryResult, type Sql, type TenantContext } from './sql.ts';
 import { createNotifications } from './notifications.ts';
 import { ownerSettings, tenantSettings } from './transaction-settings.ts';
 
@@ -25,7 +25,10 @@ function wrap(tx: PGliteLike): Sql {
 /**
  * Embedded Postgres (PGlite) in a directory, or in memory when `dataDir` is undefined.
  * PGlite is one connection that queues transactions, so it needs no pool. Its session user
- * is a superuser: every tenant transaction therefore drops to the app role first.
+ * is a superuser: every tenant transaction therefore drops to the app role first, with a
+ * SET ROLE that an injected `RESET ROLE` could undo. That is accepted here because PGlite
+ * runs inside this process with no listener, for development and evaluation; deployments use
+ * PostgreSQL, where requests log in as the app role itself (see pg-database.ts).
  */
 export async function openPgliteDatabase(options: { dataDir: string | undefined; schema: string }): Promise<Database> {
   const pg = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), parsers: { [INT8_OID]: Number } });
@@ -44,7 +47,7 @@ export function pgliteDatabase(pg: PGlite, schema: string): Database {
     driver: 'pglite',
     schema,
     notifications,
-    tenant: <T>(ctx: TenantContext, fn: (sql: Sql) => Promise<T>) => run(tenantSettings(schema, ctx), fn),
+    tenant: <T>(ctx: TenantContext, fn: (sql: Sql) => Promise<T>) => run(tenantSettings(schema, ctx, APP_ROLE), fn),
     owner: <T>(fn: (sql: Sql) => Promise<T>) => run(ownerSettings(schema), fn),
     async ping() {
       await pg.query('select 1');

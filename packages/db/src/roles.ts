@@ -1,6 +1,6 @@
-import { RemitError, type Role, type RoleCreate, type RoleUpdate } from '@remit/core';
-import { iso, refColumn } from './row-mapping.ts';
-import { PgErrorCode, isStillReferenced, pgErrorCode, type Sql } from './sql.ts';
+import { RemitError, type ResourceRef, type Role, type RoleCreate, type RoleUpdate } from '@remit/core';
+import { describeRef, iso, refMatch } from './row-mapping.ts';
+import { PgErrorCode, isStillReferenced, pgConstraint, pgErrorCode, type Sql } from './sql.ts';
 
 interface RoleRow {
   id: string;
@@ -38,14 +38,17 @@ export async function listRoles(sql: Sql): Promise<Role[]> {
   return res.rows.map(toRole);
 }
 
-export async function findRole(sql: Sql, ref: string): Promise<Role | undefined> {
-  const res = await sql.query<RoleRow>(`${selectRoles} where r.${refColumn(ref)} = $1`, [ref]);
+/** The role with this id, or with this name: the caller says which. */
+export async function findRole(sql: Sql, ref: ResourceRef): Promise<Role | undefined> {
+  const match = refMatch(ref);
+  if (!match) return undefined;
+  const res = await sql.query<RoleRow>(`${selectRoles} where r.${match.column} = $1`, [match.value]);
   return res.rows[0] && toRole(res.rows[0]);
 }
 
-export async function getRole(sql: Sql, ref: string): Promise<Role> {
+export async function getRole(sql: Sql, ref: ResourceRef): Promise<Role> {
   const role = await findRole(sql, ref);
-  if (!role) throw new RemitError('not_found', `No role ${JSON.stringify(ref)}.`);
+  if (!role) throw new RemitError('not_found', `No role ${describeRef(ref)}.`);
   return role;
 }
 
@@ -60,13 +63,14 @@ export async function createRole(sql: Sql, input: RoleCreate): Promise<Role> {
     id = res.rows[0]!.id;
   } catch (err) {
     if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', `A role named ${JSON.stringify(input.name)} already exists.`);
+    if (pgConstraint(err) === 'roles_name_not_id_shaped') throw new RemitError('name_looks_like_id');
     throw err;
   }
   await setRoleConnections(sql, id, input.connections);
-  return getRole(sql, id);
+  return getRole(sql, { id });
 }
 
-export async function updateRole(sql: Sql, ref: string, patch: RoleUpdate): Promise<Role> {
+export async function updateRole(sql: Sql, ref: ResourceRef, patch: RoleUpdate): Promise<Role> {
   const current = await getRole(sql, ref);
   await sql.query(
     `update roles set description = $2, run_kinds = $3, max_duration_seconds = $4, max_steps = $5, updated_at = now() where id = $1`,
@@ -82,10 +86,10 @@ export async function updateRole(sql: Sql, ref: string, patch: RoleUpdate): Prom
     await sql.query('delete from role_connections where role_id = $1', [current.id]);
     await setRoleConnections(sql, current.id, patch.connections);
   }
-  return getRole(sql, current.id);
+  return getRole(sql, { id: current.id });
 }
 
-export async function deleteRole(sql: Sql, ref: string): Promise<Role> {
+export async function deleteRole(sql: Sql, ref: ResourceRef): Promise<Role> {
   const role = await getRole(sql, ref);
   try {
     await sql.query('delete from roles where id = $1', [role.id]);

@@ -1,18 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { migrate } from './migrate.ts';
+import { requestLoginUrl } from './open-database.ts';
 import { ensureOrg } from './orgs.ts';
 import { openPgDatabase } from './pg-database.ts';
 import { pgliteDatabase } from './pglite-database.ts';
-import { APP_ROLE, type Database } from './sql.ts';
+import type { Database } from './sql.ts';
 
 /**
  * Test databases: every test gets its own schema, so tests are parallel-safe on one server.
  * PGlite by default (one WASM instance per worker process, ~2 s to boot, shared); the real
- * server when TEST_DATABASE_URL is set, with requests on a login role that owns nothing.
+ * server when TEST_DATABASE_URL is set, with migrations on that (owner) login and requests on
+ * the app role's own login, exactly as a deployment runs.
  */
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL?.trim() || undefined;
-export const TEST_LOGIN_ROLE = 'remit_test_login';
+
+/**
+ * The request login for tests: TEST_DATABASE_APP_URL, or the server's URL as remit_app with no
+ * password, which a server trusting local logins (as .ci/run's does) accepts.
+ */
+export const testAppUrl = testDatabaseUrl ? process.env.TEST_DATABASE_APP_URL?.trim() || requestLoginUrl(testDatabaseUrl) : undefined;
 
 let sharedPglite: Promise<PGlite> | undefined;
 
@@ -36,13 +44,14 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const driver = options.driver ?? (testDatabaseUrl ? 'postgres' : 'pglite');
   if (driver === 'postgres') {
-    if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
-    await ensureLoginRole(testDatabaseUrl);
-    const appUrl = new URL(testDatabaseUrl);
-    appUrl.username = TEST_LOGIN_ROLE;
-    appUrl.password = '';
-    const db = openPgDatabase({ appUrl: appUrl.toString(), ownerUrl: testDatabaseUrl, schema, poolSize: options.poolSize ?? 4 });
-    await migrate(db);
+    if (!testDatabaseUrl || !testAppUrl) throw new Error('TEST_DATABASE_URL is not set');
+    const db = openPgDatabase({ ownerUrl: testDatabaseUrl, appUrl: testAppUrl, schema, poolSize: options.poolSize ?? 4 });
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     return {
       db,
       drop: async () => {
@@ -55,8 +64,8 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     };
   }
   sharedPglite ??= PGlite.create({ parsers: { 20: Number } });
-  const pg = await sharedPglite;
-  const inner = pgliteDatabase(pg, schema);
+  const pglite = await sharedPglite;
+  const inner = pgliteDatabase(pglite, schema);
   const db: Database = { ...inner, close: () => inner.notifications.close() }; // the instance outlives each test
   await migrate(db);
   return {
@@ -80,28 +89,53 @@ export async function withTestDb<T>(fn: (t: TestDatabase) => Promise<T>, options
   }
 }
 
-let loginRoleReady: Promise<void> | undefined;
-
-/** A LOGIN role that is only a member of the app role, like a production service account. */
-function ensureLoginRole(url: string): Promise<void> {
-  loginRoleReady ??= (async () => {
-    const db = openPgDatabase({ appUrl: url, schema: 'public', poolSize: 1 });
+/**
+ * A throwaway login on the test server, for tests of a misconfigured request login: created
+ * as `create role <name> login <attributes>`, then `setup(name)` (say, a GRANT) as the owner,
+ * and always dropped with everything it owns. Roles are cluster-wide, so the name is random.
+ */
+export async function withThrowawayLogin<T>(
+  options: { attributes?: string; setup?: (name: string) => string },
+  fn: (login: { name: string; url: string }) => Promise<T>,
+): Promise<T> {
+  if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `remit_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: testDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create role ${name} login ${options.attributes ?? ''}`);
     try {
-      await db.owner((sql) =>
-        sql.exec(`do $$ begin
-          if not exists (select 1 from pg_roles where rolname = '${APP_ROLE}') then
-            create role ${APP_ROLE} nologin nosuperuser nobypassrls noinherit;
-          end if;
-          if not exists (select 1 from pg_roles where rolname = '${TEST_LOGIN_ROLE}') then
-            create role ${TEST_LOGIN_ROLE} login nosuperuser nobypassrls noinherit;
-          end if;
-          grant ${APP_ROLE} to ${TEST_LOGIN_ROLE};
-        exception when duplicate_object or unique_violation then null;
-        end $$`),
-      );
+      if (options.setup) await admin.query(options.setup(name));
+      const url = new URL(testDatabaseUrl);
+      url.username = name;
+      url.password = '';
+      return await fn({ name, url: url.toString() });
     } finally {
-      await db.close();
+      await admin.query(`drop owned by ${name} cascade`);
+      await admin.query(`drop role ${name}`);
     }
-  })();
-  return loginRoleReady;
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * A fresh schema name for code that migrates on its own (a CLI command, openRuntime); on the
+ * test server the schema is always dropped afterwards, whatever `fn` left in it.
+ */
+export async function withTestSchema<T>(fn: (schema: string) => Promise<T>): Promise<T> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  try {
+    return await fn(schema);
+  } finally {
+    if (testDatabaseUrl) {
+      const admin = new pg.Client({ connectionString: testDatabaseUrl });
+      await admin.connect();
+      try {
+        await admin.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await admin.end();
+      }
+    }
+  }
 }

@@ -1,25 +1,37 @@
-import { APP_ROLE, type TenantContext } from './sql.ts';
+import type { TenantContext } from './sql.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * One round trip that pins a transaction's schema, role and tenant. `true` makes every
- * setting transaction-local: nothing survives COMMIT or ROLLBACK on a pooled connection.
+ * One round trip that pins a transaction's schema and tenant. `true` makes every setting
+ * transaction-local: nothing survives COMMIT or ROLLBACK on a pooled connection.
+ *
+ * `switchToRole` is for PGlite only, whose one in-process connection is a superuser: there the
+ * transaction drops to the app role. On PostgreSQL the request pool already logs in as a role
+ * that owns nothing, because a role switched to with SET ROLE is one `RESET ROLE` away from the
+ * login that switched, and an injected statement could say it.
  */
-export function tenantSettings(schema: string, ctx: TenantContext): { text: string; params: string[] } {
+export function tenantSettings(schema: string, ctx: TenantContext, switchToRole?: string): { text: string; params: string[] } {
   for (const id of [ctx.orgId, ctx.userId]) {
     if (id !== null && !UUID.test(id)) throw new TypeError('tenant context ids must be UUIDs');
   }
-  return {
-    text:
-      "select set_config('search_path', $1, true), set_config('role', $2, true), " +
-      "set_config('remit.org_id', $3, true), set_config('remit.user_id', $4, true)",
-    params: [quoteIdent(schema), APP_ROLE, ctx.orgId ?? '', ctx.userId ?? ''],
-  };
+  const base = "select set_config('search_path', $1, true), set_config('remit.org_id', $2, true), set_config('remit.user_id', $3, true)";
+  const params = [searchPath(schema), ctx.orgId ?? '', ctx.userId ?? ''];
+  if (switchToRole === undefined) return { text: base, params };
+  return { text: `${base}, set_config('role', $4, true)`, params: [...params, switchToRole] };
 }
 
 export function ownerSettings(schema: string): { text: string; params: string[] } {
-  return { text: "select set_config('search_path', $1, true)", params: [quoteIdent(schema)] };
+  return { text: "select set_config('search_path', $1, true)", params: [searchPath(schema)] };
+}
+
+/**
+ * pg_temp is searched first for tables unless search_path names it, and any login may create
+ * temporary tables: a `roles` created by one request would shadow ours for every later request
+ * on that pooled connection. Naming it last puts it behind our schema.
+ */
+function searchPath(schema: string): string {
+  return `${quoteIdent(schema)}, pg_temp`;
 }
 
 export function quoteIdent(name: string): string {

@@ -5,7 +5,7 @@ import type { SecretStore } from '@remit/secrets';
 import type { RunConnection } from '../tool-catalog.ts';
 import { openConnectionSecret, secretStrings } from './connection-secret.ts';
 import { connectionEndpoint, credentialHeaders } from './credential-headers.ts';
-import { userAccessToken } from './oauth-flow.ts';
+import { userAccessToken } from './oauth-tokens.ts';
 import { assumeRoleForRun, awsBundleSecret, awsSecretValues } from './aws-session.ts';
 import { CredentialError, isCredentialError } from './credential-error.ts';
 import { githubInstallationToken } from './github-app.ts';
@@ -36,10 +36,10 @@ export async function buildRunAccess(
   deps: { secrets: SecretStore; orgId: string; resolver?: Resolver | undefined },
   run: { id: string; roleId: string; userId: string | null },
 ): Promise<RunAccess> {
-  const role = await getRole(sql, run.roleId);
+  const role = await getRole(sql, { id: run.roleId });
   const access: RunAccess = { connections: [], egressTargets: [], bundle: { runId: run.id, connections: [], secrets: [] }, secretValues: [], unavailable: [] };
   for (const name of role.connections) {
-    const c = await getConnectionRecord(sql, name);
+    const c = await getConnectionRecord(sql, { name });
     let userToken: string | undefined;
     if (c.authMode === 'oauth_user') {
       const how = `authorize Remit once at GET /v1/oauth/${name}/start`;

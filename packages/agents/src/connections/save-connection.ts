@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { RemitError, connectionConfigSchemas, zodToRemitError, type Connection, type ConnectionCreate, type ConnectionUpdate } from '@remit/core';
-import { createConnection, deleteConnection, getConnectionRecord, newConnectionId, updateConnection, type Sql } from '@remit/db';
+import { RemitError, connectionConfigSchemas, zodToRemitError, type Connection, type ConnectionCreate, type ConnectionUpdate, type ResourceRef } from '@remit/core';
+import { createConnection, deleteConnection, deleteOAuthGrants, deleteOAuthStates, getConnectionRecord, newConnectionId, updateConnection, type Sql } from '@remit/db';
 
 import { validateAllowCidr, type Resolver } from '@remit/egress';
 import { formatSecretRef, SecretValue, type SecretStore } from '@remit/secrets';
 import { checkSecretShape, deleteConnectionSecret, openConnectionSecret, requiredSecretFields } from './connection-secret.ts';
+import { changedDestinationFields, secretDestination, userTokenDestination } from './secret-destination.ts';
 import { verifyConnection } from './verify-connection.ts';
 
 export interface ConnectionServiceDeps {
@@ -60,8 +61,13 @@ export async function createConnectionChecked(deps: ConnectionServiceDeps, sql: 
   }
 }
 
-/** Updates a connection; any change that affects how it is reached is verified live again first. */
-export async function updateConnectionChecked(deps: ConnectionServiceDeps, sql: Sql, ref: string, patch: ConnectionUpdate): Promise<Connection> {
+/**
+ * Updates a connection; any change that affects how it is reached is verified live again first.
+ * A change that moves where the stored secret is sent needs the secret again (422
+ * secret_required_for_new_destination); one that moves where users' tokens go removes every
+ * user's grant, and each user authorizes again.
+ */
+export async function updateConnectionChecked(deps: ConnectionServiceDeps, sql: Sql, ref: ResourceRef, patch: ConnectionUpdate): Promise<Connection> {
   const current = await getConnectionRecord(sql, ref);
   let config = current.config;
   if (patch.config) {
@@ -72,6 +78,15 @@ export async function updateConnectionChecked(deps: ConnectionServiceDeps, sql: 
   const next = { type: current.type, authMode: patch.authMode ?? current.authMode, config, oauth: patch.oauth ?? current.oauth ?? undefined };
   checkOAuth(next);
   checkAllowances(config);
+  // Before any network call or write: a stored secret only goes where it was saved for.
+  if (!patch.secret && current.secretRef && requiredSecretFields(next).length) {
+    const moved = changedDestinationFields(secretDestination(current), secretDestination(next));
+    if (moved.length) {
+      throw new RemitError('secret_required_for_new_destination', `This change moves where the stored secret would be sent (${moved.join(', ')}); send "secret" again with it. Nothing was saved.`);
+    }
+  }
+  // Users' own tokens cannot be given again by an admin: moving them signs every user out.
+  const signUsersOut = changedDestinationFields(userTokenDestination(current), userTokenDestination(next)).length > 0;
   const secret = patch.secret ?? (current.secretRef ? await openConnectionSecret(deps.secrets, current.secretRef) : undefined);
   checkSecretShape(next, requiredSecretFields(next).length ? secret : undefined);
   const reachChanged = patch.config || patch.authMode || patch.oauth || patch.secret;
@@ -86,8 +101,11 @@ export async function updateConnectionChecked(deps: ConnectionServiceDeps, sql: 
       ...(newRef ? { secretRef: newRef } : requiredSecretFields(next).length === 0 ? { secretRef: null } : {}),
       ...(reachChanged ? { verifiedAt: new Date() } : {}),
     });
+    // Flows in flight go too: one finishing now would send its code to the new token endpoint.
+    const userRefs = signUsersOut ? [...(await deleteOAuthGrants(sql, current.id)), ...(await deleteOAuthStates(sql, current.id))] : [];
     const replaced = (newRef || requiredSecretFields(next).length === 0) && current.secretRef;
     if (replaced) await deleteConnectionSecret(deps.secrets, current.secretRef!).catch(() => undefined);
+    for (const userRef of userRefs) await deleteConnectionSecret(deps.secrets, userRef).catch(() => undefined);
     return updated;
   } catch (err) {
     if (newRef) await deleteConnectionSecret(deps.secrets, newRef).catch(() => undefined);
@@ -96,7 +114,7 @@ export async function updateConnectionChecked(deps: ConnectionServiceDeps, sql: 
 }
 
 /** Deletes a connection and then its sealed credentials. */
-export async function deleteConnectionChecked(deps: ConnectionServiceDeps, sql: Sql, ref: string): Promise<Connection> {
+export async function deleteConnectionChecked(deps: ConnectionServiceDeps, sql: Sql, ref: ResourceRef): Promise<Connection> {
   const removed = await deleteConnection(sql, ref);
   if (removed.secretRef) await deleteConnectionSecret(deps.secrets, removed.secretRef).catch(() => undefined);
   const { secretRef: _hidden, ...visible } = removed;

@@ -25,6 +25,10 @@ describe('bin/remit', () => {
     ['REMIT_SANDBOX_DRIVER', 'docker', /REMIT_SANDBOX_DRIVER: .*local.*ecs/],
     ['REMIT_MASTER_KEY', 'c2hvcnQ=', /REMIT_MASTER_KEY: expected 32 bytes, base64-encoded \(value hidden\)/],
     ['REMIT_OIDC_ISSUER', 'https://idp.example.com', /REMIT_OIDC_JWKS_URL: required when REMIT_OIDC_ISSUER is set/],
+    // The development issuer never runs silently where others can reach it.
+    ['REMIT_HOST', '0.0.0.0', /REMIT_OIDC_ISSUER: required because REMIT_HOST is "0.0.0.0", not loopback; .*REMIT_DEV_ISSUER=1/],
+    ['DATABASE_URL', 'postgres://remit@127.0.0.1:1/remit', /REMIT_OIDC_ISSUER: required because DATABASE_URL is set; .*REMIT_DEV_ISSUER=1/],
+    ['DATABASE_OWNER_URL', 'postgres://owner@127.0.0.1:1/remit', /DATABASE_OWNER_URL: no longer read: DATABASE_URL is now the owner login/],
   ])('stops at start with exit 2 and names %s when it is %s', (name, value, message) => {
     const res = run(['migrate'], { [name]: value });
     expect(res.status).toBe(2);

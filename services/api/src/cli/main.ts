@@ -16,6 +16,7 @@ import { workerCommand } from './commands/worker.ts';
 import { tokenCommand } from './commands/token.ts';
 import { StartupError } from '../runtime/start-worker.ts';
 import { CliError, type CommandContext } from './command-context.ts';
+import { escapeForTerminal } from './escape-for-terminal.ts';
 
 const usage = `remit — role-scoped agent sandboxes
 
@@ -84,28 +85,22 @@ async function main(argv: string[]): Promise<number> {
   return command(ctx);
 }
 
+// Every failure below may quote the server, the database or a model (an error body, a JSON
+// parse error's snippet of a transcript line), so it is escaped before it reaches the terminal.
+const fail = (message: string, exitCode: number) => {
+  process.stderr.write(`remit: ${escapeForTerminal(message)}\n`);
+  process.exitCode = exitCode;
+};
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
     if (err instanceof ConfigError) exitOnConfigError(err);
-    if (err instanceof StartupError) {
-      process.stderr.write(`remit: ${err.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    if (err instanceof CliError) {
-      process.stderr.write(`remit: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`remit: ${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`remit: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    if (err instanceof StartupError) return fail(err.message, 1);
+    if (err instanceof CliError) return fail(err.message, err.exitCode);
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) return fail(err.message, 2);
+    fail(err instanceof Error ? (err.stack ?? err.message) : String(err), 1);
   },
 );

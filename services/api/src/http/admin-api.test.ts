@@ -114,7 +114,8 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
         const ok = await t.request('/v1/admin/connections/payments-api', {
           method: 'PATCH',
           token,
-          json: { description: 'moved', config: { baseUrl: `${paymentsUrl}/`, auth: { scheme: 'bearer' }, verifyPath: '/metrics', allowPrivateCidrs: loopback } },
+          // A new verifyPath is a new destination for the stored token, so the token comes again.
+          json: { description: 'moved', config: { baseUrl: `${paymentsUrl}/`, auth: { scheme: 'bearer' }, verifyPath: '/metrics', allowPrivateCidrs: loopback }, secret: { token: READ_TOKEN } },
         });
         expect(ok.status).toBe(200);
         expect(await ok.json()).toMatchObject({ description: 'moved', hasSecret: true, config: { verifyPath: '/metrics' } });

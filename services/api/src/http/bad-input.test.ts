@@ -24,6 +24,14 @@ const cases: Case[] = [
   { name: 'unknown nested field', send: (t, a) => t.request('/v1/admin/roles', { method: 'POST', token: a, json: { name: 'dev', runKinds: ['review'], limits: { maxSteps: 3, maxDurationSeconds: 60, cpu: 9 } } }), status: 400, code: 'unknown_field' },
   { name: 'secret smuggled into a connection', send: (t, a) => t.request('/v1/admin/connections', { method: 'POST', token: a, json: { name: 'x', type: 'http', config: { baseUrl: 'https://x.example.com', token: 'hunter2' } } }), status: 400, code: 'unknown_field' },
   { name: 'oversized body', send: (t, a) => post(t, '/v1/admin/roles', JSON.stringify({ name: 'dev', runKinds: ['review'], description: 'x'.repeat(70_000) }), a), status: 413, code: 'payload_too_large' },
+  { name: 'a NUL character in a JSON string', send: (t, a) => post(t, '/v1/admin/roles', '{"name":"dev","runKinds":["review"],"description":"a\\u0000b"}', a), status: 400, code: 'invalid_characters' },
+  { name: 'a NUL character in a field name', send: (t, a) => post(t, '/v1/admin/roles', '{"name":"dev","runKinds":["review"],"limits":{"\\u0000":1}}', a), status: 400, code: 'invalid_characters' },
+  { name: 'a lone surrogate in a JSON string', send: (t, a) => post(t, '/v1/admin/roles', '{"name":"dev","runKinds":["review"],"description":"\\ud800"}', a), status: 400, code: 'invalid_characters' },
+  { name: '%00 in the path', send: (t, a) => t.request('/v1/admin/roles/dev%00', { token: a }), status: 400, code: 'invalid_characters' },
+  { name: '%00 in the path with a bad token', send: (t) => t.request('/v1/admin/roles/dev%00', { token: 'garbage' }), status: 400, code: 'invalid_characters' },
+  { name: '%00 in the query', send: (t, a) => t.request('/v1/audit?limit=1%00', { token: a }), status: 400, code: 'invalid_characters' },
+  { name: 'broken percent-encoding in the path', send: (t, a) => t.request('/v1/admin/roles/%ED%A0%80', { token: a }), status: 400, code: 'invalid_characters' },
+  { name: 'a role name shaped like an id', send: (t, a) => t.request('/v1/admin/roles', { method: 'POST', token: a, json: { name: 'a0000000-0000-4000-8000-000000000000', runKinds: ['review'] } }), status: 422, code: 'name_looks_like_id' },
   { name: 'bad id in path', send: (t, a) => t.request('/v1/admin/roles/..%2F..%2Fetc', { token: a }), status: 400, code: 'invalid_id' },
   { name: 'a name where only ids are allowed', send: (t, a) => t.request('/v1/admin/bindings/developer', { token: a }), status: 400, code: 'invalid_id' },
   { name: 'unknown id', send: (t, a) => t.request('/v1/admin/roles/00000000-0000-4000-8000-000000000000', { token: a }), status: 404, code: 'not_found' },
@@ -90,6 +98,7 @@ describe('bad input', () => {
       await t.request('/v1/admin/roles', { method: 'POST', token: 'garbage', json: { name: 'x', runKinds: ['review'] } });
       const dev = await t.tokenFor({ email: 'eve@example.com', groups: ['developers'] });
       await t.request('/v1/admin/roles', { method: 'POST', token: dev, json: { name: 'x', runKinds: ['review'] } });
+      await t.refusals.flush();
       const rows = await t.db.owner((sql) =>
         sql.query<{ action: string; outcome: string; detail: { reason: string } }>('select action, outcome, detail from audit_events order by seq'),
       );

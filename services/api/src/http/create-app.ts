@@ -1,11 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { RemitError } from '@remit/core';
+import { RemitError, defaultHttpLimits } from '@remit/core';
 import type { AppEnv } from './app-env.ts';
 import { authenticate, requireAdmin } from './authenticate.ts';
 import type { AppDeps } from './deps.ts';
+import { FailureBuckets } from './failure-buckets.ts';
 import { limitBody, requireJsonBody } from './json-body.ts';
 import { renderError } from './render-error.ts';
 import { requestContext } from './request-context.ts';
+import { rejectUnstorableUrl } from './storable-text.ts';
+import { StreamSlots } from './stream-slots.ts';
 import { validationHook } from './validation-hook.ts';
 import { mountCrud } from '../routes/admin-crud.ts';
 import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
@@ -23,7 +26,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.onError(renderError);
   app.notFound((c) => renderError(new RemitError('not_found', `No route for ${c.req.method} ${c.req.path}.`), c));
   app.use('*', requestContext(deps.logger));
-  const auth = authenticate(deps);
+  app.use('*', rejectUnstorableUrl);
+  const limits = deps.httpLimits ?? defaultHttpLimits;
+  const clock = () => (deps.now?.() ?? new Date()).getTime();
+  const auth = authenticate(deps, new FailureBuckets(limits.invalidTokensPerSource, { now: clock }));
   app.use('/v1/*', limitBody, requireJsonBody, (c, next) => (isOAuthCallback(c.req.path) ? next() : auth(c, next)));
   app.use('/v1/admin/*', requireAdmin(deps));
   app.use('/v1/audit', requireAdmin(deps));
@@ -37,7 +43,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountCrud(app, deps, bindings);
   mountAudit(app, deps);
   mountRuns(app, deps);
-  mountRunEvents(app, deps);
+  mountRunEvents(app, deps, new StreamSlots(limits));
   mountOAuth(app, deps);
   mountUsageAndBudgets(app, deps);
 

@@ -1,4 +1,5 @@
-import type { Principal, RateLimits } from '@remit/core';
+import type { RefusalTally } from '@remit/audit';
+import type { HttpLimits, Principal, RateLimits } from '@remit/core';
 import type { Database } from '@remit/db';
 import type { Resolver } from '@remit/egress';
 import type { SecretStore } from '@remit/secrets';
@@ -17,6 +18,15 @@ export interface AppDeps {
   logger: Logger;
   secrets: SecretStore;
   rateLimits: RateLimits;
+  /** Per-process limits on streams and refused tokens; default defaultHttpLimits. */
+  httpLimits?: HttpLimits;
+  /**
+   * Where refusals (bad tokens, missing admin rights) are counted and aggregated into the
+   * audit log. Its owner closes it after the server stops, so no count is lost at shutdown.
+   */
+  refusals: RefusalTally;
+  /** Proxies in front of the API whose X-Forwarded-For entry is trusted; default 0 (the socket peer is the client). */
+  trustedProxyHops?: number;
   /** The clock for rate limits (tests pass a fake one). */
   now?: () => Date;
   /** How browsers reach this API; OAuth redirect URIs are built on it. */

@@ -3,6 +3,7 @@ import type { ErrorCode } from '@remit/core';
 /** The one place an error code becomes an HTTP status. Exhaustive by type. */
 export const errorStatus = {
   invalid_json: 400,
+  invalid_characters: 400,
   unsupported_media_type: 415,
   validation_failed: 400,
   unknown_field: 400,
@@ -12,7 +13,9 @@ export const errorStatus = {
   already_exists: 409,
   in_use: 409,
   unknown_reference: 422,
+  name_looks_like_id: 422,
   connection_verification_failed: 422,
+  secret_required_for_new_destination: 422,
   missing_token: 401,
   invalid_token: 401,
   forbidden: 403,
@@ -25,8 +28,12 @@ export const errorStatus = {
   invalid_oauth_state: 400,
   oauth_exchange_failed: 502,
   not_oauth_connection: 400,
+  oauth_browser_mismatch: 403,
+  oauth_provider_refused: 400,
   budget_exhausted: 402,
   rate_limited: 429,
+  too_many_streams: 429,
+  too_many_invalid_tokens: 429,
   not_ready: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;

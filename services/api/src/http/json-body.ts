@@ -1,6 +1,7 @@
 import { RemitError } from '@remit/core';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { assertStorableBody } from './storable-text.ts';
 
 /** Admin payloads are small; anything larger is refused before it is read whole. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -13,8 +14,9 @@ export const limitBody: MiddlewareHandler = bodyLimit({
 });
 
 /**
- * Requests that carry a body must be JSON objects. Parsing here, once, gives malformed JSON its
- * own code; hono caches the parsed body, so the zod validator reads the same value.
+ * Requests that carry a body must be JSON objects whose every string PostgreSQL can store.
+ * Parsing here, once, gives malformed JSON its own code; hono caches the parsed body, so the
+ * zod validator reads the same value.
  */
 export const requireJsonBody: MiddlewareHandler = async (c, next) => {
   if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return next();
@@ -35,5 +37,6 @@ export const requireJsonBody: MiddlewareHandler = async (c, next) => {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new RemitError('validation_failed', 'body: expected a JSON object.');
   }
+  assertStorableBody(body);
   return next();
 };

@@ -26,7 +26,7 @@ describe('public endpoints', () => {
       const failing = { ...t.db, ping: () => Promise.reject(new Error('connection refused')) };
       const { createApp } = await import('./create-app.ts');
       const { createLogger } = await import('../logging/logger.ts');
-      const app = createApp({ db: failing, orgId: t.orgId, verifier: { verify: () => Promise.reject(new Error('x')) }, adminGroup: 'a', logger: createLogger({ level: 'silent' }), secrets: t.secrets, publicUrl: 'http://remit.test', rateLimits: defaultRateLimits });
+      const app = createApp({ db: failing, orgId: t.orgId, verifier: { verify: () => Promise.reject(new Error('x')) }, adminGroup: 'a', logger: createLogger({ level: 'silent' }), secrets: t.secrets, publicUrl: 'http://remit.test', rateLimits: defaultRateLimits, refusals: t.refusals });
       const res = await app.request('/readyz');
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ status: 'not_ready', checks: { database: 'failing' } });

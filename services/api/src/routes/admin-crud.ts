@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { Id, Slug } from '@remit/core';
+import { Id, Slug, refFromSegment, type ResourceRef } from '@remit/core';
 import type { Sql } from '@remit/db';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -8,19 +8,26 @@ import { auditRequest } from '../http/audit-request.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
 
+/**
+ * What `:ref` in a path may be: an id only, or an id or a name. A UUID-shaped segment is
+ * always looked up as an id, anything else as a name; names are never UUID-shaped (Slug), so
+ * the two cannot meet.
+ */
+export type RefKind = 'id' | 'id-or-name';
+type RefOf<K extends RefKind> = K extends 'id' ? { id: string } : ResourceRef;
+
 /** How one admin resource is stored and described; the routes, audit and OpenAPI follow from it. */
-export interface CrudResource<Item extends { id: string }, Create, Update> {
+export interface CrudResource<Item extends { id: string }, Create, Update, K extends RefKind = RefKind> {
   /** Singular, used in audit actions (`role.create`) and docs. */
   noun: 'role' | 'connection' | 'binding';
   path: string;
-  /** Whether `:ref` may be a name as well as an id. */
-  byName: boolean;
+  refs: K;
   schemas: { item: z.ZodType<Item>; create: z.ZodType<Create>; update: z.ZodType<Update> };
   list(sql: Sql): Promise<Item[]>;
-  get(sql: Sql, ref: string): Promise<Item>;
+  get(sql: Sql, ref: RefOf<K>): Promise<Item>;
   create(sql: Sql, input: Create): Promise<Item>;
-  update(sql: Sql, ref: string, patch: Update): Promise<Item>;
-  remove(sql: Sql, ref: string): Promise<Item>;
+  update(sql: Sql, ref: RefOf<K>, patch: Update): Promise<Item>;
+  remove(sql: Sql, ref: RefOf<K>): Promise<Item>;
   /** Non-personal facts for the hashed audit entry. */
   auditDetail(item: Item): Record<string, unknown>;
   /** Personal facts kept beside the chain (deletable). */
@@ -28,15 +35,17 @@ export interface CrudResource<Item extends { id: string }, Create, Update> {
 }
 
 /** Mounts list/get/create/update/delete for one resource; every write is one transaction with its audit entry. */
-export function mountCrud<Item extends { id: string }, Create, Update>(
+export function mountCrud<Item extends { id: string }, Create, Update, K extends RefKind>(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps,
-  r: CrudResource<Item, Create, Update>,
+  r: CrudResource<Item, Create, Update, K>,
 ): void {
   const tag = `admin: ${r.noun}s`;
+  const byName = r.refs === 'id-or-name';
   const Ref = z.object({
-    ref: (r.byName ? z.union([Id, Slug]) : Id).meta({ param: { name: 'ref', in: 'path' }, description: r.byName ? 'Id or name' : 'Id' }),
+    ref: (byName ? z.union([Id, Slug]) : Id).meta({ param: { name: 'ref', in: 'path' }, description: byName ? 'Id, or name' : 'Id' }),
   });
+  const refOf = (segment: string) => (byName ? refFromSegment(segment) : { id: segment }) as RefOf<K>;
   const tx = <T>(c: Context<AppEnv>, fn: (sql: Sql) => Promise<T>) => deps.db.tenant({ orgId: deps.orgId, userId: c.var.actor.userId }, fn);
   const write = (c: Context<AppEnv>, action: string, fn: (sql: Sql) => Promise<Item>) =>
     tx(c, async (sql) => {
@@ -72,7 +81,7 @@ export function mountCrud<Item extends { id: string }, Create, Update>(
       request: { params: Ref },
       responses: { 200: jsonContent(r.schemas.item, `The ${r.noun}`), ...errorResponses(400, 401, 403, 404) },
     }),
-    async (c) => c.json(await tx(c, (sql) => r.get(sql, c.req.valid('param').ref)), 200),
+    async (c) => c.json(await tx(c, (sql) => r.get(sql, refOf(c.req.valid('param').ref))), 200),
   );
   app.openapi(
     createRoute({
@@ -99,7 +108,7 @@ export function mountCrud<Item extends { id: string }, Create, Update>(
     }),
     async (c) => {
       const patch = c.req.valid('json') as Update;
-      return c.json(await write(c, 'update', (sql) => r.update(sql, c.req.valid('param').ref, patch)), 200);
+      return c.json(await write(c, 'update', (sql) => r.update(sql, refOf(c.req.valid('param').ref), patch)), 200);
     },
   );
   app.openapi(
@@ -112,7 +121,7 @@ export function mountCrud<Item extends { id: string }, Create, Update>(
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      await write(c, 'delete', (sql) => r.remove(sql, c.req.valid('param').ref));
+      await write(c, 'delete', (sql) => r.remove(sql, refOf(c.req.valid('param').ref)));
       return c.body(null, 204);
     },
   );

@@ -13,10 +13,10 @@ import { createConnectionChecked, deleteConnectionChecked, updateConnectionCheck
 import * as db from '@remit/db';
 import type { CrudResource } from './admin-crud.ts';
 
-export const roles: CrudResource<Role, RoleCreate, RoleUpdate> = {
+export const roles: CrudResource<Role, RoleCreate, RoleUpdate, 'id-or-name'> = {
   noun: 'role',
   path: '/v1/admin/roles',
-  byName: true,
+  refs: 'id-or-name',
   schemas: { item: Role, create: RoleCreate, update: RoleUpdate },
   list: db.listRoles,
   get: db.getRole,
@@ -27,11 +27,11 @@ export const roles: CrudResource<Role, RoleCreate, RoleUpdate> = {
 };
 
 /** Connections need the secret store and the egress resolver: verified live, credentials sealed. */
-export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<Connection, ConnectionCreate, ConnectionUpdate> {
+export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<Connection, ConnectionCreate, ConnectionUpdate, 'id-or-name'> {
   return {
     noun: 'connection',
     path: '/v1/admin/connections',
-    byName: true,
+    refs: 'id-or-name',
     schemas: { item: Connection, create: ConnectionCreate, update: ConnectionUpdate },
     list: db.listConnections,
     get: db.getConnection,
@@ -43,16 +43,16 @@ export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<C
   };
 }
 
-export const bindings: CrudResource<Binding, BindingCreate, BindingUpdate> = {
+export const bindings: CrudResource<Binding, BindingCreate, BindingUpdate, 'id'> = {
   noun: 'binding',
   path: '/v1/admin/bindings',
-  byName: false,
+  refs: 'id',
   schemas: { item: Binding, create: BindingCreate, update: BindingUpdate },
   list: db.listBindings,
-  get: db.getBinding,
+  get: (sql, { id }) => db.getBinding(sql, id),
   create: db.createBinding,
-  update: (sql, id, patch) => db.updateBinding(sql, id, patch.role),
-  remove: db.deleteBinding,
+  update: (sql, { id }, patch) => db.updateBinding(sql, id, patch.role),
+  remove: (sql, { id }) => db.deleteBinding(sql, id),
   // Group names are organisational; a user's email is personal and stays out of the chain.
   auditDetail: (b) => ({ role: b.role, subjectKind: b.subject.kind, ...(b.subject.kind === 'group' ? { group: b.subject.group } : {}) }),
   auditPersonal: (b) => (b.subject.kind === 'user' ? { email: b.subject.email } : undefined),

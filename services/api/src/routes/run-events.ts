@@ -1,11 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { Id, RunEvent, terminalRunStatuses } from '@remit/core';
 import { getRun, listRunEvents } from '@remit/db';
-import { streamSSE } from 'hono/streaming';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses } from '../http/openapi-helpers.ts';
+import type { StreamSlots } from '../http/stream-slots.ts';
 import { visibleRun } from './run-access.ts';
 
 /** An idle stream sends a comment this often, so proxies keep it open. */
@@ -17,8 +18,10 @@ const KEEPALIVE_MS = 15_000;
  * The stream ends after the run's final status event. Streams are pushed, not polled: each
  * reads the database only when the run's notification says something changed (see
  * notifications.ts in @remit/db), so idle streams cost no queries however many are open.
+ * Each open stream holds one of the caller's stream slots until it ends for any reason, the
+ * client going away included.
  */
-export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps, slots: StreamSlots): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -33,7 +36,7 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       },
       responses: {
         200: { description: 'text/event-stream of RunEvent, one per SSE event (id = seq, event = type)', content: { 'text/event-stream': { schema: RunEvent } } },
-        ...errorResponses(400, 401, 404),
+        ...errorResponses(400, 401, 404, 429),
       },
     }),
     async (c) => {
@@ -42,7 +45,16 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       await deps.db.tenant(ctx, (sql) => visibleRun(sql, c.var.actor, id));
       const header = c.req.valid('header')['last-event-id'];
       let after = header !== undefined ? Number(header) : (c.req.valid('query').after ?? 0);
+      const release = slots.acquire(c.var.actor.userId);
       return streamSSE(c, async (stream) => {
+        try {
+          await follow(stream);
+        } finally {
+          release();
+        }
+      }) as never;
+
+      async function follow(stream: SSEStreamingApi): Promise<void> {
         let closed = false;
         let changed = true; // read once at the start
         let wake: (() => void) | undefined;
@@ -88,7 +100,7 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
         } finally {
           unsubscribe();
         }
-      }) as never;
+      }
     },
   );
 }

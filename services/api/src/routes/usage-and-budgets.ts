@@ -67,7 +67,7 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
         return Promise.all(
           rows
             .filter((r) => r.scope !== 'user')
-            .map(async (r) => ({ scope: r.scope as 'org' | 'role', role: r.scope === 'role' ? ((await findRole(sql, r.scopeKey))?.name ?? null) : null, monthlyCapUsd: r.monthlyCapUsd, spentUsd: r.spentUsd, reservedUsd: r.reservedUsd })),
+            .map(async (r) => ({ scope: r.scope as 'org' | 'role', role: r.scope === 'role' ? ((await findRole(sql, { id: r.scopeKey }))?.name ?? null) : null, monthlyCapUsd: r.monthlyCapUsd, spentUsd: r.spentUsd, reservedUsd: r.reservedUsd })),
         );
       });
       return c.json({ items }, 200);
@@ -123,7 +123,7 @@ async function budgetKey(sql: Sql, b: { scope: 'org' | 'role'; role?: string | u
     return { scope: 'org', key: 'org' };
   }
   if (!b.role) throw new RemitError('validation_failed', 'role: required for scope "role".');
-  const role = await findRole(sql, b.role);
+  const role = await findRole(sql, { name: b.role });
   if (!role) throw new RemitError('unknown_reference', `No role named ${JSON.stringify(b.role)}.`);
   return { scope: 'role', key: role.id };
 }

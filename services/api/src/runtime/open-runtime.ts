@@ -1,16 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ConfigEnv } from '@remit/core';
-import { ensureOrg, migrate, openDatabase, type Database } from '@remit/db';
+import { activeIssuer, type ConfigEnv } from '@remit/core';
+import { checkRequestLogin, ensureOrg, migrate, openDatabase, type Database } from '@remit/db';
 import { createTokenVerifier, loadOrCreateDevIssuer, remoteJwks } from '@remit/identity';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/deps.ts';
+import { httpDepsFrom } from '../http/http-settings.ts';
 import type { RunRecord } from '@remit/db';
 import type { ModelProvider } from '@remit/models';
 import type { SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore } from '@remit/secrets';
 import { createSandboxDriver } from './local-sandboxes.ts';
 import { modelForRun } from './model-for-run.ts';
+import { StartupError } from './start-worker.ts';
 
 export interface Runtime extends AppDeps {
   config: ConfigEnv;
@@ -34,17 +36,20 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db: Database = await openDatabase({
     dataDir,
-    databaseUrl: config.DATABASE_URL,
-    ownerUrl: config.DATABASE_OWNER_URL,
+    ownerUrl: config.DATABASE_URL,
+    appUrl: config.REMIT_DATABASE_APP_URL,
     schema: config.REMIT_DB_SCHEMA,
     poolSize: config.DATABASE_POOL_SIZE,
   });
   try {
     const report = await migrate(db);
     if (report.applied.length) logger.info({ applied: report.applied }, 'database migrated');
+    await refuseBypassingLogin(db);
     const { orgId } = await ensureOrg(db, config.REMIT_ORG);
     const secrets = await LocalVaultStore.open({ dataDir, masterKey: config.REMIT_MASTER_KEY });
-    const devIssuer = config.REMIT_OIDC_ISSUER ? undefined : await loadOrCreateDevIssuer(dataDir, { audience: config.REMIT_OIDC_AUDIENCE });
+    // The configuration schema already refused a development issuer nobody asked for on a
+    // reachable host or a real database; serve's start line says which one is active.
+    const devIssuer = activeIssuer(config).kind === 'oidc' ? undefined : await loadOrCreateDevIssuer(dataDir, { audience: config.REMIT_OIDC_AUDIENCE });
     const verifier = devIssuer
       ? createTokenVerifier({ issuer: devIssuer.issuer, audience: devIssuer.audience, algorithm: devIssuer.algorithm, keys: devIssuer.keys })
       : createTokenVerifier({
@@ -54,9 +59,34 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
           keys: remoteJwks(config.REMIT_OIDC_JWKS_URL!),
           groupsClaim: config.REMIT_OIDC_GROUPS_CLAIM,
         });
-    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, secrets, rateLimits: config.REMIT_RATE_LIMITS, publicUrl: (config.REMIT_PUBLIC_URL ?? `http://${config.REMIT_HOST}:${config.REMIT_PORT}`).replace(/\/$/, ''), close: () => db.close() };
+    const http = httpDepsFrom(config, { db, orgId, logger });
+    // The refusal tally writes its last counts while the database is still open.
+    const close = async () => {
+      await http.refusals.close();
+      await db.close();
+    };
+    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, secrets, rateLimits: config.REMIT_RATE_LIMITS, ...http, publicUrl: (config.REMIT_PUBLIC_URL ?? `http://${config.REMIT_HOST}:${config.REMIT_PORT}`).replace(/\/$/, ''), close };
   } catch (err) {
     await db.close();
     throw err;
   }
+}
+
+/**
+ * Requests must not be able to switch row-level security off, so a request login that could
+ * stops the process before it serves anything; `remit doctor` prints the same findings.
+ */
+async function refuseBypassingLogin(db: Database): Promise<void> {
+  let report: Awaited<ReturnType<typeof checkRequestLogin>>;
+  try {
+    report = await checkRequestLogin(db);
+  } catch (err) {
+    throw new StartupError(
+      `the request login (REMIT_DATABASE_APP_URL; default: DATABASE_URL as remit_app) could not be checked: ${(err as Error).message}; set REMIT_DATABASE_APP_URL, then run bin/remit doctor`,
+    );
+  }
+  if (report.problems.length === 0) return;
+  throw new StartupError(
+    `refusing to serve requests as database login ${report.login}: ${report.problems.map((p) => `${p.detail} (${p.code})`).join('; ')}. Run bin/remit doctor for the fix`,
+  );
 }

@@ -67,9 +67,9 @@ export async function seedDemo(
     // and new tokens each start, so an existing connection is updated (and verified again).
     for (const c of connections) {
       if (!existing.has(c.name)) created.push(`connection ${(await createConnectionChecked(deps, sql, c)).name}`);
-      else await updateConnectionChecked(deps, sql, c.name, { config: c.config, secret: c.secret! });
+      else await updateConnectionChecked(deps, sql, { name: c.name }, { config: c.config, secret: c.secret! });
     }
-    for (const r of roles) if (!(await findRole(sql, r.name))) created.push(`role ${(await createRole(sql, r)).name}`);
+    for (const r of roles) if (!(await findRole(sql, { name: r.name }))) created.push(`role ${(await createRole(sql, r)).name}`);
     const bound = new Set((await listBindings(sql)).map((b) => `${b.role}/${JSON.stringify(b.subject)}`));
     for (const b of bindings) {
       if (!bound.has(`${b.role}/${JSON.stringify(b.subject)}`)) created.push(`binding ${(await createBinding(sql, b)).role}`);

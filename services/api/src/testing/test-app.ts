@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { defaultRateLimits, type RateLimits } from '@remit/core';
+import { RefusalTally } from '@remit/audit';
+import { defaultHttpLimits, defaultRateLimits, type HttpLimits, type RateLimits } from '@remit/core';
 import type { Database } from '@remit/db';
 import { withTestDb, type TestDatabaseOptions } from '@remit/db/testing';
 import type { Resolver } from '@remit/egress';
@@ -17,8 +18,13 @@ export interface TestApp {
   db: Database;
   secrets: SecretStore;
   orgId: string;
-  /** Sends a request to the app in-process; `token` adds the bearer header, `json` a JSON body. */
-  request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+  /**
+   * Sends a request to the app in-process; `token` adds the bearer header, `json` a JSON body,
+   * `from` the client address the server sees (as @hono/node-server would pass it).
+   */
+  request(path: string, init?: RequestInit & { token?: string; json?: unknown; from?: string }): Promise<Response>;
+  /** Where refusals are counted; `flush()` writes what is counted to the audit log now. */
+  refusals: RefusalTally;
   tokenFor(user: { email: string; groups?: string[] }): Promise<string>;
   adminToken(): Promise<string>;
   issuer: Awaited<ReturnType<typeof loadOrCreateDevIssuer>>;
@@ -30,7 +36,17 @@ export interface TestApp {
 }
 
 /** An app on a fresh schema, with the development issuer in a temporary directory and captured logs. */
-export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: TestDatabaseOptions & { resolver?: Resolver; rateLimits?: RateLimits; now?: () => Date } = {}): Promise<T> {
+export async function withTestApp<T>(
+  fn: (t: TestApp) => Promise<T>,
+  options: TestDatabaseOptions & {
+    resolver?: Resolver;
+    rateLimits?: RateLimits;
+    httpLimits?: Partial<HttpLimits>;
+    now?: () => Date;
+    /** Wraps the database the app uses (tests count its transactions); `t.db` stays the plain one. */
+    wrapDb?: (db: Database) => Database;
+  } = {},
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
   try {
     return await withTestDb(async ({ db, orgA }) => {
@@ -45,7 +61,10 @@ export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: Te
       const logger = createLogger({ level: 'debug', destination });
       const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithm: issuer.algorithm, keys: issuer.keys });
       const secrets = await LocalVaultStore.open({ dataDir: dir });
-      const app = createApp({ db, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, publicUrl: 'http://remit.test', rateLimits: options.rateLimits ?? defaultRateLimits, ...(options.now ? { now: options.now } : {}), ...(options.resolver ? { resolver: options.resolver } : {}) });
+      const appDb = options.wrapDb?.(db) ?? db;
+      const httpLimits = { ...defaultHttpLimits, ...options.httpLimits };
+      const refusals = new RefusalTally({ db: appDb, orgId: orgA, windowMs: httpLimits.refusalAuditWindowSeconds * 1000, log: logger });
+      const app = createApp({ db: appDb, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, publicUrl: 'http://remit.test', rateLimits: options.rateLimits ?? defaultRateLimits, httpLimits, refusals, ...(options.now ? { now: options.now } : {}), ...(options.resolver ? { resolver: options.resolver } : {}) });
       const t: TestApp = {
         db,
         secrets,
@@ -53,20 +72,26 @@ export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, options: Te
         issuer,
         dataDir: dir,
         rawLogs,
+        refusals,
         get logs() {
           return rawLogs.map((l) => JSON.parse(l) as Record<string, unknown>);
         },
         async request(path, init = {}) {
-          const { token, json, ...rest } = init;
+          const { token, json, from, ...rest } = init;
           const headers = new Headers(rest.headers);
           if (token) headers.set('authorization', `Bearer ${token}`);
           if (json !== undefined) headers.set('content-type', 'application/json');
-          return app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+          const env = from === undefined ? undefined : { incoming: { socket: { remoteAddress: from } } };
+          return app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }, env);
         },
         tokenFor: ({ email, groups = [] }) => issuer.sign({ sub: email, email, groups }),
         adminToken: () => issuer.sign({ sub: 'admin@example.com', email: 'admin@example.com', groups: [ADMIN_GROUP] }),
       };
-      return fn(t);
+      try {
+        return await fn(t);
+      } finally {
+        await refusals.close(); // before the schema is dropped: it writes what is still counted
+      }
     }, { ...(options.driver ? { driver: options.driver } : {}), ...(options.poolSize ? { poolSize: options.poolSize } : {}) });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { startPaymentsService } from '../../demo/payments-service.ts';
 import { openRuntime } from '../../runtime/open-runtime.ts';
 import { demoUsers, seedDemo } from '../../runtime/seed-demo.ts';
 import { CliError, type CommandContext } from '../command-context.ts';
+import { escapeForTerminal } from '../escape-for-terminal.ts';
 import { watchRun } from '../watch-run.ts';
 import { startServer, untilSignal } from './serve.ts';
 
@@ -43,7 +44,7 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
     if (!body.id) throw new CliError(`the demo run was refused: ${body.error?.message ?? res.status}`);
     const status = await watchRun({ api: server.url, token, runId: body.id });
 
-    out(`Run ${body.id} ${status}. Explore it:`);
+    out(`Run ${body.id} ${escapeForTerminal(status)}. Explore it:`);
     out(`  export REMIT_TOKEN=$(bin/remit token --user ${alice.email} --groups ${alice.groups.join(',')} | tail -1)`);
     out(`  curl -s -H "Authorization: Bearer $REMIT_TOKEN" ${server.url}/v1/runs/${body.id}`);
     out(`  curl -sN -H "Authorization: Bearer $REMIT_TOKEN" ${server.url}/v1/runs/${body.id}/events`);

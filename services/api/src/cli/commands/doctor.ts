@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkRls, migrate, openDatabase } from '@remit/db';
+import { activeIssuer, type ConfigEnv } from '@remit/core';
+import { checkRequestLogin, checkRls, migrate, openDatabase, RequestLoginProblem, type Database } from '@remit/db';
 import type { CommandContext } from '../command-context.ts';
+import { escapeForTerminal } from '../escape-for-terminal.ts';
 
 interface Check {
   name: string;
@@ -46,10 +48,10 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   }
 
   try {
-    const db = await openDatabase({ dataDir, databaseUrl: config.DATABASE_URL, ownerUrl: config.DATABASE_OWNER_URL, schema: config.REMIT_DB_SCHEMA, poolSize: 1 });
+    const db = await openDatabase({ dataDir, ownerUrl: config.DATABASE_URL, appUrl: config.REMIT_DATABASE_APP_URL, schema: config.REMIT_DB_SCHEMA, poolSize: 1 });
     try {
       await migrate(db);
-      checks.push({ name: 'database', ok: true, detail: db.driver === 'pg' ? 'PostgreSQL reachable, schema up to date' : 'embedded PGlite, schema up to date' });
+      checks.push({ name: 'database', ok: true, detail: db.driver === 'pg' ? 'PostgreSQL reachable as the owner (DATABASE_URL), schema up to date' : 'embedded PGlite, schema up to date' });
       const violations = await checkRls(db);
       checks.push({
         name: 'row-level security',
@@ -57,6 +59,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
         detail: violations.length ? violations.map((v) => `${v.object}: ${v.problem}`).join('; ') : 'every table enabled and forced; app role owns nothing',
         fix: 'run remit migrate as the schema owner; never grant ownership or BYPASSRLS to remit_app',
       });
+      checks.push(await requestLoginCheck(db));
     } finally {
       await db.close();
     }
@@ -65,23 +68,73 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
       name: 'database',
       ok: false,
       detail: (err as Error).message,
-      fix: config.DATABASE_URL ? 'check DATABASE_URL (and DATABASE_OWNER_URL for migrations)' : `check that ${dataDir} is not used by another process`,
+      fix: config.DATABASE_URL ? 'check DATABASE_URL: it must log in as the schema owner, which creates the schema and the remit_app role' : `check that ${dataDir} is not used by another process`,
     });
   }
 
-  checks.push({
-    name: 'identity',
-    ok: true,
-    detail: config.REMIT_OIDC_ISSUER
-      ? `OIDC issuer ${config.REMIT_OIDC_ISSUER} (${config.REMIT_OIDC_ALG}), admins: group ${config.REMIT_ADMIN_GROUP}`
-      : `local development issuer (remit token); admins: group ${config.REMIT_ADMIN_GROUP}. Set REMIT_OIDC_ISSUER for production`,
-  });
+  checks.push(identityCheck(config, dataDir));
 
   for (const c of checks) {
-    process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}\n`);
-    if (!c.ok && c.fix) process.stdout.write(`    fix: ${c.fix}\n`);
+    // Details quote the database and the environment: escaped like any untrusted text.
+    process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${escapeForTerminal(c.detail)}\n`);
+    if (!c.ok && c.fix) process.stdout.write(`    fix: ${escapeForTerminal(c.fix)}\n`);
   }
   const failing = checks.filter((c) => !c.ok).length;
   process.stdout.write(failing ? `\n${failing} problem(s) found.\n` : '\nAll good.\n');
   return failing ? 1 : 0;
+}
+
+/** How to remove each way a request login could get past row-level security; exhaustive by type. */
+const loginFixes: Record<RequestLoginProblem, (login: string) => string> = {
+  [RequestLoginProblem.superuser]: (l) => `point REMIT_DATABASE_APP_URL at remit_app, or as a superuser: alter role ${l} nosuperuser`,
+  [RequestLoginProblem.bypassRls]: (l) => `as a superuser: alter role ${l} nobypassrls`,
+  [RequestLoginProblem.createRole]: (l) => `alter role ${l} nocreaterole`,
+  [RequestLoginProblem.ownsObjects]: (l) => `as the owner: reassign owned by ${l} to <the DATABASE_URL role>`,
+  [RequestLoginProblem.canBecome]: (l) => `revoke each role named above from ${l} (revoke <role> from ${l})`,
+  [RequestLoginProblem.missingGrants]: (l) => `set REMIT_DATABASE_APP_URL to log in as remit_app, or: grant remit_app to ${l}; alter role ${l} inherit`,
+};
+
+/** The login the request pool really connects as, asked over that pool. */
+async function requestLoginCheck(db: Database): Promise<Check> {
+  const name = 'request login';
+  try {
+    const report = await checkRequestLogin(db);
+    if (report.problems.length) {
+      return {
+        name,
+        ok: false,
+        detail: `${report.login} could get past row-level security: ${report.problems.map((p) => `${p.detail} (${p.code})`).join('; ')}`,
+        fix: [...new Set(report.problems.map((p) => loginFixes[p.code](report.login)))].join('; '),
+      };
+    }
+    return {
+      name,
+      ok: true,
+      detail:
+        db.driver === 'pg'
+          ? `${report.login}: not a superuser, no BYPASSRLS or CREATEROLE, owns nothing, and cannot SET ROLE to a role that could`
+          : `embedded PGlite: one in-process connection that switches to ${report.role} per request transaction; nothing else can connect. Deployments use DATABASE_URL`,
+    };
+  } catch (err) {
+    return {
+      name,
+      ok: false,
+      detail: `cannot connect: ${(err as Error).message}`,
+      fix: "set REMIT_DATABASE_APP_URL to log in as remit_app with its password (as the owner: alter role remit_app password '…'), or trust remit_app in pg_hba.conf",
+    };
+  }
+}
+
+function identityCheck(config: ConfigEnv, dataDir: string): Check {
+  const identity = activeIssuer(config);
+  if (identity.kind === 'oidc') {
+    return { name: 'identity', ok: true, detail: `OIDC issuer ${identity.issuer} (${config.REMIT_OIDC_ALG}), because ${identity.why}; admins: group ${config.REMIT_ADMIN_GROUP}` };
+  }
+  return {
+    name: 'identity',
+    ok: true,
+    detail:
+      `development issuer (remit token), because ${identity.why}; admins: group ${config.REMIT_ADMIN_GROUP}. ` +
+      `Anyone who can read ${dataDir}/dev-issuer can sign any token, so set REMIT_OIDC_ISSUER for production`,
+  };
 }

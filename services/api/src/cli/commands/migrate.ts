@@ -7,8 +7,8 @@ export async function migrateCommand(ctx: CommandContext): Promise<number> {
   const { config } = ctx;
   const db = await openDatabase({
     dataDir: resolve(config.REMIT_DATA_DIR),
-    databaseUrl: config.DATABASE_URL,
-    ownerUrl: config.DATABASE_OWNER_URL,
+    ownerUrl: config.DATABASE_URL,
+    appUrl: config.REMIT_DATABASE_APP_URL,
     schema: config.REMIT_DB_SCHEMA,
     poolSize: 1,
   });

@@ -1,5 +1,6 @@
 import { RunKind } from '@remit/core';
 import { CliError, type CommandContext } from '../command-context.ts';
+import { escapeForTerminal } from '../escape-for-terminal.ts';
 import { watchRun } from '../watch-run.ts';
 
 /** `remit run KIND "input" [--role R] [--watch]`: starts a run through the API as the token's user. */
@@ -25,9 +26,11 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   }
   const body = (await res.json().catch(() => ({}))) as { id?: string; error?: { code: string; message: string } };
   if (!res.ok || !body.id) throw new CliError(body.error ? `${body.error.message} (${body.error.code})` : `HTTP ${res.status}`);
-  process.stderr.write(`run ${body.id} queued\n`);
+  // The id is the server's word, printed before anything checks its shape.
+  const id = escapeForTerminal(body.id);
+  process.stderr.write(`run ${id} queued\n`);
   if (!opts.watch) {
-    process.stdout.write(`${body.id}\n`);
+    process.stdout.write(`${id}\n`);
     return 0;
   }
   const status = await watchRun({ api, token, runId: body.id });

@@ -1,5 +1,6 @@
 import { serve as listen } from '@hono/node-server';
 import type { RunWorker } from '@remit/agents';
+import { activeIssuer, isLoopbackHost } from '@remit/core';
 import { createApp } from '../../http/create-app.ts';
 import type { Runtime } from '../../runtime/open-runtime.ts';
 import { startWorker } from '../../runtime/start-worker.ts';
@@ -28,7 +29,14 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
     throw err;
   }
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
-  rt.logger.info({ url, worker: worker?.id ?? null }, 'remit api listening');
+  // Which tokens this server accepts, on its start line; louder when the development issuer
+  // (whose key sits in the data directory) was enabled on purpose somewhere reachable.
+  const identity = activeIssuer(rt.config);
+  const exposed = identity.kind === 'development' && (!isLoopbackHost(hostname) || rt.db.driver === 'pg');
+  rt.logger[exposed ? 'warn' : 'info'](
+    { url, worker: worker?.id ?? null, issuer: identity.issuer ?? 'development', issuerWhy: identity.why },
+    'remit api listening',
+  );
   return {
     url,
     worker,

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { activeIssuer, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
+
+const idp = { REMIT_OIDC_ISSUER: 'https://idp.example.com', REMIT_OIDC_JWKS_URL: 'https://idp.example.com/jwks' };
+const ownerUrl = 'postgres://remit_owner:pw@db.internal:5432/remit';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('the development issuer', () => {
+  it('runs by default on loopback with the embedded database, and says why', () => {
+    expect(activeIssuer(parseConfig({}))).toEqual({ kind: 'development', issuer: undefined, why: expect.stringContaining('loopback') });
+  });
+
+  it.each([
+    [{ REMIT_HOST: '0.0.0.0' }, /^REMIT_OIDC_ISSUER: required because REMIT_HOST is "0.0.0.0", not loopback; .*REMIT_DEV_ISSUER=1/],
+    [{ REMIT_HOST: '::' }, /^REMIT_OIDC_ISSUER: required because REMIT_HOST is "::", not loopback/],
+    [{ REMIT_HOST: 'remit.internal.example.com' }, /^REMIT_OIDC_ISSUER: required because REMIT_HOST is "remit.internal.example.com"/],
+    [{ DATABASE_URL: ownerUrl }, /^REMIT_OIDC_ISSUER: required because DATABASE_URL is set; .*REMIT_DEV_ISSUER=1/],
+    [{ REMIT_HOST: '10.0.0.5', DATABASE_URL: ownerUrl }, /^REMIT_OIDC_ISSUER: required because REMIT_HOST is "10.0.0.5", not loopback and DATABASE_URL is set/],
+  ])('never runs silently in a deployment: %o stops at start naming the variables', (env, message) => {
+    expect(problems(env)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('runs anywhere when enabled on purpose, and says so', () => {
+    const config = parseConfig({ REMIT_HOST: '0.0.0.0', DATABASE_URL: ownerUrl, REMIT_DEV_ISSUER: '1' });
+    expect(activeIssuer(config)).toEqual({ kind: 'development', issuer: undefined, why: 'REMIT_DEV_ISSUER=1' });
+  });
+
+  it('gives way to a configured OIDC issuer on any host', () => {
+    const config = parseConfig({ REMIT_HOST: '0.0.0.0', DATABASE_URL: ownerUrl, ...idp });
+    expect(activeIssuer(config)).toEqual({ kind: 'oidc', issuer: idp.REMIT_OIDC_ISSUER, why: 'REMIT_OIDC_ISSUER is set' });
+  });
+
+  it.each([
+    [{ REMIT_DEV_ISSUER: '1', ...idp }, 'REMIT_DEV_ISSUER: cannot be combined with REMIT_OIDC_ISSUER; unset one of them (got "1")'],
+    [{ REMIT_DEV_ISSUER: 'true', ...idp }, 'REMIT_DEV_ISSUER: cannot be combined with REMIT_OIDC_ISSUER; unset one of them (got "true")'],
+    [{ REMIT_DEV_ISSUER: '0' }, 'REMIT_OIDC_ISSUER: required when REMIT_DEV_ISSUER is 0'],
+    [{ REMIT_DEV_ISSUER: 'yes' }, 'REMIT_DEV_ISSUER: expected 1 (on) or 0 (off) (got "yes")'],
+  ])('refuses a contradictory or unclear choice: %o', (env, message) => {
+    expect(problems(env)).toEqual([message]);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::0:1', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each(['0.0.0.0', '::', '10.0.0.5', '::ffff:10.0.0.1', '::2', '1::1', '128.0.0.1', 'localhost.example.com', '127.0.0.1.nip.io', 'example.com', ''])(
+    '%s is not',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
+});
+
+describe('database logins', () => {
+  it('takes the owner from DATABASE_URL and the request login from REMIT_DATABASE_APP_URL', () => {
+    const config = parseConfig({ DATABASE_URL: ownerUrl, REMIT_DATABASE_APP_URL: 'postgres://remit_app:pw@db.internal:5432/remit', REMIT_DEV_ISSUER: '1' });
+    expect(config).toMatchObject({ DATABASE_URL: ownerUrl, REMIT_DATABASE_APP_URL: 'postgres://remit_app:pw@db.internal:5432/remit' });
+  });
+
+  it.each([
+    [
+      { DATABASE_URL: ownerUrl, REMIT_DATABASE_APP_URL: 'postgres://remit_owner:other@db.internal/remit' },
+      'REMIT_DATABASE_APP_URL: must log in as a different role than DATABASE_URL: the owner can switch row-level security off, so requests never use its login (value hidden)',
+    ],
+    [{ REMIT_DATABASE_APP_URL: 'postgres://remit_app@db.internal/remit' }, 'REMIT_DATABASE_APP_URL: requires DATABASE_URL (the owner login that runs migrations) (value hidden)'],
+    [
+      { DATABASE_URL: ownerUrl, DATABASE_OWNER_URL: ownerUrl },
+      'DATABASE_OWNER_URL: no longer read: DATABASE_URL is now the owner login and REMIT_DATABASE_APP_URL the request login (value hidden)',
+    ],
+  ])('refuses requests on the owner’s login, or a setting that no longer means what it did: %o', (env, message) => {
+    expect(problems({ ...env, REMIT_DEV_ISSUER: '1' })).toEqual([message]);
+  });
+});
