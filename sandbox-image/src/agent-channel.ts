@@ -8,7 +8,7 @@ import { bundleSecretValues, createScrubber } from './scrubber.ts';
 import type { ToolContext } from './tool-context.ts';
 import { AGENT_VERSION } from './version.ts';
 
-export interface AgentChannelOptions {
+interface AgentChannelOptions {
   /** A connected channel to the orchestrator. */
   socket: Socket;
   token: string;
@@ -92,7 +92,7 @@ function parseMessage(line: string): OrchestratorMessage | undefined {
   try {
     json = JSON.parse(line);
   } catch {
-    return undefined;
+    return undefined; // not JSON: treated like a message that fails the schema below
   }
   const parsed = OrchestratorMessage.safeParse(json);
   return parsed.success ? parsed.data : undefined;

@@ -1,13 +1,13 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface GitBridge {
+interface GitBridge {
   /** The loopback port git's `http.proxy` points at. */
   port: number;
   close(): Promise<void>;
 }
 
-export interface GitBridgeOptions {
+interface GitBridgeOptions {
   egressSocketPath: string;
   connection: string;
   repository: string;
@@ -68,7 +68,7 @@ function allowedPath(options: GitBridgeOptions, req: IncomingMessage): string | 
   try {
     target = new URL(req.url ?? '');
   } catch {
-    return undefined;
+    return undefined; // not a URL: refused like any other target outside the repository
   }
   if (target.protocol !== 'http:' || target.host !== options.connection) return undefined;
   const base = `/${options.repository}.git`;

@@ -14,7 +14,7 @@ import { assertDescriptorInside, resolveExisting } from './workdir-path.ts';
 export async function readFileTool(ctx: ToolContext, input: ReadFileInput): Promise<ReadFileOutput> {
   const real = resolveExisting(ctx.workdir, input.path);
   const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
-    throw new ToolFailure(err.code === 'ENOENT' ? 'not_found' : 'failed', `cannot open ${input.path}: ${err.code ?? 'error'}`);
+    throw new ToolFailure(err.code === 'ENOENT' ? 'not_found' : 'failed', `cannot open ${input.path}: ${err.code ?? 'error'}`, { cause: err });
   });
   try {
     await assertDescriptorInside(ctx.workdir, handle.fd, input.path);

@@ -32,7 +32,7 @@ function preferForOomKill(child: ChildProcess): void {
 }
 
 /** SIGKILL to the child's whole process group (it leads one: spawned detached). */
-export function killGroup(child: ChildProcess): void {
+function killGroup(child: ChildProcess): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, 'SIGKILL');
@@ -52,7 +52,7 @@ export interface RunProcessOptions {
   groups: ProcessGroups;
 }
 
-export interface ProcessResult {
+interface ProcessResult {
   exitCode: number | null;
   signal: string | null;
   stdout: CappedOutput;

@@ -1,12 +1,27 @@
 import type { ToolErrorCode } from '@remit/core';
 
-/** A tool call that failed in a way the model should read: a protocol code and a plain message. */
+const messages: Record<ToolErrorCode, string> = {
+  invalid_input: 'The tool input is not valid.',
+  not_allowed: 'The tool is not allowed to do that.',
+  timeout: 'The tool did not finish in time.',
+  output_too_large: 'The tool output is too large.',
+  not_found: 'Not found.',
+  failed: 'The tool failed.',
+  sandbox_unavailable: 'The sandbox is unavailable.',
+};
+
+/**
+ * A tool call that failed in a way the model should read: a protocol code and a plain message.
+ * The message is sent to the orchestrator (scrubbed); `cause` stays in the sandbox.
+ */
 export class ToolFailure extends Error {
-  constructor(
-    readonly code: ToolErrorCode,
-    message: string,
-  ) {
-    super(message);
+  readonly code: ToolErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ToolErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? messages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ToolFailure';
+    this.code = code;
+    this.details = options?.details;
   }
 }

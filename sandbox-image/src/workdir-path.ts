@@ -61,6 +61,6 @@ function outside(path: string): ToolFailure {
   return new ToolFailure('not_allowed', `path is outside the workdir: ${path}`);
 }
 
-export function isErrno(err: unknown, code: string): boolean {
+function isErrno(err: unknown, code: string): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
 }

@@ -11,7 +11,7 @@ import type { CredentialBundle } from '@remit/core';
 import { createLocalDriver, openSandboxSession, type SandboxDriver } from '@remit/sandbox';
 
 export const PAYMENTS_READ_TOKEN = 'pay-read-7f3c1e9a5b';
-export const PAYMENTS_ADMIN_TOKEN = 'pay-admin-2d8b6f4a0c';
+const PAYMENTS_ADMIN_TOKEN = 'pay-admin-2d8b6f4a0c';
 
 export interface RunStack extends TestApp {
   /** The toy payments service on loopback that the seeded connections point at. */

@@ -3,7 +3,7 @@
 import { startRunWorker } from '@remit/agents';
 import { createLogger } from '@remit/api';
 import { defaultModelPrices, defaultRateLimits } from '@remit/core';
-import { openPgDatabase } from '@remit/db';
+import { openPgDatabase } from '@remit/db/testing';
 import { createScriptedProvider } from '@remit/models';
 import { createLocalDriver } from '@remit/sandbox';
 import { LocalVaultStore } from '@remit/secrets';

@@ -4,15 +4,15 @@ import type { ContentBlock, Message, ModelProvider, StopReason, ToolSpec, Usage 
 import type { ToolCatalog } from './tool-catalog.ts';
 import { capToolOutput } from './tool-output.ts';
 
-export interface ToolExecutor {
+interface ToolExecutor {
   call(tool: ToolName, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolCallResult>;
 }
 
 /** The run events the loop itself writes. */
-export type LoopEventType = Extract<RunEventType, 'model_turn' | 'tool_call' | 'tool_result' | 'tool_denied'>;
+type LoopEventType = Extract<RunEventType, 'model_turn' | 'tool_call' | 'tool_result' | 'tool_denied'>;
 
 /** Where the loop reports each step; the worker persists these as run events. */
-export interface LoopSink {
+interface LoopSink {
   event<T extends LoopEventType>(type: T, data: RunEventData<T>): Promise<void>;
   /** Called before each model call with what will be sent; throws to stop the run (a budget refusal). */
   beforeModelCall?(request: { system: string; messages: readonly Message[]; tools: readonly ToolSpec[] }, signal: AbortSignal): Promise<void>;

@@ -84,7 +84,8 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
   let outcome: LoopOutcome = { status: 'failed', reason: 'internal_error', answer: null, steps: 0 };
   try {
     await emit('status', { status: 'provisioning' });
-    const access = await deps.db.tenant(ctx, (sql) => buildRunAccess(sql, deps, run));
+    // Opens its own short transactions: no transaction may be open while STS, GitHub or a token endpoint answers.
+    const access = await buildRunAccess({ ...deps, logger: log }, run);
     for (const left of access.unavailable) await emit('connection_unavailable', left);
     const scrub = createScrubber(access.secretValues);
     const catalog = kind.tools(access.connections);

@@ -4,6 +4,7 @@ import { withTestDb } from '@remit/db/testing';
 import type { SandboxDriver } from '@remit/sandbox';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { withVault } from './connections/test-support.ts';
 import { startMaintenance } from './maintenance.ts';
 import { startRun } from './start-run.ts';
 
@@ -21,9 +22,11 @@ describe('maintenance', () => {
       const logged: { job?: string; msg?: string }[] = [];
       const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line) as { job?: string; msg?: string }) });
       const broken: SandboxDriver = { name: 'broken', create: () => Promise.reject(new Error('no')), destroy: async () => undefined, list: () => Promise.reject(new Error('driver down')) } as unknown as SandboxDriver;
-      const maintenance = startMaintenance({ db, orgId: orgA, sandboxes: broken, logger }, { everyMs: 60_000 });
-      await maintenance.runOnce();
-      await maintenance.stop();
+      await withVault(async (secrets) => {
+        const maintenance = startMaintenance({ db, orgId: orgA, sandboxes: broken, secrets, logger }, { everyMs: 60_000 });
+        await maintenance.runOnce();
+        await maintenance.stop();
+      });
 
       expect(await db.tenant({ orgId: orgA, userId: null }, (sql) => getRun(sql, run.id))).toMatchObject({ status: 'failed', statusReason: 'worker_lost' });
       expect(logged).toContainEqual(expect.objectContaining({ job: 'reap_sandboxes', msg: expect.stringContaining('maintenance job failed') }));

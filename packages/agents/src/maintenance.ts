@@ -1,13 +1,16 @@
 import { appendRunEvent, failExpiredLeases, runStatuses, type Database } from '@remit/db';
 import { terminalRunStatuses } from '@remit/core';
 import type { SandboxDriver } from '@remit/sandbox';
+import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
+import { sweepSecretOrphans } from './connections/sealed-secrets.ts';
 import { sweepStaleReservations } from './model-meter.ts';
 
-export interface MaintenanceDeps {
+interface MaintenanceDeps {
   db: Database;
   orgId: string;
   sandboxes: SandboxDriver;
+  secrets: SecretStore;
   logger: Logger;
 }
 
@@ -16,7 +19,7 @@ export interface MaintenanceSettings {
   everyMs: number;
 }
 
-export const defaultMaintenanceSettings: MaintenanceSettings = { everyMs: 5000 };
+const defaultMaintenanceSettings: MaintenanceSettings = { everyMs: 5000 };
 
 /**
  * One maintenance job: small, idempotent and safe to run on every replica at once. Retention
@@ -31,9 +34,10 @@ const jobs: readonly MaintenanceJob[] = [
   { name: 'fail_lost_runs', run: failLostRuns },
   { name: 'sweep_reservations', run: sweepReservations },
   { name: 'reap_sandboxes', run: async (deps) => void (await reapSandboxes(deps, deps.logger)) },
+  { name: 'sweep_secret_orphans', run: sweepSecrets },
 ];
 
-export interface Maintenance {
+interface Maintenance {
   /** Runs every job once now (tests, and a worker's first pass). */
   runOnce(): Promise<void>;
   stop(): Promise<void>;
@@ -83,6 +87,12 @@ async function failLostRuns(deps: MaintenanceDeps): Promise<void> {
 async function sweepReservations(deps: MaintenanceDeps): Promise<void> {
   const released = await sweepStaleReservations(deps.db, deps.orgId);
   if (released) deps.logger.warn({ released }, 'released model-call reservations a crashed worker left');
+}
+
+/** Deletes sealed secrets nothing refers to: left by a failed save, a delete the vault refused, or a crash in between. */
+async function sweepSecrets(deps: MaintenanceDeps): Promise<void> {
+  const swept = await sweepSecretOrphans(deps, (fn) => deps.db.tenant({ orgId: deps.orgId, userId: null }, fn));
+  if (swept.deleted) deps.logger.info({ deleted: swept.deleted }, 'deleted sealed secrets that nothing refers to');
 }
 
 /** Destroys every sandbox whose run is over or unknown, and clears dead sandboxes' state. */

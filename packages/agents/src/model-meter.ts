@@ -11,7 +11,7 @@ export interface MeterSettings {
 }
 
 /** Unsettled reservations older than this were left by a crash; the worker's sweep releases them. */
-export const STALE_RESERVATION_SECONDS = 15 * 60;
+const STALE_RESERVATION_SECONDS = 15 * 60;
 
 // ~4 characters per token for English and JSON; the estimate only has to err high, the settle is exact.
 const estimateInputTokens = (request: Pick<ConverseRequest, 'system' | 'messages' | 'tools'>) =>

@@ -14,7 +14,7 @@ export interface WorkerSettings {
   maintenance: Partial<MaintenanceSettings> | false;
 }
 
-export const defaultWorkerSettings: WorkerSettings = { concurrency: 4, leaseSeconds: 30, pollMs: 1000, maintenance: {} };
+const defaultWorkerSettings: WorkerSettings = { concurrency: 4, leaseSeconds: 30, pollMs: 1000, maintenance: {} };
 
 export interface RunWorker {
   readonly id: string;
@@ -40,7 +40,7 @@ export function startRunWorker(
   let stopping = false;
   let wakeUp: (() => void) | undefined;
 
-  const maintenance = settings.maintenance === false ? undefined : startMaintenance({ db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, logger: log }, settings.maintenance);
+  const maintenance = settings.maintenance === false ? undefined : startMaintenance({ db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, secrets: deps.secrets, logger: log }, settings.maintenance);
   const tick = async () => {
     const room = settings.concurrency - inFlight.size;
     if (room <= 0) return;

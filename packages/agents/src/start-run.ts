@@ -15,13 +15,13 @@ export type RunTrigger =
   | { type: 'webhook'; source: 'github'; deliveryId: string; userId: string | null; role: string }
   | { type: 'schedule'; scheduleId: string; role: string };
 
-export interface StartRunRequest {
+interface StartRunRequest {
   kind: RunKind;
   input: string;
   trigger: RunTrigger;
 }
 
-export interface StartRunDeps {
+interface StartRunDeps {
   db: Database;
   orgId: string;
   rateLimits: RateLimits;

@@ -1,10 +1,11 @@
-import { ExecInput, GitCheckoutInput, HttpInput, ReadFileInput, type ToolName } from '@remit/core';
+import { ExecInput, GitCheckoutInput, HttpInput, ReadFileInput, type ConnectionType, type ToolName } from '@remit/core';
 import type { ToolSpec } from '@remit/models';
 import { z } from 'zod';
+import { connectionType } from './connections/types/index.ts';
 
 export interface RunConnection {
   name: string;
-  type: 'http' | 'github' | 'aws';
+  type: ConnectionType;
   description: string;
 }
 
@@ -17,11 +18,14 @@ export interface ToolCatalog {
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 
+/** The role's connections whose type offers `tool` (connections/types/). */
+const offering = (connections: readonly RunConnection[], tool: ToolName) => connections.filter((c) => connectionType(c.type).tools.includes(tool));
+
 /**
  * The tools the model is offered for a run, derived from the role's connections: everyone gets
- * `exec` and `read_file` inside their own sandbox; `http` only names the role's HTTP-reachable
- * connections; `git_checkout` only its GitHub connections. A connection outside the role is not
- * even in the schema, and the loop refuses it again if the model names it anyway.
+ * `exec` and `read_file` inside their own sandbox; `http` and `git_checkout` name only the
+ * connections whose type offers them (HTTP-reachable ones; GitHub). A connection outside the
+ * role is not even in the schema, and the loop refuses it again if the model names it anyway.
  */
 export function buildToolCatalog(connections: readonly RunConnection[]): ToolCatalog {
   const specs: ToolSpec[] = [
@@ -35,7 +39,7 @@ export function buildToolCatalog(connections: readonly RunConnection[]): ToolCat
   const offered = new Set<ToolName>(['exec', 'read_file']);
   const connectionsFor: Partial<Record<ToolName, ReadonlySet<string>>> = {};
 
-  const httpTargets = connections.filter((c) => c.type === 'http' || c.type === 'github');
+  const httpTargets = offering(connections, 'http');
   if (httpTargets.length) {
     const names = httpTargets.map((c) => c.name) as [string, ...string[]];
     specs.push({
@@ -48,7 +52,7 @@ export function buildToolCatalog(connections: readonly RunConnection[]): ToolCat
     offered.add('http');
     connectionsFor.http = new Set(names);
   }
-  const repos = connections.filter((c) => c.type === 'github');
+  const repos = offering(connections, 'git_checkout');
   if (repos.length) {
     const names = repos.map((c) => c.name) as [string, ...string[]];
     specs.push({

@@ -1,6 +1,5 @@
 import { AuditEntry } from '@remit/core';
-import { noTenant } from '@remit/db';
-import { testDrivers, withTestDb, type TestDatabase, type TestDatabaseOptions } from '@remit/db/testing';
+import { noTenant, testDrivers, withTestDb, type TestDatabase, type TestDatabaseOptions } from '@remit/db/testing';
 import { describe, expect, it } from 'vitest';
 import { appendAudit } from './append-audit.ts';
 import { GENESIS_PREV_HASH } from './chain-hash.ts';

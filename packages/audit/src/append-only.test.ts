@@ -1,5 +1,4 @@
-import { PgErrorCode } from '@remit/db';
-import { testDrivers, withTestDb, type TestDatabase } from '@remit/db/testing';
+import { PgErrorCode, testDrivers, withTestDb, type TestDatabase } from '@remit/db/testing';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from './list-audit.ts';
 import { appendChain, pgErrorOf } from './test-support.ts';

@@ -1,9 +1,7 @@
 export { appendAudit } from './append-audit.ts';
 export type { AuditRecord } from './append-audit.ts';
-export { AuditChainFault, verifyAuditChain } from './verify-audit-chain.ts';
+export { verifyAuditChain } from './verify-audit-chain.ts';
 export { listAudit } from './list-audit.ts';
 export { RefusalTally } from './refusal-tally.ts';
-export type { Refusal, RefusalTallyOptions } from './refusal-tally.ts';
 export { GENESIS_PREV_HASH, chainHash } from './chain-hash.ts';
-export { canonicalAuditFields, canonicalJson } from './canonical.ts';
 export type { HashedAuditFields } from './canonical.ts';

@@ -15,7 +15,7 @@ export interface Refusal {
   requestId: string;
 }
 
-export interface RefusalTallyOptions {
+interface RefusalTallyOptions {
   db: Database;
   orgId: string;
   /** Length of one aggregation window; default 60 s. */

@@ -1,4 +1,5 @@
-import { pgErrorCode, type Database, type Sql } from '@remit/db';
+import type { Database, Sql } from '@remit/db';
+import { pgErrorCode } from '@remit/db/testing';
 import { appendAudit, type AuditRecord } from './append-audit.ts';
 
 /** A frozen clock: entry i is written at 2025-01-02T03:04:05.678Z plus i seconds. */

@@ -56,6 +56,6 @@ function recomputedHash(row: AuditRow): string | undefined {
   try {
     return chainHash(hashedFields(row), row.prev_hash);
   } catch {
-    return undefined;
+    return undefined; // no canonical form: the row is reported as edited, which is what it is
   }
 }

@@ -10,10 +10,22 @@ import type { Socket } from 'node:net';
 export const MAX_CALL_LINE_BYTES = 16 * 1024 * 1024;
 export const MAX_RESULT_LINE_BYTES = 64 * 1024 * 1024;
 
+type FramingErrorCode = 'line_too_long';
+
+const framingMessages: Record<FramingErrorCode, string> = {
+  line_too_long: 'a channel line exceeded its size limit',
+};
+
+/** A peer broke the framing; the socket is destroyed with it (see readLines). */
 export class LineTooLongError extends Error {
-  constructor(readonly maxLineBytes: number) {
-    super(`a channel line exceeded ${maxLineBytes} bytes`);
+  readonly code: FramingErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: FramingErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? framingMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LineTooLongError';
+    this.code = code;
+    this.details = options?.details;
   }
 }
 
@@ -21,11 +33,12 @@ export class LineTooLongError extends Error {
 export function createLineSplitter(maxLineBytes: number, onLine: (line: string) => void): (chunk: Buffer) => void {
   let parts: Buffer[] = [];
   let size = 0;
+  const tooLong = () => new LineTooLongError('line_too_long', `a channel line exceeded ${maxLineBytes} bytes`, { details: { maxLineBytes } });
   return (chunk) => {
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl);
-      if (size + piece.length > maxLineBytes) throw new LineTooLongError(maxLineBytes);
+      if (size + piece.length > maxLineBytes) throw tooLong();
       const line = size === 0 ? piece.toString('utf8') : Buffer.concat([...parts, piece]).toString('utf8');
       parts = [];
       size = 0;
@@ -34,7 +47,7 @@ export function createLineSplitter(maxLineBytes: number, onLine: (line: string) 
     }
     const rest = chunk.subarray(start);
     if (rest.length === 0) return;
-    if (size + rest.length > maxLineBytes) throw new LineTooLongError(maxLineBytes);
+    if (size + rest.length > maxLineBytes) throw tooLong();
     parts.push(rest);
     size += rest.length;
   };

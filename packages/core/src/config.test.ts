@@ -4,11 +4,11 @@ import { activeIssuer, ConfigError, isLoopbackHost, parseConfig } from './config
 const idp = { REMIT_OIDC_ISSUER: 'https://idp.example.com', REMIT_OIDC_JWKS_URL: 'https://idp.example.com/jwks' };
 const ownerUrl = 'postgres://remit_owner:pw@db.internal:5432/remit';
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string>): readonly string[] {
   try {
     parseConfig(env);
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
+    if (err instanceof ConfigError) return err.details?.problems ?? [];
     throw err;
   }
   return [];

@@ -8,6 +8,7 @@ const json = <T extends z.ZodType>(schema: T) =>
     try {
       return JSON.parse(text) as unknown;
     } catch {
+      // The issue names the variable; the parser's message would quote its value, which may be secret.
       ctx.addIssue({ code: 'custom', message: 'expected JSON' });
       return z.NEVER;
     }
@@ -179,10 +180,27 @@ function loginOf(url: string): string | undefined {
   }
 }
 
+type ConfigErrorCode = 'invalid_config';
+
+const configErrorMessages: Record<ConfigErrorCode, string> = {
+  invalid_config: 'invalid configuration',
+};
+
+interface ConfigErrorDetails {
+  /** One line per variable: its name, what is wrong, and its value unless that may be secret. */
+  problems: readonly string[];
+}
+
+/** A configuration the process cannot start with; whoever stops the process prints `details.problems`. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  readonly code: ConfigErrorCode;
+  readonly details: Readonly<ConfigErrorDetails> | undefined;
+
+  constructor(code: ConfigErrorCode, message?: string, options?: { cause?: unknown; details?: ConfigErrorDetails }) {
+    super(message ?? configErrorMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConfigError';
+    this.code = code;
+    this.details = options?.details;
   }
 }
 
@@ -193,13 +211,12 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigEnv 
   for (const key of keys) picked[key] = nonEmpty(env[key]);
   const parsed = ConfigEnv.safeParse(picked);
   if (parsed.success) return parsed.data;
-  throw new ConfigError(
-    parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      const got = picked[name];
-      const hidden = name === 'REMIT_MASTER_KEY' || /URL|KEY|SECRET|TOKEN/.test(name);
-      const shown = got === undefined ? '' : hidden ? ' (value hidden)' : ` (got ${JSON.stringify(got)})`;
-      return `${name}: ${issue.message}${shown}`;
-    }),
-  );
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const got = picked[name];
+    const hidden = name === 'REMIT_MASTER_KEY' || /URL|KEY|SECRET|TOKEN/.test(name);
+    const shown = got === undefined ? '' : hidden ? ' (value hidden)' : ` (got ${JSON.stringify(got)})`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError('invalid_config', undefined, { details: { problems } });
 }

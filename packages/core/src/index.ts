@@ -1,11 +1,10 @@
 export { ErrorCode, RemitError, isRemitError } from './errors.ts';
-export { REDACTED, createScrubber, createSecretMatcher, scrubDeep, type MatchMode, type SecretMatcher } from './secret-matcher.ts';
+export { createScrubber, createSecretMatcher, scrubDeep, type SecretMatcher } from './secret-matcher.ts';
 export { zodToRemitError } from './zod-to-remit-error.ts';
 export { ConfigEnv, ConfigError, activeIssuer, isLoopbackHost, parseConfig } from './config.ts';
 export { ApiError, Id, RunKind, Slug, Timestamp, looksLikeId, refFromSegment, type ResourceRef } from './schemas/common.ts';
-export { Role, RoleCreate, RoleLimits, RoleUpdate } from './schemas/role.ts';
+export { Role, RoleCreate, RoleUpdate } from './schemas/role.ts';
 export {
-  AuthMode,
   AwsConnectionConfig,
   Cidr,
   Connection,
@@ -13,8 +12,6 @@ export {
   ConnectionCreate,
   ConnectionType,
   ConnectionUpdate,
-  GithubConnectionConfig,
-  HttpConnectionConfig,
   OAuthSettings,
   connectionConfigSchemas,
 } from './schemas/connection.ts';
@@ -40,5 +37,5 @@ export {
   toolOutputSchemas,
 } from './schemas/sandbox-protocol.ts';
 export { Run, RunAccepted, RunCreate, RunStatus, terminalRunStatuses } from './schemas/run.ts';
-export { RunEvent, RunEventType, runEventDataSchemas, type RunEventData } from './schemas/run-events.ts';
-export { HttpLimits, ModelPrice, ModelPrices, RateLimits, costUsd, defaultHttpLimits, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';
+export { RunEvent, RunEventType, type RunEventData } from './schemas/run-events.ts';
+export { HttpLimits, ModelPrices, RateLimits, costUsd, defaultHttpLimits, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';

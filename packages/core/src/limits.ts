@@ -48,7 +48,7 @@ export const defaultHttpLimits: HttpLimits = {
 };
 
 /** USD per million tokens. */
-export const ModelPrice = z
+const ModelPrice = z
   .object({
     inputPerMTok: z.number().min(0),
     outputPerMTok: z.number().min(0),
@@ -56,7 +56,7 @@ export const ModelPrice = z
     cacheWritePerMTok: z.number().min(0).optional(),
   })
   .strict();
-export type ModelPrice = z.infer<typeof ModelPrice>;
+type ModelPrice = z.infer<typeof ModelPrice>;
 
 /** Prices keyed by model id prefix; the longest matching prefix wins. */
 export const ModelPrices = z.record(z.string().min(1), ModelPrice);

@@ -13,7 +13,7 @@ const MIN_BASE64_CHARS = 6;
  * `bytes` is a body decoded as latin1, one character per byte, so binary data passes through
  * a scrub unchanged byte for byte and a secret's UTF-8 bytes match wherever they appear.
  */
-export type MatchMode = 'text' | 'bytes';
+type MatchMode = 'text' | 'bytes';
 
 export interface SecretMatcher {
   /** Replaces every known spelling of every value with REDACTED. */

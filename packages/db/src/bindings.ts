@@ -49,7 +49,7 @@ export async function createBinding(sql: Sql, input: BindingCreate): Promise<Bin
     );
     return getBinding(sql, res.rows[0]!.id);
   } catch (err) {
-    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', 'That subject is already bound to that role.');
+    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', 'That subject is already bound to that role.', { cause: err });
     throw err;
   }
 }
@@ -60,7 +60,7 @@ export async function updateBinding(sql: Sql, id: string, roleName: string): Pro
   try {
     await sql.query('update role_bindings set role_id = $2 where id = $1', [current.id, roleId]);
   } catch (err) {
-    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', 'That subject is already bound to that role.');
+    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', 'That subject is already bound to that role.', { cause: err });
     throw err;
   }
   return getBinding(sql, current.id);

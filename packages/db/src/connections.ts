@@ -19,7 +19,7 @@ interface ConnectionRow {
 const columns = 'id, name, type, description, auth_mode, config, oauth, secret_ref, verified_at, created_at, updated_at';
 
 /** What the worker and the verifier need beyond the public shape: where the sealed credentials are. */
-export interface ConnectionRecord extends Connection {
+interface ConnectionRecord extends Connection {
   secretRef: string | null;
 }
 
@@ -41,7 +41,7 @@ function toRecord(row: ConnectionRow): ConnectionRecord {
 }
 
 /** The public shape: the secret reference stays inside. */
-export function publicConnection(record: ConnectionRecord): Connection {
+function publicConnection(record: ConnectionRecord): Connection {
   const { secretRef: _hidden, ...visible } = record;
   return visible;
 }
@@ -65,11 +65,6 @@ export async function getConnection(sql: Sql, ref: ResourceRef): Promise<Connect
   return publicConnection(await getConnectionRecord(sql, ref));
 }
 
-/** The id a new connection will have, so its secret can be sealed under it before the row exists. */
-export async function newConnectionId(sql: Sql): Promise<string> {
-  return (await sql.query<{ id: string }>('select gen_random_uuid() as id')).rows[0]!.id;
-}
-
 export async function createConnection(
   sql: Sql,
   input: Omit<ConnectionCreate, 'secret'> & { id?: string; secretRef?: string | null; verifiedAt?: Date | null },
@@ -83,9 +78,9 @@ export async function createConnection(
     return toConnection(res.rows[0]!);
   } catch (err) {
     if (pgErrorCode(err) === PgErrorCode.uniqueViolation) {
-      throw new RemitError('already_exists', `A connection named ${JSON.stringify(input.name)} already exists.`);
+      throw new RemitError('already_exists', `A connection named ${JSON.stringify(input.name)} already exists.`, { cause: err });
     }
-    if (pgConstraint(err) === 'connections_name_not_id_shaped') throw new RemitError('name_looks_like_id');
+    if (pgConstraint(err) === 'connections_name_not_id_shaped') throw new RemitError('name_looks_like_id', undefined, { cause: err });
     throw err;
   }
 }
@@ -115,9 +110,20 @@ export async function updateConnection(
   return toConnection(res.rows[0]);
 }
 
-/** Records a passed live verification. */
-export async function markConnectionVerified(sql: Sql, id: string): Promise<void> {
-  await sql.query('update connections set verified_at = now() where id = $1', [id]);
+/**
+ * The connection, locked until the transaction ends: a write that checks it against what an
+ * earlier transaction read (before a live check) cannot be raced by another write.
+ */
+export async function lockConnectionRecord(sql: Sql, id: string): Promise<ConnectionRecord> {
+  const res = await sql.query<ConnectionRow>(`select ${columns} from connections where id = $1 for update`, [id]);
+  if (!res.rows[0]) throw new RemitError('not_found', 'No such connection.');
+  return toRecord(res.rows[0]);
+}
+
+/** Records a passed live verification (a run's check) for each connection. */
+export async function markConnectionsVerified(sql: Sql, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query('update connections set verified_at = now() where id = any($1::uuid[])', [[...ids]]);
 }
 
 export async function deleteConnection(sql: Sql, ref: ResourceRef): Promise<ConnectionRecord> {
@@ -126,7 +132,7 @@ export async function deleteConnection(sql: Sql, ref: ResourceRef): Promise<Conn
     await sql.query('delete from connections where id = $1', [connection.id]);
   } catch (err) {
     if (isStillReferenced(err)) {
-      throw new RemitError('in_use', `Connection ${JSON.stringify(connection.name)} is used by a role; remove it from the role first.`);
+      throw new RemitError('in_use', `Connection ${JSON.stringify(connection.name)} is used by a role; remove it from the role first.`, { cause: err });
     }
     throw err;
   }

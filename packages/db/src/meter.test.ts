@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExhausted, listBudgets, releaseStaleReservations, reserveModelCall, setBudget, settleModelCall } from './meter.ts';
+import { listBudgets, releaseStaleReservations, reserveModelCall, setBudget, settleModelCall } from './meter.ts';
 import { testDrivers, withTestDb } from './testing.ts';
 
 const at = new Date('2026-11-15T12:00:00Z');
@@ -16,7 +16,7 @@ describe.each(testDrivers)('the meter on %s', (driver) => {
         const admitted = attempts.filter((a) => a.status === 'fulfilled').length;
         const refused = attempts.filter((a) => a.status === 'rejected');
         expect(admitted).toBe(50);
-        for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExhausted);
+        for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ name: 'RemitError', code: 'budget_exhausted' });
         const [budget] = await db.tenant(ctx, (sql) => listBudgets(sql, at));
         expect(budget).toMatchObject({ monthlyCapUsd: 5, reservedUsd: 5, spentUsd: 0 });
       },
@@ -38,7 +38,7 @@ describe.each(testDrivers)('the meter on %s', (driver) => {
         await db.tenant(ctx, (sql) => settleModelCall(sql, callId, { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.3, latencyMs: 120 }));
         // Settling twice changes nothing.
         expect(await db.tenant(ctx, (sql) => settleModelCall(sql, callId, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 9, latencyMs: 0 }))).toBe(false);
-        await expect(reserve(0.8)).rejects.toMatchObject({ code: 'budget_exhausted', scope: 'role' });
+        await expect(reserve(0.8)).rejects.toMatchObject({ code: 'budget_exhausted', details: { scope: 'role' } });
         const budgets = await db.tenant(ctx, (sql) => listBudgets(sql, at));
         expect(budgets).toEqual([
           { scope: 'org', scopeKey: 'org', monthlyCapUsd: 10, spentUsd: 0.3, reservedUsd: 0 },

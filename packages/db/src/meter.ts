@@ -3,13 +3,13 @@ import type { Sql } from './sql.ts';
 
 export type BudgetScope = 'org' | 'role' | 'user';
 
-export interface MeterScopes {
+interface MeterScopes {
   roleId: string | null;
   userId: string | null;
 }
 
 /** The first day of the month `at` falls in (UTC): budgets are monthly. */
-export function periodStart(at: Date): string {
+function periodStart(at: Date): string {
   return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}-01`;
 }
 
@@ -20,12 +20,6 @@ function scopeKeys(scopes: MeterScopes): { scope: BudgetScope; key: string }[] {
     ...(scopes.roleId ? [{ scope: 'role' as const, key: scopes.roleId }] : []),
     ...(scopes.userId ? [{ scope: 'user' as const, key: scopes.userId }] : []),
   ];
-}
-
-export class BudgetExhausted extends RemitError {
-  constructor(readonly scope: BudgetScope) {
-    super('budget_exhausted', `The ${scope} budget for this month has no room for another model call.`);
-  }
 }
 
 /**
@@ -53,7 +47,9 @@ export async function reserveModelCall(
           and u.spent_usd + u.reserved_usd + $4 <= b.monthly_cap_usd`,
       [scope, key, period, call.estimateUsd],
     );
-    if (reserved.rowCount !== 1) throw new BudgetExhausted(scope);
+    if (reserved.rowCount !== 1) {
+      throw new RemitError('budget_exhausted', `The ${scope} budget for this month has no room for another model call.`, { details: { scope } });
+    }
   }
   const res = await sql.query<{ id: string }>(
     `insert into model_calls (org_id, run_id, model, status, reserved_usd, period_start, role_id, user_id, at)
@@ -140,7 +136,7 @@ export async function deleteBudget(sql: Sql, scope: BudgetScope, key: string): P
   await sql.query('delete from budgets where scope = $1 and scope_key = $2', [scope, key]);
 }
 
-export interface BudgetRow {
+interface BudgetRow {
   scope: BudgetScope;
   scopeKey: string;
   monthlyCapUsd: number;

@@ -5,7 +5,7 @@ import { quoteIdent } from './transaction-settings.ts';
 
 const migrationsDir = fileURLToPath(new URL('../migrations/', import.meta.url));
 
-export interface MigrationReport {
+interface MigrationReport {
   applied: string[];
   alreadyApplied: number;
 }

@@ -10,13 +10,13 @@ import type { Sql } from './sql.ts';
 const channel = (kind: 'runs' | 'queue', schema: string) => `remit_${kind}_${schema}`;
 
 /** A schema name is an identifier we chose (see migrate.ts); anything else is refused before it reaches LISTEN. */
-export function channelsFor(schema: string): { runs: string; queue: string } {
+function channelsFor(schema: string): { runs: string; queue: string } {
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema)) throw new RangeError(`schema "${schema}" cannot name a notification channel`);
   return { runs: channel('runs', schema), queue: channel('queue', schema) };
 }
 
 /** What changed about a run: an event was appended, or a cancel was requested. */
-export type RunChange = 'event' | 'cancel' | 'resync';
+type RunChange = 'event' | 'cancel' | 'resync';
 
 /** Announces a cancel request for run `runId` at commit (events announce themselves, see run-events.ts). */
 export async function announceCancel(sql: Sql, runId: string): Promise<void> {
@@ -75,6 +75,7 @@ export function createNotifications(listen: Listen, schema: string): Notificatio
     (started ??= Promise.all([listen(names.runs, onRunPayload), listen(names.queue, () => queued.forEach((listener) => call(listener)))]));
   return {
     onRun(runId, listener) {
+      // A failed LISTEN costs latency only (readers keep their safety poll); ready() reports it.
       void start().catch(() => undefined);
       let set = byRun.get(runId);
       if (!set) byRun.set(runId, (set = new Set()));
@@ -85,14 +86,14 @@ export function createNotifications(listen: Listen, schema: string): Notificatio
       };
     },
     onQueued(listener) {
-      void start().catch(() => undefined);
+      void start().catch(() => undefined); // as in onRun
       queued.add(listener);
       return () => void queued.delete(listener);
     },
     ready: () => start().then(() => undefined),
     async close() {
       if (!started) return;
-      const stops = await started.catch(() => []);
+      const stops = await started.catch(() => []); // channels that never listened need no stopping
       await Promise.allSettled(stops.map((stop) => stop()));
     },
   };

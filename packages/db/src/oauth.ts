@@ -51,18 +51,48 @@ export async function takeOAuthState(sql: Sql, stateHash: string): Promise<OAuth
   return res.rows[0];
 }
 
-export interface OAuthGrantRecord {
+interface OAuthGrantRecord {
   secretRef: string;
   expiresAt: Date | null;
   scopes: string[];
 }
 
-export async function upsertOAuthGrant(sql: Sql, g: { connectionId: string; userId: string; secretRef: string; expiresAt: Date | null; scopes: string[] }): Promise<void> {
+/**
+ * Records a user's grant on a connection, replacing any earlier one; returns the earlier grant's
+ * secret reference (its sealed tokens are no longer referred to), if there was one.
+ */
+export async function upsertOAuthGrant(
+  sql: Sql,
+  g: { connectionId: string; userId: string; secretRef: string; expiresAt: Date | null; scopes: string[] },
+): Promise<{ previousRef: string | undefined }> {
+  const previous = await sql.query<{ secretRef: string }>(
+    `select secret_ref as "secretRef" from oauth_grants where connection_id = $1 and user_id = $2 for update`,
+    [g.connectionId, g.userId],
+  );
   await sql.query(
     `insert into oauth_grants (org_id, connection_id, user_id, secret_ref, expires_at, scopes) values (remit_current_org(), $1, $2, $3, $4, $5)
      on conflict (connection_id, user_id) do update set secret_ref = excluded.secret_ref, expires_at = excluded.expires_at, scopes = excluded.scopes, updated_at = now()`,
     [g.connectionId, g.userId, g.secretRef, g.expiresAt, g.scopes],
   );
+  const previousRef = previous.rows[0]?.secretRef;
+  return { previousRef: previousRef === g.secretRef ? undefined : previousRef };
+}
+
+/**
+ * Points a grant at refreshed tokens, only if it still points at `previousRef`: false when the
+ * grant was replaced (another refresh, a new authorization) or removed (the user was signed
+ * out) since it was read, and then nothing is written.
+ */
+export async function replaceOAuthGrant(
+  sql: Sql,
+  g: { connectionId: string; userId: string; previousRef: string; secretRef: string; expiresAt: Date | null; scopes: string[] },
+): Promise<boolean> {
+  const res = await sql.query(
+    `update oauth_grants set secret_ref = $4, expires_at = $5, scopes = $6, updated_at = now()
+      where connection_id = $1 and user_id = $2 and secret_ref = $3 returning 1`,
+    [g.connectionId, g.userId, g.previousRef, g.secretRef, g.expiresAt, g.scopes],
+  );
+  return res.rows.length === 1;
 }
 
 export async function findOAuthGrant(sql: Sql, connectionId: string, userId: string): Promise<OAuthGrantRecord | undefined> {

@@ -4,7 +4,7 @@ import { openPgDatabase } from './pg-database.ts';
 import { openPgliteDatabase } from './pglite-database.ts';
 import { APP_ROLE, type Database } from './sql.ts';
 
-export interface DatabaseSettings {
+interface DatabaseSettings {
   dataDir: string;
   /** The schema owner (DATABASE_URL); unset: PGlite in the data directory. */
   ownerUrl?: string | undefined;

@@ -24,6 +24,7 @@ export function createPgListener(connectionString: string): { listen: Listen; cl
       c.on('end', () => {
         client = undefined;
         connecting = undefined;
+        // A failed attempt ends its client too, and that 'end' schedules the next attempt.
         if (!closed && handlers.size > 0) setTimeout(() => void connect().catch(() => undefined), RECONNECT_MS).unref();
       });
       await c.connect();
@@ -51,6 +52,7 @@ export function createPgListener(connectionString: string): { listen: Listen; cl
       set.delete(onNotify);
       if (set.size > 0) return;
       handlers.delete(channel);
+      // The connection is gone or going; a channel left listening costs nothing, as no handler is left for it.
       await client?.query(`unlisten "${channel}"`).catch(() => undefined);
     };
   };
@@ -59,7 +61,7 @@ export function createPgListener(connectionString: string): { listen: Listen; cl
     listen,
     async close() {
       closed = true;
-      await client?.end().catch(() => undefined);
+      await client?.end().catch(() => undefined); // closing: a connection that cannot end cleanly is dropped anyway
     },
   };
 }

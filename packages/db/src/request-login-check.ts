@@ -11,12 +11,12 @@ export const RequestLoginProblem = {
 } as const;
 export type RequestLoginProblem = (typeof RequestLoginProblem)[keyof typeof RequestLoginProblem];
 
-export interface RequestLoginFinding {
+interface RequestLoginFinding {
   code: RequestLoginProblem;
   detail: string;
 }
 
-export interface RequestLoginReport {
+interface RequestLoginReport {
   /** The role request transactions run as. */
   role: string;
   /** The login behind it; differs from `role` only on PGlite, which switches role per transaction. */

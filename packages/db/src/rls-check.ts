@@ -1,6 +1,6 @@
 import { APP_ROLE, type Database } from './sql.ts';
 
-export interface RlsViolation {
+interface RlsViolation {
   object: string;
   problem: string;
 }

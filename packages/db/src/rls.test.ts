@@ -31,6 +31,7 @@ async function seed(db: Database, org: string): Promise<Seeded> {
     await sql.query(`insert into rate_buckets (org_id, bucket, tokens, refilled_at) values ($1, 'org:runs', 1, now())`, [org]);
     await sql.query(`insert into oauth_grants (org_id, connection_id, user_id, secret_ref) values ($1, $2, $3, 'ref')`, [org, connection, user]);
     await sql.query(`insert into oauth_states (org_id, state_hash, connection_id, user_id, code_verifier_ref, redirect_uri, expires_at) values ($1, $2, $3, $4, 'ref', 'https://x', now())`, [org, `s-${org}`, connection, user]);
+    await sql.query(`insert into secret_orphans (org_id, secret_ref, due_at) values ($1, 'ref', now())`, [org]);
     return { org, user, role, connection, run };
   });
 }
@@ -114,6 +115,11 @@ const tables: Record<string, TableSpec> = {
       [s.org, `new-${s.org}`, s.connection, s.user],
     ],
     update: 'update oauth_states set expires_at = expires_at',
+    delete: true,
+  },
+  secret_orphans: {
+    insert: (s) => [`insert into secret_orphans (org_id, secret_ref, due_at) values ($1, 'new', now())`, [s.org]],
+    update: 'update secret_orphans set attempts = attempts',
     delete: true,
   },
   budgets: {

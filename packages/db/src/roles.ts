@@ -62,8 +62,8 @@ export async function createRole(sql: Sql, input: RoleCreate): Promise<Role> {
     );
     id = res.rows[0]!.id;
   } catch (err) {
-    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', `A role named ${JSON.stringify(input.name)} already exists.`);
-    if (pgConstraint(err) === 'roles_name_not_id_shaped') throw new RemitError('name_looks_like_id');
+    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', `A role named ${JSON.stringify(input.name)} already exists.`, { cause: err });
+    if (pgConstraint(err) === 'roles_name_not_id_shaped') throw new RemitError('name_looks_like_id', undefined, { cause: err });
     throw err;
   }
   await setRoleConnections(sql, id, input.connections);
@@ -95,7 +95,7 @@ export async function deleteRole(sql: Sql, ref: ResourceRef): Promise<Role> {
     await sql.query('delete from roles where id = $1', [role.id]);
   } catch (err) {
     if (isStillReferenced(err)) {
-      throw new RemitError('in_use', `Role ${JSON.stringify(role.name)} still has bindings or runs; delete its bindings first.`);
+      throw new RemitError('in_use', `Role ${JSON.stringify(role.name)} still has bindings or runs; delete its bindings first.`, { cause: err });
     }
     throw err;
   }

@@ -1,8 +1,8 @@
 import type { RunEventData, RunEventType } from '@remit/core';
 import type { Sql } from './sql.ts';
 
-/** A stored event: its data has the shape its type says (see runEventDataSchemas in @remit/core). */
-export type RunEventRecord = { [T in RunEventType]: { seq: number; type: T; data: RunEventData<T>; at: Date } }[RunEventType];
+/** A stored event: its data has the shape its type says (see core/src/schemas/run-events.ts). */
+type RunEventRecord = { [T in RunEventType]: { seq: number; type: T; data: RunEventData<T>; at: Date } }[RunEventType];
 
 /**
  * Appends one event; the run row's counter hands out gap-free sequence numbers under its row

@@ -2,8 +2,6 @@ import { RemitError, type RunKind, type RunStatus } from '@remit/core';
 import { announceCancel, announceQueued } from './notifications.ts';
 import type { Sql } from './sql.ts';
 
-export const activeStatuses: readonly RunStatus[] = ['provisioning', 'running', 'finishing'];
-
 export interface RunRecord {
   id: string;
   kind: RunKind;
@@ -50,7 +48,7 @@ export async function createRun(
   return getRun(sql, res.rows[0]!.id);
 }
 
-export async function findRun(sql: Sql, id: string): Promise<RunRecord | undefined> {
+async function findRun(sql: Sql, id: string): Promise<RunRecord | undefined> {
   const res = await sql.query<RunRecord>(`${selectRun} where r.id = $1`, [id]);
   return res.rows[0];
 }

@@ -8,6 +8,11 @@ import { openPgDatabase } from './pg-database.ts';
 import { pgliteDatabase } from './pglite-database.ts';
 import type { Database } from './sql.ts';
 
+// For other packages' tests: the Postgres error codes they assert, the context that belongs to
+// no tenant, and a direct pool for a worker in its own process.
+export { PgErrorCode, noTenant, pgErrorCode } from './sql.ts';
+export { openPgDatabase } from './pg-database.ts';
+
 /**
  * Test databases: every test gets its own schema, so tests are parallel-safe on one server.
  * PGlite by default (one WASM instance per worker process, ~2 s to boot, shared); the real

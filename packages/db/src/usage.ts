@@ -1,8 +1,8 @@
 import type { Sql } from './sql.ts';
 
-export type UsageGroup = 'role' | 'user' | 'model';
+type UsageGroup = 'role' | 'user' | 'model';
 
-export interface UsageRow {
+interface UsageRow {
   key: string;
   label: string | null;
   calls: number;

@@ -1,6 +1,6 @@
 import type { Sql } from './sql.ts';
 
-export interface UserRecord {
+interface UserRecord {
   id: string;
   sub: string;
   email: string | null;

@@ -15,7 +15,7 @@ export const UrlReason = {
   dns_empty: 'dns_empty',
 } as const;
 export type UrlReason = (typeof UrlReason)[keyof typeof UrlReason];
-export type VerdictReason = BlockReason | UrlReason;
+type VerdictReason = BlockReason | UrlReason;
 
 /**
  * The outcome of checking one URL. An allowed verdict names the addresses that were checked; a
@@ -37,7 +37,7 @@ export interface CheckUrlOptions {
   allowCidrs?: readonly string[];
 }
 
-export const systemResolver: Resolver = async (hostname) => {
+const systemResolver: Resolver = async (hostname) => {
   const answers = await lookup(hostname, { all: true, order: 'verbatim' });
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
@@ -58,6 +58,7 @@ export async function checkUrl(input: string, options: CheckUrlOptions = {}): Pr
   try {
     url = new URL(input);
   } catch {
+    // The parser's message quotes the URL, whose path or query may hold a secret.
     return refuse(UrlReason.invalid_url, 'The URL does not parse.');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {

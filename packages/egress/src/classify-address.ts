@@ -10,7 +10,7 @@ export type AddressVerdict =
       embedded?: string;
     };
 
-export interface ClassifyOptions {
+interface ClassifyOptions {
   /**
    * CIDRs an admin allows for one connection (a system reached over Direct Connect). An entry
    * counts only inside the one private range it lies within, so `0.0.0.0/0` allows nothing, and

@@ -22,6 +22,11 @@ const defaultMessages: Record<EgressErrorCode, string> = {
   egress_upstream_failed: 'The destination could not be reached.',
 };
 
+interface EgressErrorDetails {
+  /** The verdict reason behind `egress_blocked`, `egress_invalid_url` and `egress_dns_failed`. */
+  reason?: string;
+}
+
 /**
  * The one error base for the egress package. Messages name at most a scheme, host, port and
  * address, never a path, query or header: webhook URLs carry secrets in their paths, and
@@ -29,14 +34,13 @@ const defaultMessages: Record<EgressErrorCode, string> = {
  */
 export class EgressError extends Error {
   readonly code: EgressErrorCode;
-  /** The verdict reason behind `egress_blocked`, `egress_invalid_url` and `egress_dns_failed`. */
-  readonly reason: string | undefined;
+  readonly details: Readonly<EgressErrorDetails> | undefined;
 
-  constructor(code: EgressErrorCode, message?: string, options?: { cause?: unknown; reason?: string }) {
+  constructor(code: EgressErrorCode, message?: string, options?: { cause?: unknown; details?: EgressErrorDetails }) {
     super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EgressError';
     this.code = code;
-    this.reason = options?.reason;
+    this.details = options?.details;
   }
 }
 

@@ -31,7 +31,7 @@ export interface EgressDecision {
  * The run's egress proxy as an HTTP handler. `clientError` records a decision for what never
  * became a request (a request line or header block the HTTP parser refused).
  */
-export interface EgressProxy {
+interface EgressProxy {
   (req: IncomingMessage, res: ServerResponse): Promise<void>;
   clientError(code: string): void;
 }
@@ -62,6 +62,11 @@ export function createEgressProxy(options: {
   resolver?: Resolver;
   /** The run's secret values: an upstream that echoes a credential must not hand it to the sandbox. */
   secrets?: readonly string[];
+  /**
+   * A failure inside the proxy (a bug, never the sandbox's doing), for operators' logs; the
+   * request is answered 502 and recorded as egress_internal all the same.
+   */
+  onError?: (err: unknown) => void;
 }): EgressProxy {
   const targets = new Map(options.targets.map((t) => [t.name, t]));
   // Bytes mode: bodies are matched as latin1, and so are header values (node reads them so).
@@ -128,10 +133,15 @@ export function createEgressProxy(options: {
 
   const proxy = (async (req: IncomingMessage, res: ServerResponse) => {
     req.on('error', () => undefined); // the sandbox hung up: the upstream side is torn down by pipe
-    res.on('error', () => undefined);
+    res.on('error', () => undefined); // likewise: the response goes nowhere now
     try {
       await handle(req, res);
-    } catch {
+    } catch (err) {
+      try {
+        options.onError?.(err);
+      } catch {
+        // As for onDecision: the observer's failure is its own.
+      }
       decide({ connection: (req.headers.host ?? '').slice(0, 255), method: req.method ?? '', path: (req.url ?? '').slice(0, 512), allowed: false, reason: 'egress_internal' });
       req.resume();
       if (res.headersSent) res.destroy();

@@ -121,7 +121,7 @@ describe('egress vectors are refused at send, before any connection', () => {
   it.each(blocked)('%s → %s', async (url, reason) => {
     const { transport, opened } = watchedTransport();
     const err = await guardedFetch(url, {}, { resolver: resolver(), transport }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'EgressError', code: sendCodes[reason] ?? 'egress_blocked', reason });
+    expect(err).toMatchObject({ name: 'EgressError', code: sendCodes[reason] ?? 'egress_blocked', details: { reason } });
     expect(opened).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { EgressVerdict } from './check-url.ts';
 
 /** A verdict as plain JSON, for `remit egress check URL` and the audit log. */
-export interface VerdictExplanation {
+interface VerdictExplanation {
   /** The origin only (scheme, host, port): paths and queries may hold secrets. Null if unparsable. */
   url: string | null;
   allowed: boolean;

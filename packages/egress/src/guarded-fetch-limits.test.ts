@@ -24,14 +24,14 @@ describe('guardedFetch: every redirect hop is checked before it connects', () =>
     const server = await redirectTo(status, location);
     const { watched, options } = guard();
     const err = await guardedFetch(`http://public.test:${server.port}/start`, {}, options).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'egress_blocked', reason });
+    expect(err).toMatchObject({ code: 'egress_blocked', details: { reason } });
     expect(watched.opened).toEqual([{ host: 'public.test', addresses: ['127.0.0.2'] }]);
   });
 
   it('refuses a redirect to another scheme', async () => {
     const server = await redirectTo(302, 'file:///etc/passwd');
     const err = await guardedFetch(`http://public.test:${server.port}/`, {}, guard().options).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'egress_invalid_url', reason: 'unsupported_scheme' });
+    expect(err).toMatchObject({ code: 'egress_invalid_url', details: { reason: 'unsupported_scheme' } });
   });
 
   it('follows 5 redirects and refuses the 6th', async () => {

@@ -5,7 +5,7 @@ import { openGuardedRequest } from './open-guarded-request.ts';
 import { nextHop, type NextHop } from './redirect-policy.ts';
 import { verdictError } from './verdict-error.ts';
 
-export interface GuardedFetchInit {
+interface GuardedFetchInit {
   method?: string;
   headers?: Readonly<Record<string, string>>;
   body?: string | Uint8Array;

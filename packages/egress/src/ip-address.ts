@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 
 /** An IP address as a number, so every spelling of one address compares equal. */
-export interface IpAddress {
+interface IpAddress {
   family: 4 | 6;
   value: bigint;
   /** The IPv6 zone index after `%` (RFC 6874), or null. */

@@ -5,7 +5,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { isIssuedVerdict, type AllowedVerdict } from './check-url.ts';
 
 /** What a caller may choose about a guarded request; where it connects is not among them. */
-export interface GuardedRequestOptions {
+interface GuardedRequestOptions {
   method?: string;
   /** A `host` header here is ignored: the Host is always the checked URL's. */
   headers?: OutgoingHttpHeaders;

@@ -24,7 +24,8 @@ export function nextHop(from: URL, method: string, status: number, location: str
   try {
     url = new URL(location, from);
   } catch {
-    throw new EgressError('egress_invalid_url', `${from.origin} redirected to a Location that is not a valid URL.`, { reason: 'invalid_url' });
+    // Not kept as the cause: the parser's message quotes the Location, whose path may hold a secret.
+    throw new EgressError('egress_invalid_url', `${from.origin} redirected to a Location that is not a valid URL.`, { details: { reason: 'invalid_url' } });
   }
   if (from.protocol === 'https:' && url.protocol === 'http:') {
     throw new EgressError('egress_downgrade', `${from.origin} redirected to ${url.origin}; Remit does not follow a redirect from https to plain http.`);

@@ -13,13 +13,13 @@
  * backslashes, malformed percent-escapes, and any character outside RFC 3986's path and query.
  */
 
-export type TargetRefusal =
+type TargetRefusal =
   /** Not origin-form, nor absolute-form naming the connection. */
   | 'egress_target_form'
   /** A path or query the proxy will not forward (see the module comment). */
   | 'egress_target_path';
 
-export type UpstreamTarget = { ok: true; url: URL; path: string } | { ok: false; code: TargetRefusal; message: string };
+type UpstreamTarget = { ok: true; url: URL; path: string } | { ok: false; code: TargetRefusal; message: string };
 
 /** RFC 3986 pchar and '/' in a path; query adds '?'. Percent-escapes are checked separately. */
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;

@@ -65,7 +65,7 @@ export const blockReasonText: Record<BlockReason, string> = {
  */
 export const allowableReasons: ReadonlySet<BlockReason> = new Set([BlockReason.loopback, BlockReason.private, BlockReason.cgnat, BlockReason.unique_local, BlockReason.benchmarking]);
 
-export interface SpecialRange {
+interface SpecialRange {
   /** As written in the registry, for messages. */
   text: string;
   cidr: Cidr;

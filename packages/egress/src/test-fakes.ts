@@ -35,10 +35,10 @@ export function watchedTransport(loopbackTargets: readonly string[] = ['127.0.0.
   return { transport, opened };
 }
 
-export interface SeenRequest { method: string; path: string; headers: IncomingMessage['headers']; body: string; local: string }
+interface SeenRequest { method: string; path: string; headers: IncomingMessage['headers']; body: string; local: string }
 
 /** A real HTTP server on a loopback address (127.0.0.2 plays "public"); records what reached it. */
-export async function serveLoopback(handler: (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => void, host = '127.0.0.2', port = 0) {
+async function serveLoopback(handler: (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => void, host = '127.0.0.2', port = 0) {
   const seen: SeenRequest[] = [];
   const server = createServer(async (req, res) => {
     let body = '';
@@ -60,7 +60,7 @@ export async function serveLoopback(handler: (req: IncomingMessage, res: ServerR
  * one that records each name and fails (address literals pass through), so a test proves no lookup happened behind the guard's
  * back and nothing leaks to a real DNS server. Call the returned restore() after the test.
  */
-export function forbidSystemDns(): { calls: string[]; restore(): void } {
+function forbidSystemDns(): { calls: string[]; restore(): void } {
   const original = dns.lookup;
   const calls: string[] = [];
   const tripwire = (hostname: string, ...rest: unknown[]) => {

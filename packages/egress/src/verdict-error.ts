@@ -16,5 +16,5 @@ const urlReasonCodes: Record<UrlReason, EgressErrorCode> = {
 /** The error for a refused verdict: its code, the verdict's detail as message, the reason kept. */
 export function verdictError(verdict: Extract<EgressVerdict, { allowed: false }>): EgressError {
   const code = Object.hasOwn(urlReasonCodes, verdict.reason) ? urlReasonCodes[verdict.reason as UrlReason] : 'egress_blocked';
-  return new EgressError(code, verdict.detail, { reason: verdict.reason });
+  return new EgressError(code, verdict.detail, { details: { reason: verdict.reason } });
 }

@@ -6,7 +6,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, 
 /** The `iss` of development tokens; a URN so it can never be mistaken for a real IdP's URL. */
 export const DEV_ISSUER = 'urn:remit:dev-issuer';
 
-export interface DevTokenClaims {
+interface DevTokenClaims {
   sub: string;
   email?: string;
   groups?: string[];
@@ -15,7 +15,7 @@ export interface DevTokenClaims {
 }
 
 /** A local issuer for development; its first four fields are valid createTokenVerifier options. */
-export interface DevIssuer {
+interface DevIssuer {
   issuer: string;
   audience: string;
   algorithm: 'ES256';
@@ -84,7 +84,7 @@ async function readKey(file: string): Promise<PrivateEcJwk | undefined> {
   try {
     jwk = JSON.parse(text);
   } catch {
-    jwk = undefined;
+    jwk = undefined; // refused just below; the parser's message could quote the private key
   }
   if (!isPrivateEcJwk(jwk) || jwk.kid !== (await thumbprint(jwk))) {
     throw new Error(`${file} is not the P-256 private JWK Remit wrote; move it away to create a new dev issuer key`);
@@ -119,7 +119,7 @@ async function createKey(file: string): Promise<PrivateEcJwk> {
     if (theirs === undefined) throw err;
     return theirs;
   } finally {
-    await unlink(temp).catch(() => undefined);
+    await unlink(temp).catch(() => undefined); // usually already gone (never written); a leftover temp file is harmless
   }
 }
 

@@ -1,4 +1,3 @@
-export { createTokenVerifier, TokenAlgorithm, type TokenVerifier, type TokenVerifierOptions } from './token-verifier.ts';
-export { InvalidTokenReason } from './invalid-token.ts';
+export { createTokenVerifier, type TokenVerifier } from './token-verifier.ts';
 export { remoteJwks } from './remote-jwks.ts';
-export { DEV_ISSUER, loadOrCreateDevIssuer, type DevIssuer, type DevTokenClaims } from './dev-issuer.ts';
+export { loadOrCreateDevIssuer } from './dev-issuer.ts';

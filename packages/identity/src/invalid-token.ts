@@ -43,7 +43,10 @@ const messages: Record<InvalidTokenReason, string> = {
   unverifiable: 'The bearer token could not be verified.',
 };
 
-/** The one way this package fails a token; `cause` is for operators' logs, never sent. */
-export function invalidToken(reason: InvalidTokenReason, cause?: unknown): RemitError {
-  return new RemitError('invalid_token', messages[reason], { cause, details: { reason } });
+/**
+ * The one way this package fails a token: RemitError('invalid_token') with the reason's fixed
+ * message and `details.reason`; `cause` is for operators' logs, never sent.
+ */
+export function invalidToken(reason: InvalidTokenReason, options?: { cause?: unknown }): RemitError {
+  return new RemitError('invalid_token', messages[reason], { cause: options?.cause, details: { reason } });
 }

@@ -43,7 +43,7 @@ export interface FakeAnswer {
   headers?: Record<string, string>;
 }
 
-export interface FakeJwksServer {
+interface FakeJwksServer {
   url: string;
   /** How many HTTP requests the server has received so far. */
   requests(): number;

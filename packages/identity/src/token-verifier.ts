@@ -4,8 +4,8 @@ import { invalidToken } from './invalid-token.ts';
 import { translateJoseError } from './translate-jose-error.ts';
 
 /** The asymmetric algorithms an issuer may be pinned to; HMAC and `none` are never accepted. */
-export const TokenAlgorithm = { RS256: 'RS256', PS256: 'PS256', ES256: 'ES256', EdDSA: 'EdDSA' } as const;
-export type TokenAlgorithm = (typeof TokenAlgorithm)[keyof typeof TokenAlgorithm];
+const TokenAlgorithm = { RS256: 'RS256', PS256: 'PS256', ES256: 'ES256', EdDSA: 'EdDSA' } as const;
+type TokenAlgorithm = (typeof TokenAlgorithm)[keyof typeof TokenAlgorithm];
 
 export interface TokenVerifierOptions {
   issuer: string;

@@ -47,9 +47,9 @@ function isKnownCode(code: string): code is errors.JOSEErrorCode {
 
 /** Turns anything jwtVerify or a key function throws into `invalid_token` with a reason. */
 export function translateJoseError(err: unknown): RemitError {
-  if (!(err instanceof errors.JOSEError) || !isKnownCode(err.code)) return invalidToken('unverifiable', err);
+  if (!(err instanceof errors.JOSEError) || !isKnownCode(err.code)) return invalidToken('unverifiable', { cause: err });
   const reason = err instanceof errors.JWTClaimValidationFailed ? claimReason(err) : reasonByCode[err.code];
   // jose claim errors carry the verified payload (email, groups): keep personal data out of
   // the logged cause, which only needs jose's code and message.
-  return invalidToken(reason, new Error(`${err.code}: ${err.message}`));
+  return invalidToken(reason, { cause: new Error(`${err.code}: ${err.message}`) });
 }

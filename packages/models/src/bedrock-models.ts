@@ -11,7 +11,7 @@ export interface CachePointSupport {
   tools: boolean;
 }
 
-export interface BedrockModelTraits {
+interface BedrockModelTraits {
   /** Where the model accepts a cachePoint. */
   cachePoints: CachePointSupport;
   /** Input tokens one request may hold. */
@@ -28,7 +28,7 @@ const nova = (contextWindowTokens: number): BedrockModelTraits => ({ cachePoints
  * model does not support is a ValidationException. Claude's 1M-token window is a beta this
  * provider does not ask for, so 200k.
  */
-export const BEDROCK_MODEL_TRAITS: readonly { prefix: string; traits: BedrockModelTraits }[] = [
+const BEDROCK_MODEL_TRAITS: readonly { prefix: string; traits: BedrockModelTraits }[] = [
   { prefix: 'anthropic.claude-3-5-haiku', traits: claude },
   { prefix: 'anthropic.claude-3-7-sonnet', traits: claude },
   { prefix: 'anthropic.claude-sonnet-4', traits: claude },

@@ -110,7 +110,7 @@ function completeToolUse(call: PendingToolUse): Extract<ModelStreamEvent, { type
     // A tool without parameters may stream no input at all.
     input = json.trim() === '' ? {} : JSON.parse(json);
   } catch {
-    return undefined;
+    return undefined; // the caller ends the turn as malformed_tool_use
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
   return { type: 'tool_use', toolUseId: call.toolUseId, name: call.name, input: input as Record<string, unknown> };

@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible-provider.ts';
 import type { AddressInfo } from 'node:net';
 
-export interface SeenRequest {
+interface SeenRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
@@ -27,7 +27,7 @@ export interface FakeOpenAIServer {
 }
 
 /** Starts a fake OpenAI-compatible server on an ephemeral loopback port. */
-export async function startFakeOpenAIServer(replies: readonly FakeReply[]): Promise<FakeOpenAIServer> {
+async function startFakeOpenAIServer(replies: readonly FakeReply[]): Promise<FakeOpenAIServer> {
   const seen: SeenRequest[] = [];
   const drops: Promise<void>[] = [];
   let connections = 0;

@@ -1,13 +1,6 @@
-export type { ContentBlock, ConverseRequest, Message, ModelProvider, ModelStreamEvent, StopReason, ToolSpec, Usage } from './model-provider.ts';
+export type { ContentBlock, ConverseRequest, Message, ModelProvider, StopReason, ToolSpec, Usage } from './model-provider.ts';
 export { createScriptedProvider } from './scripted-provider.ts';
 export type { ScriptedTurn } from './scripted-provider.ts';
-export { ModelError, ModelErrorCode, isModelError } from './model-error.ts';
-export type { ModelErrorDetails } from './model-error.ts';
 export { createBedrockProvider } from './bedrock-provider.ts';
-export type { BedrockProviderOptions, BedrockRetry } from './bedrock-provider.ts';
-export type { BedrockGuardrail } from './bedrock-request.ts';
-export { BEDROCK_MODEL_TRAITS, DEFAULT_BEDROCK_MODEL_ID } from './bedrock-models.ts';
-export type { BedrockModelTraits, CachePointSupport } from './bedrock-models.ts';
+export { DEFAULT_BEDROCK_MODEL_ID } from './bedrock-models.ts';
 export { createOpenAICompatibleProvider } from './openai-compatible-provider.ts';
-export type { OpenAICompatibleOptions } from './openai-compatible-provider.ts';
-export type { RetryPolicy as OpenAICompatibleRetry } from './openai-retry.ts';

@@ -19,23 +19,34 @@ export interface ModelErrorDetails {
   requestId?: string;
 }
 
+const defaultMessages: Record<ModelErrorCode, string> = {
+  model_throttled: 'The model provider is limiting calls; try again later.',
+  model_quota_exceeded: 'The model provider account has no quota left.',
+  model_unavailable: 'The model provider is unavailable; try again later.',
+  model_timeout: 'The model did not answer in time.',
+  model_invalid_request: 'The model provider refused the request as invalid.',
+  model_access_denied: 'The model provider denied access to the model.',
+  model_not_found: 'The model provider has no such model.',
+  model_failed: 'The model call failed.',
+};
+
 /**
  * The one error base of @remit/models. `message` is written by us from a translation table
- * and says what a person can do about it; `retryable` says whether the same call may succeed
- * later (the provider has already retried it as far as was safe). `cause` is the provider's
- * error, for operators' logs.
+ * and says what a person can do about it; `retryable` (default false) says whether the same
+ * call may succeed later (the provider has already retried it as far as was safe). `cause` is
+ * the provider's error, for operators' logs.
  */
 export class ModelError extends Error {
   readonly code: ModelErrorCode;
   readonly retryable: boolean;
-  readonly details: Readonly<ModelErrorDetails>;
+  readonly details: Readonly<ModelErrorDetails> | undefined;
 
-  constructor(code: ModelErrorCode, message: string, options: { retryable: boolean; details?: ModelErrorDetails; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ModelErrorCode, message?: string, options?: { cause?: unknown; details?: ModelErrorDetails; retryable?: boolean }) {
+    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ModelError';
     this.code = code;
-    this.retryable = options.retryable;
-    this.details = options.details ?? {};
+    this.retryable = options?.retryable ?? false;
+    this.details = options?.details;
   }
 }
 

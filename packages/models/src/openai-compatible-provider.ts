@@ -112,7 +112,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     try {
       parsed = JSON.parse(text);
     } catch {
-      parsed = undefined;
+      parsed = undefined; // not JSON (a proxy's HTML page): the status alone says what failed
     }
     const reported = serverError(parsed);
     const wait = stream.status === 429 || stream.status === 503 ? retryAfterMs(stream.headers) : undefined;
@@ -166,6 +166,7 @@ function chatCompletionsUrl(baseUrl: string): URL {
   try {
     url = new URL(baseUrl);
   } catch {
+    // Not kept as the cause: the parser's message quotes the URL, which may carry a key.
     throw new ModelError('model_invalid_request', 'The model server\'s baseUrl is not a URL (expected e.g. "http://10.0.0.5:8000/v1").', { retryable: false });
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;

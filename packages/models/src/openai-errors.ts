@@ -4,7 +4,7 @@ import { SseTooLargeError } from './openai-sse.ts';
 import { record } from './openai-turn.ts';
 
 /** Every way a call to an OpenAI-compatible server fails, before it becomes a ModelError. */
-export type OpenAIFailure =
+type OpenAIFailure =
   | 'blocked'
   | 'invalid_url'
   | 'dns_failed'
@@ -163,7 +163,7 @@ export function toModelError(err: unknown, context: FailureContext): ModelError 
   if (isEgressError(err)) {
     const cause = err.cause as NodeJS.ErrnoException | undefined;
     const detail = err.code === 'egress_upstream_failed' ? cause?.code : err.message;
-    return modelError(egressFailures[err.code], { ...context, detail, reason: err.reason }, { cause: err });
+    return modelError(egressFailures[err.code], { ...context, detail, reason: err.details?.reason }, { cause: err });
   }
   if (err instanceof SseTooLargeError) return modelError('bad_stream', { ...context, detail: err.message }, { cause: err });
   return new ModelError('model_failed', `The call to the model server at ${context.origin} failed unexpectedly.`, { retryable: false, cause: err });

@@ -1,19 +1,19 @@
 import type { ContentBlock, ConverseRequest, StopReason } from './model-provider.ts';
 
 /** A chat-completions message, as OpenAI documents it and vLLM, llama.cpp and Ollama accept it. */
-export type ChatMessage =
+type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
   | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
   | { role: 'tool'; tool_call_id: string; content: string };
 
-export interface ChatToolCall {
+interface ChatToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
 }
 
-export interface ChatRequestBody {
+interface ChatRequestBody {
   model: string;
   messages: ChatMessage[];
   tools?: { type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } }[];

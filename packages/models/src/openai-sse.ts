@@ -1,5 +1,5 @@
 /** One dispatched server-sent event: its `event:` name ('message' when none) and its joined `data:` lines. */
-export interface SseEvent {
+interface SseEvent {
   event: string;
   data: string;
 }
@@ -31,7 +31,7 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, m
     const value = colon === -1 ? '' : text.slice(colon + (text[colon + 1] === ' ' ? 2 : 1));
     if (field === 'data') {
       size += value.length;
-      if (size > maxEventChars) throw new SseTooLargeError(maxEventChars);
+      if (size > maxEventChars) throw tooLarge(maxEventChars);
       data.push(value);
     } else if (field === 'event') event = value;
     return null;
@@ -47,7 +47,7 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, m
       const dispatched = line(text);
       if (dispatched) yield dispatched;
     }
-    if (buffer.length > maxEventChars) throw new SseTooLargeError(maxEventChars);
+    if (buffer.length > maxEventChars) throw tooLarge(maxEventChars);
   }
   buffer += decoder.decode();
   // The spec drops an event not followed by a blank line; servers that close right after their
@@ -60,9 +60,24 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, m
   if (last) yield last;
 }
 
+type SseErrorCode = 'sse_event_too_large';
+
+const sseErrorMessages: Record<SseErrorCode, string> = {
+  sse_event_too_large: 'A server-sent event is larger than Remit reads.',
+};
+
+/** A stream this reader gives up on; openai-errors.ts translates it into a ModelError. */
 export class SseTooLargeError extends Error {
-  constructor(readonly maxEventChars: number) {
-    super(`A server-sent event is larger than ${maxEventChars} characters.`);
+  readonly code: SseErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: SseErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? sseErrorMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SseTooLargeError';
+    this.code = code;
+    this.details = options?.details;
   }
 }
+
+const tooLarge = (maxEventChars: number) =>
+  new SseTooLargeError('sse_event_too_large', `A server-sent event is larger than ${maxEventChars} characters.`, { details: { maxEventChars } });

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { checkUrl, EgressError, openGuardedRequest, verdictError, type Resolver } from '@remit/egress';
 
-export interface GuardedStreamOptions {
+interface GuardedStreamOptions {
   resolver?: Resolver;
   allowCidrs?: readonly string[];
   /** The longest silence allowed: connecting, waiting for headers, and between body chunks. */
@@ -43,7 +43,7 @@ export async function postGuardedStream(url: string, request: { headers: Record<
     const headers = { ...request.headers, 'content-length': String(body.length) };
     const req = openGuardedRequest(verdict, { method: 'POST', headers, timeout: options.idleTimeoutMs, signal: options.signal }, (res) => {
       // Errors before the caller starts reading are kept by the stream and rethrown by its iterator.
-      res.on('error', () => undefined);
+      res.on('error', () => undefined); // only to keep an early error from being unhandled; readBody rethrows it
       resolve({ status: res.statusCode ?? 0, headers: res.headers, origin, body: readBody(res, failure), close: () => res.destroy() });
     });
     // node only reports the idle socket; ending the request is left to us.

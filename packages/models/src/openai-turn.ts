@@ -7,7 +7,7 @@ interface PendingCall {
   arguments: string;
 }
 
-export interface TurnAssembler {
+interface TurnAssembler {
   /** Takes one parsed stream chunk and returns the text it adds, as text_delta events. */
   accept(chunk: Record<string, unknown>): ModelStreamEvent[];
   /** Ends the turn: the tool_use events, then the stop event; and the usage last reported (zeros if none). */
@@ -94,7 +94,7 @@ function parseArguments(text: string): Record<string, unknown> | undefined {
   try {
     return record(JSON.parse(text));
   } catch {
-    return undefined;
+    return undefined; // the caller ends the turn as malformed_tool_use
   }
 }
 

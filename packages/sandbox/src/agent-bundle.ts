@@ -15,7 +15,7 @@ export interface AgentBundle {
   bytes: number;
 }
 
-export interface BundleAgentOptions {
+interface BundleAgentOptions {
   /** The node that will run the agent: the code cache is only valid for its V8 (default: this process's). */
   nodePath?: string;
 }
@@ -64,7 +64,7 @@ export function bundleAgent(outDir: string, options: BundleAgentOptions = {}): P
   if (bundle === undefined) {
     bundle = writeBundle(outDir, nodePath);
     pending.set(key, bundle);
-    bundle.catch(() => pending.delete(key));
+    bundle.catch(() => pending.delete(key)); // the caller gets the failure; the next call tries again
   }
   return bundle;
 }

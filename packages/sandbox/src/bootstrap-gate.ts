@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 /** Why a `hello` was refused; reported through the session's onEvent, never with the token. */
 export type BootstrapRefusal = 'wrong_token' | 'token_used' | 'not_accepted' | 'malformed';
 
-export type BootstrapDecision = { ok: true } | { ok: false; reason: BootstrapRefusal };
+type BootstrapDecision = { ok: true } | { ok: false; reason: BootstrapRefusal };
 
 /**
  * The one-time check of a bootstrap token. The token is spent before any await, so two
@@ -28,6 +28,7 @@ export class BootstrapGate {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'wrong_token' };
     this.token = undefined;
     if (this.consume === undefined) return { ok: true };
+    // Fail closed: a token the store could not record is refused, and the session reports the refusal.
     const accepted = await this.consume(presented).catch(() => false);
     return accepted ? { ok: true } : { ok: false, reason: 'not_accepted' };
   }

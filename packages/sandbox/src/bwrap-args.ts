@@ -48,7 +48,7 @@ export const BWRAP_ISOLATION_FLAGS = [
 /** The descriptors bwrap reads its inputs from; the launch wrapper closes every other one above 2. */
 export const BWRAP_FDS = { args: 3, seccomp: 4, firstCopy: 5 } as const;
 
-export interface SandboxMounts {
+interface SandboxMounts {
   /** The agent bundle's directory (see agent-bundle.ts). */
   agentDir: string;
   /** node's real path, and its ELF interpreter (see sandbox-image-files.ts). */
@@ -74,7 +74,7 @@ export function tmpfsBytes(memoryMb: number): { workdir: number; tmp: number; sh
   return { workdir: Math.floor(memoryMb / 2) * mib, tmp: Math.floor(memoryMb / 8) * mib, shm: Math.floor(memoryMb / 16) * mib };
 }
 
-export interface BwrapCommand {
+interface BwrapCommand {
   /** Options, passed on a descriptor with `--args FD` so the host paths in them stay out of the cmdline visible inside. */
   options: string[];
   /** The agent's command line inside the sandbox. */

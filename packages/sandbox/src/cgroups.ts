@@ -13,7 +13,7 @@ export type CgroupSupport =
   | { version: 'v1'; pids?: string; memory?: string }
   | { version: 'none' };
 
-export type CgroupProbe = { support: CgroupSupport } | { unavailable: string };
+type CgroupProbe = { support: CgroupSupport } | { unavailable: string };
 
 /** The agent's own tasks (node's main, libuv and V8 threads; bwrap's two) come on top of maxProcesses. */
 export const AGENT_TASKS = 16;
@@ -24,7 +24,7 @@ export const AGENT_TASKS = 16;
  * no-internal-processes rule), and systemd's Delegate= documentation asks a delegated service
  * to move itself into a leaf for exactly this.
  */
-export const ORCHESTRATOR_LEAF = 'remit-orchestrator';
+const ORCHESTRATOR_LEAF = 'remit-orchestrator';
 
 const CONTROLLERS = ['pids', 'memory'] as const;
 
@@ -92,6 +92,7 @@ async function readLayout(files: CgroupFiles): Promise<{ mounts: CgroupMount[]; 
 }
 
 async function probeV2(files: CgroupFiles): Promise<CgroupProbe> {
+  // Unreadable /proc files mean no usable hierarchy, which is what the probe answers.
   const { mounts, own } = await readLayout(files).catch(() => ({ mounts: [], own: new Map<string, string>() }));
   const mount = mounts.find((m) => m.fsType === 'cgroup2');
   let path = own.get('');
@@ -99,6 +100,7 @@ async function probeV2(files: CgroupFiles): Promise<CgroupProbe> {
   if (basename(path) === ORCHESTRATOR_LEAF) path = dirname(path); // moved there by an earlier probe
   const ownDir = cgroupDir(files, mount, path);
   if (ownDir === undefined) return { unavailable: `this process's cgroup v2 (${path}) is outside the mounted hierarchy` };
+  // Unreadable: nothing is offered, and the answer below names what is missing.
   const offered = (await readFile(join(ownDir, 'cgroup.controllers'), 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
   const missing = CONTROLLERS.filter((c) => !offered.includes(c));
   if (missing.length > 0) {
@@ -149,6 +151,7 @@ async function enableControllers(dir: string, evacuate: boolean): Promise<void> 
  */
 async function probeV1(files: CgroupFiles): Promise<{ support: Extract<CgroupSupport, { version: 'v1' }>; missing: string[] }> {
   const { mounts, own } = await readLayout(files).catch(() => ({ mounts: [], own: new Map<string, string>() }));
+  // (Unreadable /proc files: as in probeV2.)
   const support: Extract<CgroupSupport, { version: 'v1' }> = { version: 'v1' };
   const missing: string[] = [];
   for (const controller of CONTROLLERS) {

@@ -4,9 +4,9 @@ import { MAX_RESULT_LINE_BYTES, readLines, writeLine } from '@remit/core/channel
 import type { BootstrapGate, BootstrapRefusal } from './bootstrap-gate.ts';
 import { SandboxError } from './sandbox-error.ts';
 
-export type AgentResult = Extract<AgentMessage, { type: 'result' }>;
+type AgentResult = Extract<AgentMessage, { type: 'result' }>;
 
-export interface ChannelServerOptions {
+interface ChannelServerOptions {
   socketPath: string;
   gate: BootstrapGate;
   bundle: CredentialBundle;
@@ -43,7 +43,7 @@ export class ChannelServer {
     this.ready = new Promise((resolve, reject) => {
       this.settleReady = (error) => (error === undefined ? resolve() : reject(error));
     });
-    this.ready.catch(() => undefined);
+    this.ready.catch(() => undefined); // awaited by the session; this only keeps an early refusal from being unhandled
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -96,7 +96,7 @@ export class ChannelServer {
     }
     this.pending.add(socket);
     const timer = setTimeout(() => socket.destroy(), HELLO_TIMEOUT_MS);
-    socket.on('error', () => undefined);
+    socket.on('error', () => undefined); // 'close' follows, and the session learns of it there
     socket.once('close', () => {
       clearTimeout(timer);
       this.pending.delete(socket);
@@ -155,6 +155,6 @@ function parseAgentMessage(line: string): AgentMessage | undefined {
     const parsed = AgentMessage.safeParse(JSON.parse(line));
     return parsed.success ? parsed.data : undefined;
   } catch {
-    return undefined;
+    return undefined; // not JSON: treated like a message that fails the schema
   }
 }

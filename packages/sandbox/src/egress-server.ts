@@ -32,6 +32,8 @@ export async function listenEgress(socketPath: string, handler: EgressHandler): 
       if (res.headersSent || res.destroyed) return void res.destroy();
       res.writeHead(502, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'egress_internal', message: 'The egress proxy could not handle this request.' } }));
     };
+    // The handler reports its own failures (egress-proxy.ts); this only keeps a bug in it from
+    // leaving a request unanswered or ending the process.
     try {
       void Promise.resolve(handler(req, res)).catch(fail);
     } catch {

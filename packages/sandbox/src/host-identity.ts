@@ -31,7 +31,7 @@ export async function grantRunSockets(sockets: string[], hostId: number): Promis
   const [dir] = dirs;
   const info = dir === undefined ? undefined : await stat(dir);
   if (dirs.size !== 1 || dir === undefined || !info?.isDirectory() || (info.mode & 0o777) !== 0o700 || info.uid !== process.getuid?.()) {
-    throw new SandboxError('start_failed', { cause: new Error('the run sockets must share one private (0700) directory owned by the driver') });
+    throw new SandboxError('start_failed', undefined, { cause: new Error('the run sockets must share one private (0700) directory owned by the driver') });
   }
   await ensureSearchable(dirname(dir));
   await chown(dir, hostId, hostId);
@@ -48,7 +48,7 @@ export async function ensureSearchable(path: string): Promise<void> {
   const { root } = parse(resolve(path));
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     if (((await stat(dir)).mode & 0o001) === 0) {
-      throw new SandboxError('start_failed', { cause: new Error(`${dir} is not searchable by other users, so sandboxes cannot reach ${path}`) });
+      throw new SandboxError('start_failed', undefined, { cause: new Error(`${dir} is not searchable by other users, so sandboxes cannot reach ${path}`) });
     }
     if (dir === root) return;
   }
@@ -66,7 +66,7 @@ export async function sharedImageDir(): Promise<string> {
   });
   const info = await lstat(dir);
   if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0) {
-    throw new SandboxError('start_failed', { cause: new Error(`${dir} is not a directory of ours that only we can write`) });
+    throw new SandboxError('start_failed', undefined, { cause: new Error(`${dir} is not a directory of ours that only we can write`) });
   }
   return dir;
 }

@@ -38,7 +38,7 @@ export interface LaunchSetup {
  * not_ready. Numbers from @ARGV are forced numeric (`0 +`): perl's syscall passes a string as a
  * pointer.
  */
-export function launchScript(arch: SyscallArch): string {
+function launchScript(arch: SyscallArch): string {
   const nr = (name: SyscallName) => {
     const number = syscallNumber(arch, name);
     if (number === undefined) throw new Error(`no ${name} on ${arch}`);

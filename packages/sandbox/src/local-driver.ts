@@ -66,7 +66,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     (cgroups ??= (async () => {
       await mkdir(stateDir, { recursive: true, mode: 0o700 });
       const probed = await probeCgroups(mode);
-      if ('unavailable' in probed) throw new SandboxError('start_failed', { cause: new Error(`cgroups '${mode}': ${probed.unavailable}`) });
+      if ('unavailable' in probed) throw new SandboxError('start_failed', undefined, { cause: new Error(`cgroups '${mode}': ${probed.unavailable}`) });
       return probed.support;
     })());
   const prepare = () => (image ??= (async () => prepareImageFiles(options.imageDir ?? (await sharedImageDir()), nodePath))());
@@ -78,7 +78,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     const hostId = pickHostId();
     if (hostId !== undefined) await grantRunSockets([spec.channelSocketPath, spec.egressSocketPath], hostId);
     const cgroupDirs = await createCgroups(support, id, spec.limits).catch((cause: unknown) => {
-      throw new SandboxError('start_failed', { cause });
+      throw new SandboxError('start_failed', undefined, { cause });
     });
     const bwrap = bwrapCommand({ ...files, channelSocketPath: spec.channelSocketPath, egressSocketPath: spec.egressSocketPath, memoryMb: spec.limits.memoryMb });
     const copies: number[] = [];
@@ -104,14 +104,14 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
         env: {},
       });
     } catch (cause) {
-      await removeCgroups(cgroupDirs).catch(() => undefined);
-      throw new SandboxError('start_failed', { cause });
+      await removeCgroups(cgroupDirs).catch(() => undefined); // best effort: the start failure is what the caller must see
+      throw new SandboxError('start_failed', undefined, { cause });
     } finally {
       for (const fd of copies) closeSync(fd); // the child has its own
     }
     const startTicks = child.pid === undefined ? undefined : processStartTicks(child.pid);
     if (child.pid === undefined || startTicks === undefined) {
-      await removeCgroups(cgroupDirs).catch(() => undefined);
+      await removeCgroups(cgroupDirs).catch(() => undefined); // as above
       throw new SandboxError('start_failed');
     }
     child.on('error', () => undefined); // reported as the agent never becoming ready
@@ -121,7 +121,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     child.stdin?.end(`${spec.bootstrapToken}\n`);
     const feed = (fd: number, data: string | Buffer) => {
       const pipe = child.stdio[fd] as Writable;
-      pipe.on('error', () => undefined);
+      pipe.on('error', () => undefined); // EPIPE as for stdin above
       pipe.end(data);
     };
     feed(BWRAP_FDS.args, bwrap.options.map((option) => `${option}\0`).join(''));
@@ -134,8 +134,8 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
       // Without its state file no other process could ever find and reap it.
       killGroup(child.pid);
       await waitFor(() => !isSandboxProcess(state), EXIT_WAIT_MS);
-      await removeCgroups(cgroupDirs).catch(() => undefined);
-      throw new SandboxError('start_failed', { cause });
+      await removeCgroups(cgroupDirs).catch(() => undefined); // as above
+      throw new SandboxError('start_failed', undefined, { cause });
     }
     return { id, runId: spec.runId, driver: 'local', startedAt };
   }

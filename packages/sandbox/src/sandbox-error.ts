@@ -1,12 +1,12 @@
 /** Why a sandbox could not be opened. Messages name no secret (never the token) and no host path. */
-export const SandboxErrorCode = {
+const SandboxErrorCode = {
   start_failed: 'start_failed',
   not_ready: 'not_ready',
   bootstrap_refused: 'bootstrap_refused',
   aborted: 'aborted',
   call_failed: 'call_failed',
 } as const;
-export type SandboxErrorCode = (typeof SandboxErrorCode)[keyof typeof SandboxErrorCode];
+type SandboxErrorCode = (typeof SandboxErrorCode)[keyof typeof SandboxErrorCode];
 
 const messages: Record<SandboxErrorCode, string> = {
   start_failed: 'The sandbox could not be started.',
@@ -16,13 +16,15 @@ const messages: Record<SandboxErrorCode, string> = {
   call_failed: 'The command could not be run in the sandbox.',
 };
 
-/** The one error base of @remit/sandbox; `cause` is for operators' logs. */
+/** The one error base of @remit/sandbox; `cause` and `details` are for operators' logs. */
 export class SandboxError extends Error {
   readonly code: SandboxErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: SandboxErrorCode, options?: { cause?: unknown; message?: string }) {
-    super(options?.message ?? messages[code], options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: SandboxErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? messages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SandboxError';
     this.code = code;
+    this.details = options?.details;
   }
 }

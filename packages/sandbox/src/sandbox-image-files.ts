@@ -38,7 +38,7 @@ export function prepareImageFiles(imageDir: string, nodePath: string): Promise<S
   if (files === undefined) {
     files = build(imageDir, nodePath);
     prepared.set(key, files);
-    files.catch(() => prepared.delete(key));
+    files.catch(() => prepared.delete(key)); // the caller gets the failure; the next call tries again
   }
   return files;
 }

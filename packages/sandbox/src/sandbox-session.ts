@@ -4,13 +4,13 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CredentialBundle, toolInputSchemas, type ToolName } from '@remit/core';
+import { CredentialBundle, toolInputSchemas, toolOutputSchemas, type ToolName } from '@remit/core';
 import { BootstrapGate, type BootstrapRefusal } from './bootstrap-gate.ts';
 import { ChannelServer } from './channel-server.ts';
 import { closeEgress, denyAllEgress, listenEgress, type EgressHandler } from './egress-server.ts';
 import { resolveSandboxLimits, type SandboxDriver, type SandboxHandle, type SandboxLimits } from './sandbox-driver.ts';
 import { SandboxError } from './sandbox-error.ts';
-import { callDeadlineMs, toolFailure, toolOutputSchemas, type ToolCallResult, type ToolInput } from './tool-call.ts';
+import { callDeadlineMs, toolFailure, type ToolCallInput, type ToolCallResult } from './tool-call.ts';
 
 export type SandboxEvent =
   | { type: 'bootstrap_refused'; runId: string; reason: BootstrapRefusal }
@@ -41,7 +41,7 @@ export interface SandboxSessionOptions {
   signal?: AbortSignal;
 }
 
-export interface CallOptions {
+interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the wait for the result (default: the tool's own timeout plus 5 s). */
   timeoutMs?: number;
@@ -53,7 +53,7 @@ export interface SandboxSession {
   /** Milliseconds from create to the agent authenticated. */
   readonly readyMs: number;
   /** Runs a tool in the sandbox; never throws: a dead sandbox, a timeout or an abort is an `ok: false` result. */
-  call<T extends ToolName>(tool: T, input: ToolInput<T>, options?: CallOptions): Promise<ToolCallResult<T>>;
+  call<T extends ToolName>(tool: T, input: ToolCallInput<T>, options?: CallOptions): Promise<ToolCallResult<T>>;
   /** Shuts the agent down, destroys the sandbox, closes the sockets, spends the token. Idempotent; never throws. */
   close(): Promise<void>;
 }
@@ -122,7 +122,7 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
     handle = await driver
       .create({ runId, bootstrapToken, channelSocketPath: join(runDir, 'channel.sock'), egressSocketPath: join(runDir, 'egress.sock'), limits })
       .catch((cause: unknown) => {
-        throw cause instanceof SandboxError ? cause : new SandboxError('start_failed', { cause });
+        throw cause instanceof SandboxError ? cause : new SandboxError('start_failed', undefined, { cause });
       });
     await untilReady(channel.ready, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, signal);
     readyMs = performance.now() - started;
@@ -140,7 +140,7 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
 
   let nextId = 0;
   const connected = channel;
-  async function call<T extends ToolName>(tool: T, input: ToolInput<T>, callOptions: CallOptions = {}): Promise<ToolCallResult<T>> {
+  async function call<T extends ToolName>(tool: T, input: ToolCallInput<T>, callOptions: CallOptions = {}): Promise<ToolCallResult<T>> {
     const parsed = toolInputSchemas[tool].safeParse(input);
     if (!parsed.success) return toolFailure('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; '));
     if (closing !== undefined || !connected.connected) return toolFailure('sandbox_unavailable', 'The sandbox is not running.');

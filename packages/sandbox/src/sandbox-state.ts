@@ -39,12 +39,12 @@ export async function readState(stateDir: string, id: string): Promise<SandboxSt
   try {
     return JSON.parse(await readFile(join(stateDir, `${id}.json`), 'utf8')) as SandboxState;
   } catch {
-    return undefined;
+    return undefined; // removed meanwhile by whoever destroyed it: no sandbox to act on
   }
 }
 
 export async function listStates(stateDir: string): Promise<SandboxState[]> {
-  const names = await readdir(stateDir).catch(() => [] as string[]);
+  const names = await readdir(stateDir).catch(() => [] as string[]); // no state directory yet: no sandboxes
   const ids = names.map((name) => STATE_FILE.exec(name)?.[1]).filter((id): id is string => id !== undefined);
   const states = await Promise.all(ids.map((id) => readState(stateDir, id)));
   return states.filter((state): state is SandboxState => state !== undefined);
@@ -71,7 +71,7 @@ export function processStartTicks(pid: number): number | undefined {
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return undefined;
+    return undefined; // no such process (or not ours to read)
   }
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -90,7 +90,7 @@ export function isSandboxProcess(state: Pick<SandboxState, 'pid' | 'startTicks'>
   try {
     argv = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0');
   } catch {
-    return false;
+    return false; // exited meanwhile
   }
   return basename(argv[0] ?? '') === 'bwrap' || argv[3] === WRAPPER_NAME;
 }

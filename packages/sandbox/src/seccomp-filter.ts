@@ -31,10 +31,10 @@ export const X32_SYSCALL_BIT = 0x4000_0000;
  * a container runtime sets them. The kernel reads clone's flags as 32 bits (kernel/fork.c:
  * lower_32_bits(clone_flags)), so the low word is the whole truth.
  */
-export const CLONE_NAMESPACE_FLAGS = 0x0002_0000 /* NEWNS */ | 0x0200_0000 /* NEWCGROUP */ | 0x0400_0000 /* NEWUTS */ | 0x0800_0000 /* NEWIPC */ | 0x1000_0000 /* NEWUSER */ | 0x2000_0000 /* NEWPID */ | 0x4000_0000; /* NEWNET */
+const CLONE_NAMESPACE_FLAGS = 0x0002_0000 /* NEWNS */ | 0x0200_0000 /* NEWCGROUP */ | 0x0400_0000 /* NEWUTS */ | 0x0800_0000 /* NEWIPC */ | 0x1000_0000 /* NEWUSER */ | 0x2000_0000 /* NEWPID */ | 0x4000_0000; /* NEWNET */
 
 /** personality() values a program may pass: PER_LINUX and the 0xffffffff query. Anything else turns off ASLR or emulates another OS. */
-export const ALLOWED_PERSONALITIES = [0, 0xffff_ffff] as const;
+const ALLOWED_PERSONALITIES = [0, 0xffff_ffff] as const;
 
 /** seccomp return values (linux/seccomp.h) and the errnos used (asm-generic/errno*.h, the same on both arches). */
 export const SECCOMP_RET = { killProcess: 0x8000_0000, errno: 0x0005_0000, allow: 0x7fff_0000 } as const;

@@ -11,7 +11,7 @@ const UNIFIED = {
  * everywhere), so the tables differ only below that. A call an architecture never had
  * (iopl on aarch64) is simply absent.
  */
-export const SYSCALL_NUMBERS = {
+const SYSCALL_NUMBERS = {
   x64: {
     close: 3, getpid: 39, clone: 56, ptrace: 101, syslog: 103, setgroups: 116, setresuid: 117, setresgid: 119,
     uselib: 134, personality: 135, vhangup: 153, modify_ldt: 154, pivot_root: 155, _sysctl: 156, adjtimex: 159,

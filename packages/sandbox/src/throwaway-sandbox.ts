@@ -4,7 +4,7 @@ import type { SandboxDriver } from './sandbox-driver.ts';
 import { SandboxError } from './sandbox-error.ts';
 import { openSandboxSession, type SandboxSessionOptions } from './sandbox-session.ts';
 
-export type ThrowawaySandboxOptions = Omit<SandboxSessionOptions, 'runId' | 'bundle'> & Partial<Pick<ExecInput, 'cwd' | 'stdin' | 'timeoutMs' | 'maxOutputBytes'>>;
+type ThrowawaySandboxOptions = Omit<SandboxSessionOptions, 'runId' | 'bundle'> & Partial<Pick<ExecInput, 'cwd' | 'stdin' | 'timeoutMs' | 'maxOutputBytes'>>;
 
 /** `remit sandbox exec`: one sandbox with no credentials, one command, always destroyed. */
 export async function runThrowawaySandbox(driver: SandboxDriver, argv: string[], options: ThrowawaySandboxOptions = {}): Promise<ExecOutput> {
@@ -12,7 +12,7 @@ export async function runThrowawaySandbox(driver: SandboxDriver, argv: string[],
   const session = await openSandboxSession(driver, { ...sessionOptions, runId: randomUUID() });
   try {
     const result = await session.call('exec', { command: argv, cwd, stdin, timeoutMs, maxOutputBytes });
-    if (!result.ok) throw new SandboxError('call_failed', { message: `${result.error.code}: ${result.error.message}` });
+    if (!result.ok) throw new SandboxError('call_failed', `${result.error.code}: ${result.error.message}`);
     return result.output;
   } finally {
     await session.close();

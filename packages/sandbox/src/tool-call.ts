@@ -1,10 +1,9 @@
 import { toolInputSchemas, toolOutputSchemas, type ToolErrorCode, type ToolName } from '@remit/core';
 import type { z } from 'zod';
 
-export { toolOutputSchemas };
-
-export type ToolInput<T extends ToolName> = z.input<(typeof toolInputSchemas)[T]>;
-export type ToolOutput<T extends ToolName> = z.output<(typeof toolOutputSchemas)[T]>;
+/** What a caller passes for a tool: its schema's input, before defaults (core's ToolInput is after them). */
+export type ToolCallInput<T extends ToolName> = z.input<(typeof toolInputSchemas)[T]>;
+type ToolOutput<T extends ToolName> = z.output<(typeof toolOutputSchemas)[T]>;
 
 export type ToolCallResult<T extends ToolName = ToolName> =
   | { ok: true; output: ToolOutput<T> }

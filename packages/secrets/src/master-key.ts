@@ -93,6 +93,7 @@ async function createKeyFile(path: string): Promise<Buffer> {
     if (theirs === undefined) throw unavailable(path, err);
     return theirs;
   } finally {
+    // The temp file is gone once linked, or never made it: a failure here has nothing to report.
     await unlink(temp).catch(() => undefined);
   }
 }

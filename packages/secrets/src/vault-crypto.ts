@@ -77,6 +77,8 @@ export function openEntry(key: Buffer, ref: SecretRef, version: string, sealed: 
     const plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     return plaintext.toString('utf8');
   } catch {
+    // A failed check is the answer (undefined: secret_corrupt for the caller); the cipher's
+    // message says no more than that, and is about the sealed bytes.
     return undefined;
   }
 }

@@ -67,6 +67,7 @@ export async function writeVault(path: string, doc: VaultDocument): Promise<void
     await rename(temp, path);
     await syncDirectory(dirname(path));
   } catch (err) {
+    // Tidying the temp file is best effort; the write's own failure is the error that matters.
     await unlink(temp).catch(() => undefined);
     throw new SecretError('secret_store_unavailable', { message: `Cannot write the secrets vault ${path}.`, cause: err });
   }

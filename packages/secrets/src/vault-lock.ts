@@ -95,11 +95,14 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<string> {
     if (err instanceof SecretError) throw err;
     throw new SecretError('secret_store_unavailable', { message: `Cannot take the secrets vault lock ${lockPath}.`, cause: err });
   } finally {
+    // The temp file is gone once linked, or never made it: a failure here has nothing to report.
     await unlink(temp).catch(() => undefined);
   }
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
+  // Release is best effort by design: a lock we cannot read or remove is left to the stale-lock
+  // check (same host, dead pid) or to the operator, whom lockTimeout names it to.
   const holder = await readHolder(lockPath).catch(() => undefined);
   // Only ours: if an operator removed our lock by hand, another process may hold it now.
   if (holder !== undefined && holder !== 'unreadable' && holder.token === token) await unlink(lockPath).catch(() => undefined);
@@ -146,6 +149,7 @@ async function breakStaleLock(lockPath: string, token: string): Promise<boolean>
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
+  // Already gone is as good as removed: the caller retries the link either way.
   await unlink(lockPath).catch(() => undefined);
   await sweepMarkers(lockPath);
   return true;
@@ -158,6 +162,7 @@ async function sweepMarkers(lockPath: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (!name.startsWith(prefix)) continue;
     const path = join(dir, name);
+    // Markers are tidied on a best-effort basis: one removed by another breaker, or left behind, changes nothing.
     const info = await stat(path).catch(() => undefined);
     if (info && Date.now() - info.mtimeMs > MARKER_TTL_MS) await unlink(path).catch(() => undefined);
   }
@@ -171,6 +176,7 @@ function processStartTime(pid: number): string | null {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return fields[19] ?? null;
   } catch {
+    // No /proc (not Linux) or the process is gone: unknown, which isStale treats as not stale.
     return null;
   }
 }

@@ -47,6 +47,8 @@ export async function verifyAwsConnection(
     await assumeRole(config, 'remit-verify', options.client, 900);
     return { ok: true };
   } catch (err) {
+    // A refusal is this check's answer, not a fault: its reason goes back to the admin who
+    // saved. Anything else is a fault and is thrown on.
     if (err instanceof CredentialError) return { ok: false, reason: err.reason };
     throw err;
   }

@@ -1,15 +1,15 @@
-import { AwsConnectionConfig, type ConnectionSecret, type CredentialBundle } from '@remit/core';
-import { getConnectionRecord, getRole, type Sql } from '@remit/db';
-import type { EgressTarget, Resolver } from '@remit/egress';
-import type { SecretStore } from '@remit/secrets';
+import type { CredentialBundle } from '@remit/core';
+import { findOAuthGrant, getConnectionRecord, getRole, markConnectionsVerified, type Database, type Sql } from '@remit/db';
+import type { EgressTarget } from '@remit/egress';
 import type { RunConnection } from '../tool-catalog.ts';
-import { openConnectionSecret, secretStrings } from './connection-secret.ts';
-import { connectionEndpoint, credentialHeaders } from './credential-headers.ts';
-import { userAccessToken } from './oauth-tokens.ts';
-import { assumeRoleForRun, awsBundleSecret, awsSecretValues } from './aws-session.ts';
-import { CredentialError, isCredentialError } from './credential-error.ts';
-import { githubInstallationToken } from './github-app.ts';
-import { githubAppAccess, verifyConnection } from './verify-connection.ts';
+import { recordRefresh, sealTokens, type SealedTokens } from './oauth-tokens.ts';
+import { openRunConnection, type OpenConnectionDeps, type PlannedConnection, type Refresh } from './open-run-connection.ts';
+import { deleteSealed } from './sealed-secrets.ts';
+import type { Transact } from './transact.ts';
+
+export interface RunAccessDeps extends OpenConnectionDeps {
+  db: Database;
+}
 
 export interface RunAccess {
   /** The connections the model is offered: the role's, minus any that failed their check. */
@@ -24,86 +24,75 @@ export interface RunAccess {
   unavailable: { name: string; reason: string }[];
 }
 
+type Run = { id: string; roleId: string; userId: string | null };
+
 /**
- * The one place a run's access is built from its role: each connection's sealed credentials
- * are opened, the connection is verified live again, and the credentials are split between
- * the egress proxy (HTTP credentials, never inside the sandbox) and the bundle (nothing for
- * HTTP; git tokens and STS keys when those tools need them). A user-authorised connection
- * uses the triggering user's own token, and only theirs.
+ * The one place a run's access is built from its role, in three steps so that no transaction is
+ * open while STS, GitHub, a token endpoint or an upstream takes its time: read the role, its
+ * connections and the user's grants (one short transaction); open each connection's credentials
+ * and check it live (open-run-connection.ts, no transaction); record the checks and any
+ * refreshed tokens (one short transaction). Credentials are split between the egress proxy
+ * (HTTP credentials, never inside the sandbox) and the bundle (git tokens, STS keys).
  */
-export async function buildRunAccess(
-  sql: Sql,
-  deps: { secrets: SecretStore; orgId: string; resolver?: Resolver | undefined },
-  run: { id: string; roleId: string; userId: string | null },
-): Promise<RunAccess> {
-  const role = await getRole(sql, { id: run.roleId });
+export async function buildRunAccess(deps: RunAccessDeps, run: Run): Promise<RunAccess> {
+  const tx: Transact = (fn) => deps.db.tenant({ orgId: deps.orgId, userId: run.userId }, fn);
+  const planned = await tx((sql) => readRoleConnections(sql, run));
   const access: RunAccess = { connections: [], egressTargets: [], bundle: { runId: run.id, connections: [], secrets: [] }, secretValues: [], unavailable: [] };
-  for (const name of role.connections) {
-    const c = await getConnectionRecord(sql, { name });
-    let userToken: string | undefined;
-    if (c.authMode === 'oauth_user') {
-      const how = `authorize Remit once at GET /v1/oauth/${name}/start`;
-      if (!run.userId) {
-        access.unavailable.push({ name, reason: 'it acts with the triggering user’s own authorization, and this run has no user' });
-        continue;
-      }
-      try {
-        userToken = await userAccessToken(deps, sql, c, run.userId);
-      } catch {
-        access.unavailable.push({ name, reason: `your authorization could not be refreshed; ${how}` });
-        continue;
-      }
-      if (!userToken) {
-        access.unavailable.push({ name, reason: `you have not connected it yet; ${how}` });
-        continue;
-      }
-    }
-    let secret: ConnectionSecret | undefined;
-    try {
-      secret = c.secretRef ? await openConnectionSecret(deps.secrets, c.secretRef) : undefined;
-    } catch {
-      access.unavailable.push({ name, reason: 'its stored credentials could not be opened; an admin should save them again' });
+  const verified: string[] = [];
+  const refreshes: Refresh[] = [];
+  for (const p of planned) {
+    const { name, type, description } = p.record;
+    const opened = await openRunConnection(deps, run, p);
+    if (opened.refresh) refreshes.push(opened.refresh);
+    if (!opened.ok) {
+      access.unavailable.push({ name, reason: opened.reason });
       continue;
     }
-    // For AWS and GitHub Apps, getting the run's short-lived credentials is the live check.
-    if (c.type === 'aws') {
-      try {
-        const session = await assumeRoleForRun(AwsConnectionConfig.parse(c.config), { runId: run.id });
-        access.connections.push({ name: c.name, type: c.type, description: c.description });
-        access.bundle.connections.push({ name: c.name, type: c.type });
-        access.bundle.secrets.push(awsBundleSecret(c.name, session));
-        access.secretValues.push(...awsSecretValues(session));
-      } catch (err) {
-        if (!isCredentialError(err)) throw err;
-        access.unavailable.push({ name, reason: `failed its live check: ${err.reason}` });
-      }
-      continue;
-    }
-    if (c.type === 'github' && c.config.auth === 'app') {
-      const app = githubAppAccess(c, secret);
-      try {
-        if (!app) throw new CredentialError('github_app_token_failed', 'A GitHub App connection needs appId, installationId and privateKey.');
-        const { token } = await githubInstallationToken(app, deps.resolver ? { resolver: deps.resolver } : {});
-        secret = { ...secret, token };
-      } catch (err) {
-        if (!isCredentialError(err)) throw err;
-        access.unavailable.push({ name, reason: `failed its live check: ${err.reason}` });
-        continue;
-      }
-    } else {
-      const check = await verifyConnection(c, secret, { ...(deps.resolver ? { resolver: deps.resolver } : {}), ...(userToken ? { userToken } : {}) });
-      if (!check.ok) {
-        access.unavailable.push({ name, reason: `failed its live check: ${check.reason}` });
-        continue;
-      }
-    }
-    const { baseUrl, allowCidrs } = connectionEndpoint(c);
-    access.connections.push({ name: c.name, type: c.type, description: c.description });
-    access.bundle.connections.push({ name: c.name, type: c.type });
-    if (baseUrl) access.egressTargets.push({ name: c.name, baseUrl, allowCidrs, headers: credentialHeaders(c, secret, userToken) });
-    if (userToken) access.secretValues.push(userToken);
-    if (c.type === 'github' && secret?.token) access.bundle.secrets.push({ connection: c.name, kind: 'git_token', values: { token: secret.token } });
-    access.secretValues.push(...secretStrings(secret));
+    verified.push(p.record.id);
+    access.connections.push({ name, type, description });
+    access.bundle.connections.push({ name, type });
+    if (opened.grant.egress) access.egressTargets.push({ name, ...opened.grant.egress });
+    if (opened.grant.inside) access.bundle.secrets.push(opened.grant.inside);
+    access.secretValues.push(...opened.secretValues);
   }
+  await recordChecks(deps, tx, run, verified, refreshes);
   return access;
+}
+
+async function readRoleConnections(sql: Sql, run: Run): Promise<PlannedConnection[]> {
+  const role = await getRole(sql, { id: run.roleId });
+  const planned: PlannedConnection[] = [];
+  for (const name of role.connections) {
+    const record = await getConnectionRecord(sql, { name });
+    // Only this user's grant is ever read.
+    const grant = record.authMode === 'oauth_user' && run.userId ? await findOAuthGrant(sql, record.id, run.userId) : undefined;
+    planned.push({ record, grant });
+  }
+  return planned;
+}
+
+/** When each connection last passed its check, and users' refreshed tokens: sealed first, then recorded in one short transaction. */
+async function recordChecks(deps: RunAccessDeps, tx: Transact, run: Run, verified: string[], refreshes: Refresh[]): Promise<void> {
+  const sealed: { tokens: SealedTokens; previousRef: string }[] = [];
+  for (const r of refreshes) {
+    try {
+      sealed.push({ tokens: await sealTokens(deps, tx, { id: r.connectionId }, run.userId!, r.tokens, r.previousRefresh), previousRef: r.previousRef });
+    } catch (err) {
+      // This run still has its token; the next one refreshes again, unless the provider rotated the refresh token.
+      deps.logger.error({ err, connectionId: r.connectionId, code: 'user_tokens_not_sealed' }, 'a refreshed OAuth token could not be sealed; the user may have to authorize again');
+    }
+  }
+  let unreferenced: string[];
+  try {
+    unreferenced = await tx(async (sql) => {
+      await markConnectionsVerified(sql, verified);
+      const out: string[] = [];
+      for (const s of sealed) out.push(...(await recordRefresh(sql, s.tokens, s.previousRef)));
+      return out;
+    });
+  } catch (err) {
+    await deleteSealed(deps, tx, sealed.map((s) => s.tokens.secretRef));
+    throw err;
+  }
+  await deleteSealed(deps, tx, unreferenced);
 }

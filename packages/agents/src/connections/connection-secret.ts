@@ -1,18 +1,17 @@
-import { ConnectionSecret, RemitError, type Connection } from '@remit/core';
-import { SecretValue, formatSecretRef, parseSecretRef, type SecretStore } from '@remit/secrets';
+import { randomBytes } from 'node:crypto';
+import { ConnectionSecret, RemitError } from '@remit/core';
+import { parseSecretRef, type SecretRef, type SecretStore } from '@remit/secrets';
+import type { ConnectionSettings } from './connection-type.ts';
+import { connectionType } from './types/index.ts';
 
 /** Which secret fields a connection needs, from its type, auth and mode; a refusal says what is missing. */
-export function requiredSecretFields(c: Pick<Connection, 'type' | 'authMode' | 'config'>): (keyof ConnectionSecret)[] {
+export function requiredSecretFields(c: ConnectionSettings): (keyof ConnectionSecret)[] {
+  // Users' own tokens arrive through the OAuth flow: such a connection stores only its client secret, whatever its type.
   if (c.authMode === 'oauth_user') return ['clientSecret'];
-  if (c.type === 'http') {
-    const scheme = (c.config.auth as { scheme?: string } | undefined)?.scheme ?? 'none';
-    return scheme === 'basic' ? ['username', 'password'] : scheme === 'none' ? [] : ['token'];
-  }
-  if (c.type === 'github') return c.config.auth === 'app' ? ['privateKey'] : ['token'];
-  return [];
+  return connectionType(c.type).secretFields(c.config);
 }
 
-export function checkSecretShape(c: Pick<Connection, 'type' | 'authMode' | 'config'>, secret: ConnectionSecret | undefined): void {
+export function checkSecretShape(c: ConnectionSettings, secret: ConnectionSecret | undefined): void {
   const needed = requiredSecretFields(c);
   const given = Object.keys(secret ?? {}) as (keyof ConnectionSecret)[];
   const missing = needed.filter((f) => !secret?.[f]);
@@ -21,11 +20,9 @@ export function checkSecretShape(c: Pick<Connection, 'type' | 'authMode' | 'conf
   if (extra.length) throw new RemitError('unknown_field', `Unknown field in secret for this connection: ${extra.join(', ')}.`);
 }
 
-/** Seals a connection's credentials (one vault entry, JSON) and returns the reference the database keeps. */
-export async function sealConnectionSecret(store: SecretStore, orgId: string, connectionId: string, secret: ConnectionSecret): Promise<string> {
-  const ref = { orgId, scope: 'connection' as const, ownerId: connectionId, name: 'credentials' };
-  await store.put(ref, new SecretValue(JSON.stringify(secret)));
-  return formatSecretRef(ref);
+/** Where a connection's credentials are sealed: a new entry each time, so a failed update never overwrites the working secret. */
+export function newConnectionSecretRef(orgId: string, connectionId: string): SecretRef {
+  return { orgId, scope: 'connection', ownerId: connectionId, name: `credentials-${randomBytes(8).toString('hex')}` };
 }
 
 export async function openConnectionSecret(store: SecretStore, secretRef: string): Promise<ConnectionSecret> {
@@ -33,11 +30,7 @@ export async function openConnectionSecret(store: SecretStore, secretRef: string
   return ConnectionSecret.parse(JSON.parse(value.reveal()));
 }
 
-export async function deleteConnectionSecret(store: SecretStore, secretRef: string): Promise<void> {
-  await store.delete(parseSecretRef(secretRef));
-}
-
-/** Every secret string a run holds, for scrubbing its output. */
+/** Every secret string a connection's stored credentials hold, for scrubbing a run's output. */
 export function secretStrings(secret: ConnectionSecret | undefined): string[] {
   return Object.values(secret ?? {}).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }

@@ -1,29 +1,18 @@
-import type { Connection, ConnectionSecret } from '@remit/core';
+import type { ConnectionSecret } from '@remit/core';
+import type { ConnectionSettings, CredentialedConnection } from './connection-type.ts';
+import { connectionType } from './types/index.ts';
 
 /**
  * The headers that carry a connection's credentials on the way out, added by the egress proxy
- * or the verifier, never inside the sandbox. `userToken` is the triggering user's OAuth token.
+ * or the verifier, never inside the sandbox. A user-authorised connection sends the triggering
+ * user's own token (`userToken`) and never a stored one; without it, nothing.
  */
-export function credentialHeaders(c: Pick<Connection, 'type' | 'authMode' | 'config'>, secret: ConnectionSecret | undefined, userToken?: string): Record<string, string> {
+export function credentialHeaders(c: ConnectionSettings, secret: ConnectionSecret | undefined, userToken?: string): Record<string, string> {
   if (c.authMode === 'oauth_user') return userToken ? { authorization: `Bearer ${userToken}` } : {};
-  if (c.type === 'http') {
-    const auth = (c.config.auth ?? { scheme: 'none' }) as { scheme: string; headerName?: string };
-    if (auth.scheme === 'bearer' && secret?.token) return { authorization: `Bearer ${secret.token}` };
-    if (auth.scheme === 'header' && secret?.token) return { [(auth.headerName ?? 'x-api-key').toLowerCase()]: secret.token };
-    if (auth.scheme === 'basic' && secret?.username && secret.password) {
-      return { authorization: `Basic ${Buffer.from(`${secret.username}:${secret.password}`).toString('base64')}` };
-    }
-    return {};
-  }
-  // GitHub refuses API requests without a User-Agent.
-  if (c.type === 'github' && secret?.token) return { authorization: `Bearer ${secret.token}`, accept: 'application/vnd.github+json', 'user-agent': 'remit' };
-  return {};
+  return connectionType(c.type).serviceHeaders(c.config, secret);
 }
 
-/** Where a connection's HTTP traffic goes, and the private ranges its admin allowed. */
-export function connectionEndpoint(c: Pick<Connection, 'config'>): { baseUrl: string | null; allowCidrs: string[] } {
-  const cfg = c.config;
-  const baseUrl = typeof cfg.baseUrl === 'string' ? cfg.baseUrl : typeof cfg.apiUrl === 'string' ? cfg.apiUrl : null;
-  const allowCidrs = Array.isArray(cfg.allowPrivateCidrs) ? cfg.allowPrivateCidrs.map(String) : [];
-  return { baseUrl, allowCidrs };
+/** A connection with the credentials it is used with, as the type modules take it. */
+export function withCredentials(c: ConnectionSettings, secret: ConnectionSecret | undefined, userToken?: string): CredentialedConnection {
+  return { type: c.type, authMode: c.authMode, config: c.config, oauth: c.oauth, secret, userToken, headers: credentialHeaders(c, secret, userToken) };
 }

@@ -70,6 +70,8 @@ export async function verifyGithubApp(access: GithubAppAccess, options: GithubAp
     }
     return { ok: true };
   } catch (err) {
+    // A refusal is this check's answer, not a fault: its reason goes back to the admin who
+    // saved. Anything else is a fault and is thrown on.
     if (err instanceof CredentialError) return { ok: false, reason: err.reason };
     throw err;
   }
@@ -158,6 +160,8 @@ function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
+    // Not JSON: treated as no body, which every caller's shape check then refuses. The
+    // parser's message quotes the body, which may echo what was sent.
     return undefined;
   }
 }

@@ -24,7 +24,7 @@ const allowPrivateCidrs = z
   .meta({ description: 'Private ranges this connection may reach; cloud metadata addresses are never allowed' });
 
 /** Non-secret configuration per connection type. Secrets never appear in these shapes. */
-export const HttpConnectionConfig = z
+const HttpConnectionConfig = z
   .object({
     baseUrl: httpUrl.meta({ example: 'https://payments.internal.example.com' }),
     auth: z
@@ -39,7 +39,7 @@ export const HttpConnectionConfig = z
   })
   .strict();
 
-export const GithubConnectionConfig = z
+const GithubConnectionConfig = z
   .object({
     apiUrl: httpUrl.default('https://api.github.com'),
     auth: z.enum(['token', 'app']).default('token'),
@@ -66,10 +66,10 @@ export const connectionConfigSchemas = {
   aws: AwsConnectionConfig,
 } as const satisfies Record<ConnectionType, z.ZodType>;
 
-export const AuthMode = z
+const AuthMode = z
   .enum(['service_account', 'oauth_user'])
   .meta({ description: 'service_account: a stored secret; oauth_user: the triggering user’s own OAuth token' });
-export type AuthMode = z.infer<typeof AuthMode>;
+type AuthMode = z.infer<typeof AuthMode>;
 
 /** For `oauth_user` connections: where users authorize, and the app's public client settings. */
 export const OAuthSettings = z

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Id, RunKind, Slug, Timestamp } from './common.ts';
 
-export const RoleLimits = z
+const RoleLimits = z
   .object({
     maxDurationSeconds: z.int().min(10).max(86_400).default(900).meta({ description: 'Wall-clock limit of one run' }),
     maxSteps: z.int().min(1).max(500).default(30).meta({ description: 'Model turns allowed in one run' }),

@@ -9,7 +9,7 @@ import { Timestamp } from './common.ts';
  */
 const ToolUse = z.object({ id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) });
 
-export const runEventDataSchemas = {
+const runEventDataSchemas = {
   status: z.looseObject({
     status: RunStatus,
     reason: z.string().nullable().optional(),

@@ -13,13 +13,29 @@ export interface CommandContext {
   parse<O extends NonNullable<Options>>(options: O, allowPositionals?: boolean): ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
 }
 
+/** `usage`: the command line is wrong (exit 2); `failed`: the command could not do its work (exit 1). */
+type CliErrorCode = 'usage' | 'failed';
+
+const messages: Record<CliErrorCode, string> = {
+  usage: 'the command line is not valid; see bin/remit help',
+  failed: 'the command failed',
+};
+
+const exitCodes: Record<CliErrorCode, number> = { usage: 2, failed: 1 };
+
 /** A failure the user can fix; printed as one line without a stack. */
 export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
+  readonly code: CliErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: CliErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? messages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CliError';
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get exitCode(): number {
+    return exitCodes[this.code];
   }
 }

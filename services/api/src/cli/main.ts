@@ -14,7 +14,7 @@ import { runCommand } from './commands/run.ts';
 import { sandboxExecCommand } from './commands/sandbox-exec.ts';
 import { workerCommand } from './commands/worker.ts';
 import { tokenCommand } from './commands/token.ts';
-import { StartupError } from '../runtime/start-worker.ts';
+import { StartupError } from '../runtime/startup-error.ts';
 import { CliError, type CommandContext } from './command-context.ts';
 import { escapeForTerminal } from './escape-for-terminal.ts';
 

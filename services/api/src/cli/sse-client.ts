@@ -1,5 +1,5 @@
 /** One Server-Sent Event as our API sends it. */
-export interface SseMessage {
+interface SseMessage {
   id: string | undefined;
   event: string;
   data: string;

@@ -1,8 +1,9 @@
 import { ConfigError, parseConfig, type ConfigEnv } from '@remit/core';
 
-/** Prints a configuration error the way every start-up failure of this kind is printed, and exits 2. */
+/** Prints a configuration error the way every start-up failure of this kind is printed, one problem a line, and exits 2. */
 export function exitOnConfigError(err: ConfigError): never {
-  process.stderr.write(`remit: ${err.message}\n`);
+  const problems = err.details?.problems ?? [];
+  process.stderr.write(`remit: ${err.message}${problems.length ? `:\n${problems.map((p) => `  ${p}`).join('\n')}` : ''}\n`);
   process.exit(2);
 }
 

@@ -1,13 +1,10 @@
 import type { RefusalTally } from '@remit/audit';
-import type { HttpLimits, Principal, RateLimits } from '@remit/core';
+import type { HttpLimits, RateLimits } from '@remit/core';
 import type { Database } from '@remit/db';
 import type { Resolver } from '@remit/egress';
+import type { TokenVerifier } from '@remit/identity';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
-
-export interface TokenVerifier {
-  verify(token: string): Promise<Principal>;
-}
 
 /** Everything the HTTP app needs, built once at start (see server/start.ts) or by a test. */
 export interface AppDeps {

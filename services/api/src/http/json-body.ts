@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { assertStorableBody } from './storable-text.ts';
 
 /** Admin payloads are small; anything larger is refused before it is read whole. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 export const limitBody: MiddlewareHandler = bodyLimit({
   maxSize: MAX_BODY_BYTES,
@@ -32,6 +32,7 @@ export const requireJsonBody: MiddlewareHandler = async (c, next) => {
   try {
     body = await c.req.json();
   } catch {
+    // Not kept as the cause: the parser's message quotes the body, which may hold a secret.
     throw new RemitError('invalid_json', 'The request body is not valid JSON.');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -5,7 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './app-env.ts';
 import { errorStatus } from './error-status.ts';
 
-export function errorResponse(c: Context, code: ErrorCode, message: string): Response {
+function errorResponse(c: Context, code: ErrorCode, message: string): Response {
   return c.json({ error: { code, message } }, errorStatus[code] as ContentfulStatusCode);
 }
 

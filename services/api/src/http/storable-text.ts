@@ -63,6 +63,7 @@ export const rejectUnstorableUrl: MiddlewareHandler = async (c, next) => {
   try {
     decoded = decodeURIComponent(pathAndQuery);
   } catch {
+    // decodeURIComponent's URIError says only "URI malformed": nothing to keep.
     throw new RemitError('invalid_characters', 'The path or query is not valid percent-encoded UTF-8.');
   }
   if (decoded.includes('\u0000')) throw new RemitError('invalid_characters', 'The path or query contains a NUL character (%00).');

@@ -1,7 +1,7 @@
 import { RemitError } from '@remit/core';
 
 /** When a refused stream may try again: streams free their slot as soon as they close, so soon. */
-export const STREAM_RETRY_AFTER_SECONDS = 5;
+const STREAM_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Counts open long-lived responses (transcript streams) per user and in total, in this

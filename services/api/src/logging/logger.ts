@@ -4,7 +4,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  * Field names whose values are never written, wherever they appear (two levels deep covers
  * our log shapes: `{ headers: { authorization } }`, `{ connection: { secret } }`).
  */
-export const REDACTED_KEYS = [
+const REDACTED_KEYS = [
   'authorization',
   'cookie',
   'password',

@@ -13,8 +13,23 @@ import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/o
  * always looked up as an id, anything else as a name; names are never UUID-shaped (Slug), so
  * the two cannot meet.
  */
-export type RefKind = 'id' | 'id-or-name';
+type RefKind = 'id' | 'id-or-name';
 type RefOf<K extends RefKind> = K extends 'id' ? { id: string } : ResourceRef;
+
+/**
+ * The transactions one write gets: `tx` for what it reads first, each short and its own, and
+ * `write` for the write itself, which ends with its audit entry. A write that needs a network
+ * call (a connection's live check) makes it between the two, never inside a transaction.
+ */
+export interface CrudTransactions<Item> {
+  tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  write(fn: (sql: Sql) => Promise<Item>): Promise<Item>;
+}
+
+/** A write that is one repository call: it runs inside the audited transaction. */
+export function inWrite<Item, A extends unknown[]>(fn: (sql: Sql, ...args: A) => Promise<Item>): (t: CrudTransactions<Item>, ...args: A) => Promise<Item> {
+  return (t, ...args) => t.write((sql) => fn(sql, ...args));
+}
 
 /** How one admin resource is stored and described; the routes, audit and OpenAPI follow from it. */
 export interface CrudResource<Item extends { id: string }, Create, Update, K extends RefKind = RefKind> {
@@ -25,9 +40,9 @@ export interface CrudResource<Item extends { id: string }, Create, Update, K ext
   schemas: { item: z.ZodType<Item>; create: z.ZodType<Create>; update: z.ZodType<Update> };
   list(sql: Sql): Promise<Item[]>;
   get(sql: Sql, ref: RefOf<K>): Promise<Item>;
-  create(sql: Sql, input: Create): Promise<Item>;
-  update(sql: Sql, ref: RefOf<K>, patch: Update): Promise<Item>;
-  remove(sql: Sql, ref: RefOf<K>): Promise<Item>;
+  create(t: CrudTransactions<Item>, input: Create): Promise<Item>;
+  update(t: CrudTransactions<Item>, ref: RefOf<K>, patch: Update): Promise<Item>;
+  remove(t: CrudTransactions<Item>, ref: RefOf<K>): Promise<Item>;
   /** Non-personal facts for the hashed audit entry. */
   auditDetail(item: Item): Record<string, unknown>;
   /** Personal facts kept beside the chain (deletable). */
@@ -60,6 +75,7 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
       });
       return item;
     });
+  const transactions = (c: Context<AppEnv>, action: string): CrudTransactions<Item> => ({ tx: (fn) => tx(c, fn), write: (fn) => write(c, action, fn) });
   const common = { tags: [tag], security: bearerSecurity };
 
   app.openapi(
@@ -94,7 +110,7 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
     }),
     async (c) => {
       const input = c.req.valid('json') as Create;
-      return c.json(await write(c, 'create', (sql) => r.create(sql, input)), 201);
+      return c.json(await r.create(transactions(c, 'create'), input), 201);
     },
   );
   app.openapi(
@@ -108,7 +124,7 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
     }),
     async (c) => {
       const patch = c.req.valid('json') as Update;
-      return c.json(await write(c, 'update', (sql) => r.update(sql, refOf(c.req.valid('param').ref), patch)), 200);
+      return c.json(await r.update(transactions(c, 'update'), refOf(c.req.valid('param').ref), patch), 200);
     },
   );
   app.openapi(
@@ -121,7 +137,7 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      await write(c, 'delete', (sql) => r.remove(sql, refOf(c.req.valid('param').ref)));
+      await r.remove(transactions(c, 'delete'), refOf(c.req.valid('param').ref));
       return c.body(null, 204);
     },
   );

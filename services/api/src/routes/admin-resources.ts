@@ -10,19 +10,32 @@ import {
   RoleUpdate,
 } from '@remit/core';
 import { createConnectionChecked, deleteConnectionChecked, updateConnectionChecked, type ConnectionServiceDeps } from '@remit/agents';
-import * as db from '@remit/db';
-import type { CrudResource } from './admin-crud.ts';
+import {
+  createBinding,
+  createRole,
+  deleteBinding,
+  deleteRole,
+  getBinding,
+  getConnection,
+  getRole,
+  listBindings,
+  listConnections,
+  listRoles,
+  updateBinding,
+  updateRole,
+} from '@remit/db';
+import { inWrite, type CrudResource } from './admin-crud.ts';
 
 export const roles: CrudResource<Role, RoleCreate, RoleUpdate, 'id-or-name'> = {
   noun: 'role',
   path: '/v1/admin/roles',
   refs: 'id-or-name',
   schemas: { item: Role, create: RoleCreate, update: RoleUpdate },
-  list: db.listRoles,
-  get: db.getRole,
-  create: db.createRole,
-  update: db.updateRole,
-  remove: db.deleteRole,
+  list: listRoles,
+  get: getRole,
+  create: inWrite(createRole),
+  update: inWrite(updateRole),
+  remove: inWrite(deleteRole),
   auditDetail: (r) => ({ name: r.name, connections: r.connections, runKinds: r.runKinds, limits: r.limits }),
 };
 
@@ -33,11 +46,12 @@ export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<C
     path: '/v1/admin/connections',
     refs: 'id-or-name',
     schemas: { item: Connection, create: ConnectionCreate, update: ConnectionUpdate },
-    list: db.listConnections,
-    get: db.getConnection,
-    create: (sql, input) => createConnectionChecked(deps, sql, input),
-    update: (sql, ref, patch) => updateConnectionChecked(deps, sql, ref, patch),
-    remove: (sql, ref) => deleteConnectionChecked(deps, sql, ref),
+    list: listConnections,
+    get: getConnection,
+    // Verified live between a read and the write, never inside a transaction (save-connection.ts).
+    create: (t, input) => createConnectionChecked(deps, t, input),
+    update: (t, ref, patch) => updateConnectionChecked(deps, t, ref, patch),
+    remove: (t, ref) => deleteConnectionChecked(deps, t, ref),
     // Which credentials exist, never what they are.
     auditDetail: (c) => ({ name: c.name, type: c.type, authMode: c.authMode, config: c.config, hasSecret: c.hasSecret }),
   };
@@ -48,11 +62,11 @@ export const bindings: CrudResource<Binding, BindingCreate, BindingUpdate, 'id'>
   path: '/v1/admin/bindings',
   refs: 'id',
   schemas: { item: Binding, create: BindingCreate, update: BindingUpdate },
-  list: db.listBindings,
-  get: (sql, { id }) => db.getBinding(sql, id),
-  create: db.createBinding,
-  update: (sql, { id }, patch) => db.updateBinding(sql, id, patch.role),
-  remove: (sql, { id }) => db.deleteBinding(sql, id),
+  list: listBindings,
+  get: (sql, { id }) => getBinding(sql, id),
+  create: inWrite(createBinding),
+  update: inWrite((sql, { id }: { id: string }, patch: BindingUpdate) => updateBinding(sql, id, patch.role)),
+  remove: inWrite((sql, { id }: { id: string }) => deleteBinding(sql, id)),
   // Group names are organisational; a user's email is personal and stays out of the chain.
   auditDetail: (b) => ({ role: b.role, subjectKind: b.subject.kind, ...(b.subject.kind === 'group' ? { group: b.subject.group } : {}) }),
   auditPersonal: (b) => (b.subject.kind === 'user' ? { email: b.subject.email } : undefined),

@@ -12,7 +12,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
  *   carry it.
  * - HttpOnly: no script needs it. Secure whenever the browser reaches Remit over https.
  */
-export interface BrowserCookie {
+interface BrowserCookie {
   name: string;
   options: { path: string; httpOnly: true; sameSite: 'Lax'; secure: boolean };
 }

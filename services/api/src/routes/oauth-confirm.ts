@@ -61,11 +61,14 @@ export function mountOAuthConfirm(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
         if (c.req.header('origin') !== new URL(deps.publicUrl).origin) {
           throw new RemitError('forbidden', 'Confirm on Remit’s own page: open the link Remit gave you and press Continue there.');
         }
-        const bound = await tx(async (sql) => {
-          const result = await confirmAuthorization(deps, sql, { connectionName: connection, state });
-          await appendAudit(sql, { actorId: result.userId, action: 'oauth.confirm', targetType: 'connection', targetId: result.connectionId, outcome: 'success', requestId: c.var.requestId, detail: { connection } });
-          return result;
-        });
+        // The binding and its audit entry commit together; the sealed verifier is read after.
+        const audited = <T extends { userId: string; connectionId: string }>(fn: (sql: Sql) => Promise<T>) =>
+          tx(async (sql) => {
+            const result = await fn(sql);
+            await appendAudit(sql, { actorId: result.userId, action: 'oauth.confirm', targetType: 'connection', targetId: result.connectionId, outcome: 'success', requestId: c.var.requestId, detail: { connection } });
+            return result;
+          });
+        const bound = await confirmAuthorization(deps, audited, { connectionName: connection, state });
         setBrowserCookie(c, browserCookie(c, deps.publicUrl, connection, state), bound.browserValue, bound.expiresAt);
         return c.redirect(bound.providerUrl, 303);
       } catch (err) {

@@ -40,16 +40,31 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     async (c) => {
       const { connection } = c.req.valid('param');
       const actor = c.var.actor;
-      const result = await deps.db.tenant({ orgId: deps.orgId, userId: actor.userId }, async (sql) => {
-        const record = await getConnectionRecord(sql, { name: connection });
-        const reachable = (await listRoles(sql)).some((r) => actor.roles.includes(r.name) && r.connections.includes(record.name));
+      const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.db.tenant({ orgId: deps.orgId, userId: actor.userId }, fn);
+      const record = await tx(async (sql) => {
+        const found = await getConnectionRecord(sql, { name: connection });
+        const reachable = (await listRoles(sql)).some((r) => actor.roles.includes(r.name) && r.connections.includes(found.name));
         if (!reachable) throw new RemitError('forbidden', `None of your roles uses "${connection}".`);
-        const redirectUri = `${deps.publicUrl}/v1/oauth/${record.name}/callback`;
-        const started = await startAuthorization(deps, sql, record, actor.userId, redirectUri);
-        await auditRequest(sql, c, { action: 'oauth.start', targetType: 'connection', targetId: record.id, outcome: 'success', detail: { connection: record.name } });
-        return { authorizeUrl: confirmUrl(deps.publicUrl, record.name, started.state), expiresAt: started.expiresAt.toISOString() };
+        return found;
       });
-      return c.json(result, 200);
+      const redirectUri = `${deps.publicUrl}/v1/oauth/${record.name}/callback`;
+      // The flow's verifier is sealed between the read and the write, never inside a transaction.
+      const started = await startAuthorization(
+        deps,
+        {
+          tx,
+          write: (fn) =>
+            tx(async (sql) => {
+              const flow = await fn(sql);
+              await auditRequest(sql, c, { action: 'oauth.start', targetType: 'connection', targetId: record.id, outcome: 'success', detail: { connection: record.name } });
+              return flow;
+            }),
+        },
+        record,
+        actor.userId,
+        redirectUri,
+      );
+      return c.json({ authorizeUrl: confirmUrl(deps.publicUrl, record.name, started.state), expiresAt: started.expiresAt.toISOString() }, 200);
     },
   );
 

@@ -7,7 +7,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses } from '../http/openapi-helpers.ts';
 import type { StreamSlots } from '../http/stream-slots.ts';
-import { visibleRun } from './run-access.ts';
+import { visibleRun } from './run-visibility.ts';
 
 /** An idle stream sends a comment this often, so proxies keep it open. */
 const KEEPALIVE_MS = 15_000;

@@ -8,7 +8,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { auditRequest } from '../http/audit-request.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
-import { toRun, visibleRun } from './run-access.ts';
+import { toRun, visibleRun } from './run-visibility.ts';
 
 export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueued?: () => void }): void {
   const common = { tags: ['runs'], security: bearerSecurity };

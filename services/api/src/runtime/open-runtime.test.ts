@@ -6,7 +6,7 @@ import { testDatabaseUrl, withTestSchema, withThrowawayLogin } from '@remit/db/t
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.ts';
 import { openRuntime } from './open-runtime.ts';
-import { StartupError } from './start-worker.ts';
+import { StartupError } from './startup-error.ts';
 
 async function withDataDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-runtime-'));

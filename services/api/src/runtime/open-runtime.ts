@@ -12,7 +12,7 @@ import type { SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore } from '@remit/secrets';
 import { createSandboxDriver } from './local-sandboxes.ts';
 import { modelForRun } from './model-for-run.ts';
-import { StartupError } from './start-worker.ts';
+import { StartupError } from './startup-error.ts';
 
 export interface Runtime extends AppDeps {
   config: ConfigEnv;
@@ -82,11 +82,14 @@ async function refuseBypassingLogin(db: Database): Promise<void> {
     report = await checkRequestLogin(db);
   } catch (err) {
     throw new StartupError(
+      'request_login_unchecked',
       `the request login (REMIT_DATABASE_APP_URL; default: DATABASE_URL as remit_app) could not be checked: ${(err as Error).message}; set REMIT_DATABASE_APP_URL, then run bin/remit doctor`,
+      { cause: err },
     );
   }
   if (report.problems.length === 0) return;
   throw new StartupError(
+    'request_login_unsafe',
     `refusing to serve requests as database login ${report.login}: ${report.problems.map((p) => `${p.detail} (${p.code})`).join('; ')}. Run bin/remit doctor for the fix`,
   );
 }

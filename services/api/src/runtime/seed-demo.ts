@@ -2,9 +2,10 @@ import { appendAudit } from '@remit/audit';
 import { ConnectionCreate, type RoleCreate } from '@remit/core';
 import type { z } from 'zod';
 import { createConnectionChecked, updateConnectionChecked } from '@remit/agents';
-import { createBinding, createRole, findRole, listBindings, listConnections, type Database } from '@remit/db';
+import { createBinding, createRole, findRole, listBindings, listConnections, type Database, type Sql } from '@remit/db';
 import type { Resolver } from '@remit/egress';
 import type { SecretStore } from '@remit/secrets';
+import type { Logger } from 'pino';
 
 export const demoUsers = [
   { email: 'alice@example.com', groups: ['developers'], note: 'developer' },
@@ -17,7 +18,7 @@ export const demoUsers = [
  * they may use. Idempotent, so `remit demo` can run again on the same data directory.
  */
 export async function seedDemo(
-  deps: { db: Database; orgId: string; secrets: SecretStore; resolver?: Resolver | undefined },
+  deps: { db: Database; orgId: string; secrets: SecretStore; resolver?: Resolver | undefined; logger: Logger },
   options: { paymentsUrl: string; readToken: string; adminToken: string },
 ): Promise<{ created: string[] }> {
   const { db, orgId } = deps;
@@ -60,15 +61,17 @@ export async function seedDemo(
     { role: 'developer', subject: { kind: 'group' as const, group: 'developers' } },
     { role: 'platform-engineer', subject: { kind: 'group' as const, group: 'platform-engineers' } },
   ];
-  return db.tenant({ orgId, userId: null }, async (sql) => {
-    const created: string[] = [];
-    const existing = new Set((await listConnections(sql)).map((c) => c.name));
-    // Sealed and verified live like any admin's connection. The toy service gets a new port
-    // and new tokens each start, so an existing connection is updated (and verified again).
-    for (const c of connections) {
-      if (!existing.has(c.name)) created.push(`connection ${(await createConnectionChecked(deps, sql, c)).name}`);
-      else await updateConnectionChecked(deps, sql, { name: c.name }, { config: c.config, secret: c.secret! });
-    }
+  const tx = <T>(fn: (sql: Sql) => Promise<T>) => db.tenant({ orgId, userId: null }, fn);
+  const created: string[] = [];
+  const existing = new Set((await tx(listConnections)).map((c) => c.name));
+  // Sealed and verified live like any admin's connection, outside any transaction. The toy
+  // service gets a new port and new tokens each start, so an existing connection is updated
+  // (and verified again).
+  for (const c of connections) {
+    if (!existing.has(c.name)) created.push(`connection ${(await createConnectionChecked(deps, { tx, write: tx }, c)).name}`);
+    else await updateConnectionChecked(deps, { tx, write: tx }, { name: c.name }, { config: c.config, secret: c.secret! });
+  }
+  return tx(async (sql) => {
     for (const r of roles) if (!(await findRole(sql, { name: r.name }))) created.push(`role ${(await createRole(sql, r)).name}`);
     const bound = new Set((await listBindings(sql)).map((b) => `${b.role}/${JSON.stringify(b.subject)}`));
     for (const b of bindings) {

@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
 import type { Runtime } from './open-runtime.ts';
+import { StartupError } from './startup-error.ts';
 
 /** Runs need bubblewrap; say so at start, with the fix, rather than fail every run later. */
 function requireBubblewrap(): void {
   const probe = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
-  if (probe.error) throw new StartupError('bubblewrap is not installed, and local sandboxes need it: apt-get install -y bubblewrap (then bin/remit doctor)');
+  if (probe.error) throw new StartupError('bubblewrap_missing', undefined, { cause: probe.error });
 }
-
-export class StartupError extends Error {}
 
 /** Starts a run worker on this runtime's database, sandboxes and model. */
 export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {}): RunWorker {

@@ -12,7 +12,7 @@ import { LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { createApp } from '../http/create-app.ts';
 import { createLogger } from '../logging/logger.ts';
 
-export const ADMIN_GROUP = 'remit-admins';
+const ADMIN_GROUP = 'remit-admins';
 
 export interface TestApp {
   db: Database;
@@ -100,6 +100,6 @@ export async function withTestApp<T>(
 
 /** Reads the error envelope of a response, asserting nothing; tests compare it. */
 export async function errorOf(res: Response): Promise<{ status: number; code: string | undefined; message: string | undefined }> {
-  const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }; // no JSON body: no code to compare
   return { status: res.status, code: body.error?.code, message: body.error?.message };
 }

@@ -17,7 +17,7 @@ const question = 'Why is checkout failing?';
 export async function demoCommand(ctx: CommandContext): Promise<number> {
   const opts = ctx.parse({ exit: { type: 'boolean' } });
   const rt = await openRuntime(ctx.config, ctx.logger);
-  if (!rt.devIssuer) throw new CliError('remit demo signs its users’ tokens with the development issuer; unset REMIT_OIDC_ISSUER', 2);
+  if (!rt.devIssuer) throw new CliError('usage', 'remit demo signs its users’ tokens with the development issuer; unset REMIT_OIDC_ISSUER');
   // Fresh tokens each start: Remit seals them, verifies the connections live and adds them
   // outside the sandbox; neither the model nor the sandbox ever sees one.
   const tokens = { readToken: randomBytes(16).toString('hex'), adminToken: randomBytes(16).toString('hex') };
@@ -41,7 +41,7 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
       body: JSON.stringify({ kind: 'troubleshoot', input: question }),
     });
     const body = (await res.json()) as { id?: string; error?: { message: string } };
-    if (!body.id) throw new CliError(`the demo run was refused: ${body.error?.message ?? res.status}`);
+    if (!body.id) throw new CliError('failed', `the demo run was refused: ${body.error?.message ?? res.status}`);
     const status = await watchRun({ api: server.url, token, runId: body.id });
 
     out(`Run ${body.id} ${escapeForTerminal(status)}. Explore it:`);

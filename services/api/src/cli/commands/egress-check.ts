@@ -7,9 +7,9 @@ import { escapeForTerminal } from '../escape-for-terminal.ts';
 export async function egressCheckCommand(ctx: CommandContext): Promise<number> {
   const opts = ctx.parse({ allow: { type: 'string', multiple: true } }, true);
   const [url, extra] = ctx.positionals;
-  if (!url || extra !== undefined) throw new CliError('usage: remit egress check URL [--allow CIDR]…', 2);
+  if (!url || extra !== undefined) throw new CliError('usage', 'usage: remit egress check URL [--allow CIDR]…');
   const allowCidrs = opts.allow ?? [];
-  for (const cidr of allowCidrs) if (!Cidr.safeParse(cidr).success) throw new CliError(`--allow ${cidr}: expected a CIDR such as 10.20.0.0/16`, 2);
+  for (const cidr of allowCidrs) if (!Cidr.safeParse(cidr).success) throw new CliError('usage', `--allow ${cidr}: expected a CIDR such as 10.20.0.0/16`);
   const verdict = await checkUrl(url, { allowCidrs });
   // The detail may quote the URL; JSON leaves DEL, C1 and bidi controls raw, and the escaped
   // line still parses to the same verdict.

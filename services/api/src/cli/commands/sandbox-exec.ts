@@ -7,9 +7,9 @@ import { CliError, type CommandContext } from '../command-context.ts';
 export async function sandboxExecCommand(ctx: CommandContext): Promise<number> {
   const opts = ctx.parse({ timeout: { type: 'string' } }, true);
   const argv = ctx.positionals;
-  if (argv.length === 0) throw new CliError('usage: remit sandbox exec [--timeout SECONDS] -- COMMAND [ARGS…]', 2);
+  if (argv.length === 0) throw new CliError('usage', 'usage: remit sandbox exec [--timeout SECONDS] -- COMMAND [ARGS…]');
   const timeoutMs = opts.timeout === undefined ? 30_000 : Number(opts.timeout) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) throw new CliError('--timeout must be between 0.1 and 600 seconds', 2);
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) throw new CliError('usage', '--timeout must be between 0.1 and 600 seconds');
   const driver = createSandboxDriver(ctx.config, resolve(ctx.config.REMIT_DATA_DIR));
   const out = await runThrowawaySandbox(driver, argv, { timeoutMs });
   process.stdout.write(out.stdout);

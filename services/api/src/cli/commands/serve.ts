@@ -6,7 +6,7 @@ import type { Runtime } from '../../runtime/open-runtime.ts';
 import { startWorker } from '../../runtime/start-worker.ts';
 import { CliError } from '../command-context.ts';
 
-export interface RunningServer {
+interface RunningServer {
   url: string;
   worker: RunWorker | undefined;
   stop(): Promise<void>;
@@ -25,7 +25,7 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
     });
   } catch (err) {
     await worker?.stop();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on ${hostname} is in use; stop the other process or set REMIT_PORT`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError('failed', `port ${port} on ${hostname} is in use; stop the other process or set REMIT_PORT`, { cause: err });
     throw err;
   }
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
