@@ -10,12 +10,21 @@ afterEach(() => sts.reset());
 
 const EXTERNAL_ID = 'ext-4417-secretish';
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY99';
-const awsConnection = { name: 'prod-readonly', type: 'aws', config: { roleArn: 'arn:aws:iam::123456789012:role/remit-readonly', externalId: EXTERNAL_ID, region: 'eu-west-1' } };
+const awsConnection = {
+  name: 'prod-readonly',
+  type: 'aws',
+  config: { roleArn: 'arn:aws:iam::123456789012:role/remit-readonly', externalId: EXTERNAL_ID, region: 'eu-west-1' },
+};
 
 describe('aws connections', () => {
   it('are verified with AssumeRole before saving, and a run’s sandbox gets only short-lived STS keys for its role', async () => {
     sts.on(AssumeRoleCommand).resolves({
-      Credentials: { AccessKeyId: 'ASIAFAKEKEY00000001', SecretAccessKey: SECRET_KEY, SessionToken: 'FwoGZXIvYXdzEFAKE', Expiration: new Date(Date.now() + 900_000) },
+      Credentials: {
+        AccessKeyId: 'ASIAFAKEKEY00000001',
+        SecretAccessKey: SECRET_KEY,
+        SessionToken: 'FwoGZXIvYXdzEFAKE',
+        Expiration: new Date(Date.now() + 900_000),
+      },
     });
     await withRunStack(
       async (s) => {
@@ -29,10 +38,19 @@ describe('aws connections', () => {
 
         const calls = sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input);
         expect(calls).toHaveLength(2); // save-time verification, then the run's session
-        expect(calls[1]).toMatchObject({ RoleArn: awsConnection.config.roleArn, ExternalId: EXTERNAL_ID, RoleSessionName: `remit-run-${runId.slice(0, 8)}`, DurationSeconds: 900 });
+        expect(calls[1]).toMatchObject({
+          RoleArn: awsConnection.config.roleArn,
+          ExternalId: EXTERNAL_ID,
+          RoleSessionName: `remit-run-${runId.slice(0, 8)}`,
+          DurationSeconds: 900,
+        });
         const bundle = s.bundles.at(-1)!;
         expect(bundle.secrets).toEqual([
-          { connection: 'prod-readonly', kind: 'aws_session', values: expect.objectContaining({ AWS_ACCESS_KEY_ID: 'ASIAFAKEKEY00000001', AWS_REGION: 'eu-west-1' }) },
+          {
+            connection: 'prod-readonly',
+            kind: 'aws_session',
+            values: expect.objectContaining({ AWS_ACCESS_KEY_ID: 'ASIAFAKEKEY00000001', AWS_REGION: 'eu-west-1' }),
+          },
         ]);
         const events = await (await s.request(`/v1/runs/${runId}/events`, { token: sre })).text();
         expect(events).not.toContain(SECRET_KEY);
@@ -42,7 +60,13 @@ describe('aws connections', () => {
   });
 
   it('a role STS refuses is 422 connection_verification_failed, with no external id in the message, and nothing saved', async () => {
-    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error(`User is not authorized to perform: sts:AssumeRole (ExternalId ${EXTERNAL_ID})`), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    sts.on(AssumeRoleCommand).rejects(
+      Object.assign(new Error(`User is not authorized to perform: sts:AssumeRole (ExternalId ${EXTERNAL_ID})`), {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     await withRunStack(
       async (s) => {
         const res = await s.request('/v1/admin/connections', { method: 'POST', token: await s.adminToken(), json: awsConnection });

@@ -9,7 +9,9 @@ import { seedRoles, withRunStack } from './support/run-stack.ts';
 async function* streamOf(events: ConverseStreamOutput[]): AsyncGenerator<ConverseStreamOutput> {
   for (const e of events) yield e;
 }
-const usage = (inputTokens: number, outputTokens: number) => ({ metadata: { usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, metrics: { latencyMs: 420 } } });
+const usage = (inputTokens: number, outputTokens: number) => ({
+  metadata: { usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, metrics: { latencyMs: 420 } },
+});
 
 const toolTurn: ConverseStreamOutput[] = [
   { messageStart: { role: 'assistant' } },
@@ -34,14 +36,21 @@ describe('a run on Bedrock (fake at the SDK boundary)', () => {
   it('streams tool use through the sandbox, returns tool results, meters both calls and answers', async () => {
     const client = new BedrockRuntimeClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, maxAttempts: 1 });
     const bedrock = mockClient(client);
-    bedrock.on(ConverseStreamCommand).resolvesOnce({ stream: streamOf(toolTurn) }).resolvesOnce({ stream: streamOf(answerTurn) });
+    bedrock
+      .on(ConverseStreamCommand)
+      .resolvesOnce({ stream: streamOf(toolTurn) })
+      .resolvesOnce({ stream: streamOf(answerTurn) });
     const model = createBedrockProvider({ modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0', region: 'us-east-1', client });
     await withRunStack(
       async (s) => {
         await seedRoles(s);
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'why is checkout failing?' });
-        expect(await s.waitForStatus(runId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', answer: 'The card processor is timing out.', steps: 2 });
+        expect(await s.waitForStatus(runId, ['succeeded', 'failed'])).toMatchObject({
+          status: 'succeeded',
+          answer: 'The card processor is timing out.',
+          steps: 2,
+        });
 
         const calls = bedrock.commandCalls(ConverseStreamCommand).map((c) => c.args[0].input);
         expect(calls).toHaveLength(2);
@@ -52,7 +61,11 @@ describe('a run on Bedrock (fake at the SDK boundary)', () => {
         expect(lastMessage.content![0]).toMatchObject({ toolResult: { toolUseId: 'tooluse_1', status: 'success' } });
         expect(JSON.stringify(lastMessage.content)).toContain('card-processor');
 
-        const metered = await s.db.owner((sql) => sql.query<{ input_tokens: number; output_tokens: number; cost_usd: string; status: string }>('select input_tokens, output_tokens, cost_usd, status from model_calls order by at'));
+        const metered = await s.db.owner((sql) =>
+          sql.query<{ input_tokens: number; output_tokens: number; cost_usd: string; status: string }>(
+            'select input_tokens, output_tokens, cost_usd, status from model_calls order by at',
+          ),
+        );
         expect(metered.rows.map((r) => [r.input_tokens, r.output_tokens, r.status])).toEqual([
           [1800, 60, 'settled'],
           [2100, 12, 'settled'],
@@ -67,7 +80,13 @@ describe('a run on Bedrock (fake at the SDK boundary)', () => {
   it('ends the run with a clear reason when Bedrock refuses access', async () => {
     const client = new BedrockRuntimeClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, maxAttempts: 1 });
     const bedrock = mockClient(client);
-    bedrock.on(ConverseStreamCommand).rejects(Object.assign(new Error('You don’t have access to the model with the specified model ID.'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    bedrock.on(ConverseStreamCommand).rejects(
+      Object.assign(new Error('You don’t have access to the model with the specified model ID.'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const model = createBedrockProvider({ modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0', region: 'us-east-1', client });
     await withRunStack(
       async (s) => {

@@ -17,7 +17,8 @@ describe('metering model calls', () => {
         const first = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
         expect(await s.waitForStatus(first, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded' });
 
-        const usage = async (group: string) => (await (await s.request(`/v1/usage?group_by=${group}`, { token: admin })).json()) as { items: Record<string, unknown>[] };
+        const usage = async (group: string) =>
+          (await (await s.request(`/v1/usage?group_by=${group}`, { token: admin })).json()) as { items: Record<string, unknown>[] };
         const byModel = await usage('model');
         expect(byModel.items).toHaveLength(1);
         expect(byModel.items[0]).toMatchObject({ key: 'scripted:e2e', calls: 2 });
@@ -32,10 +33,14 @@ describe('metering model calls', () => {
         expect(put.status).toBe(200);
         const second = await s.startRun(dev, { kind: 'troubleshoot', input: 'y' });
         expect(await s.waitForStatus(second, ['succeeded', 'failed'])).toMatchObject({ status: 'failed', statusReason: 'budget_exhausted' });
-        const budgets = (await (await s.request('/v1/admin/budgets', { token: admin })).json()) as { items: { role: string | null; reservedUsd: number; spentUsd: number }[] };
+        const budgets = (await (await s.request('/v1/admin/budgets', { token: admin })).json()) as {
+          items: { role: string | null; reservedUsd: number; spentUsd: number }[];
+        };
         expect(budgets.items).toEqual([expect.objectContaining({ scope: 'role', role: 'developer', monthlyCapUsd: 0.05, reservedUsd: 0 })]);
         expect(budgets.items[0]!.spentUsd).toBeLessThanOrEqual(0.05);
-        expect(await errorOf(await s.request('/v1/admin/budgets', { method: 'PUT', token: admin, json: { scope: 'role', role: 'nope', monthlyCapUsd: 1 } }))).toMatchObject({ status: 422 });
+        expect(
+          await errorOf(await s.request('/v1/admin/budgets', { method: 'PUT', token: admin, json: { scope: 'role', role: 'nope', monthlyCapUsd: 1 } })),
+        ).toMatchObject({ status: 422 });
       },
       { script: twoTurns, prices },
     );

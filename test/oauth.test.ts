@@ -35,7 +35,9 @@ class FakeProvider {
           if (form.grant_type === 'authorization_code') {
             const p = this.pending.get(form.code ?? '');
             this.pending.delete(form.code ?? '');
-            const challenge = createHash('sha256').update(form.code_verifier ?? '').digest('base64url');
+            const challenge = createHash('sha256')
+              .update(form.code_verifier ?? '')
+              .digest('base64url');
             if (!p || p.challenge !== challenge) return json(400, { error: 'invalid_grant' });
             user = p.user;
           } else if (form.grant_type === 'refresh_token' && form.refresh_token?.startsWith('rt-')) user = form.refresh_token.slice(3);
@@ -144,11 +146,15 @@ async function createTickets(t: TestApp, provider: FakeProvider): Promise<void> 
 }
 
 const grantsOf = async (t: TestApp) =>
-  (await t.db.owner((sql) => sql.query<{ email: string }>('select u.email from oauth_grants g join users u on u.id = g.user_id order by 1'))).rows.map((r) => r.email);
+  (await t.db.owner((sql) => sql.query<{ email: string }>('select u.email from oauth_grants g join users u on u.id = g.user_id order by 1'))).rows.map(
+    (r) => r.email,
+  );
 
 async function auditOf(t: TestApp, action: string): Promise<{ outcome: string; actorId: string | null; detail: Record<string, unknown> }[]> {
   const res = await t.request('/v1/audit?limit=1000', { token: await t.adminToken() });
-  return ((await res.json()) as { items: { action: string; outcome: string; actorId: string | null; detail: Record<string, unknown> }[] }).items.filter((i) => i.action === action);
+  return ((await res.json()) as { items: { action: string; outcome: string; actorId: string | null; detail: Record<string, unknown> }[] }).items.filter(
+    (i) => i.action === action,
+  );
 }
 
 const whoami = `require('node:http').get({ socketPath: '/run/remit/egress.sock', host: 'tickets', path: '/whoami' }, (r) => r.pipe(process.stdout))`;
@@ -184,7 +190,10 @@ describe('oauth_user connections', () => {
         await connect(s, provider, bob, 'bob');
         // The PKCE verifier reached the token endpoint, and the state cannot be replayed, not even from the browser that used it.
         expect(provider.tokenCalls.at(-1)).toMatchObject({ grant_type: 'authorization_code', code_verifier: expect.stringMatching(/^[\w-]{43,128}$/) });
-        expect(await errorOf(await aliceBrowser.go(`${CALLBACK}?code=${aliceGrant.code}&state=${aliceGrant.state}`))).toMatchObject({ status: 400, code: 'invalid_oauth_state' });
+        expect(await errorOf(await aliceBrowser.go(`${CALLBACK}?code=${aliceGrant.code}&state=${aliceGrant.state}`))).toMatchObject({
+          status: 400,
+          code: 'invalid_oauth_state',
+        });
         expect(await errorOf(await s.request(`/v1/oauth/tickets/callback?code=x&state=forged`))).toMatchObject({ status: 400, code: 'invalid_oauth_state' });
 
         expect(await runWhoami(s, alice)).toContain('{\\"user\\":\\"alice\\"}');
@@ -202,14 +211,22 @@ describe('oauth_user connections', () => {
         expect(JSON.stringify(grants.rows)).not.toMatch(/at-|rt-/);
 
         // The client secret goes only to the token endpoint it was saved for.
-        const moveTokenUrl = await s.request('/v1/admin/connections/tickets', { method: 'PATCH', token: admin, json: { oauth: { authorizeUrl: `${provider.url}/authorize`, tokenUrl: 'http://127.0.0.1:9/token', clientId: 'remit' } } });
+        const moveTokenUrl = await s.request('/v1/admin/connections/tickets', {
+          method: 'PATCH',
+          token: admin,
+          json: { oauth: { authorizeUrl: `${provider.url}/authorize`, tokenUrl: 'http://127.0.0.1:9/token', clientId: 'remit' } },
+        });
         expect(await errorOf(moveTokenUrl)).toMatchObject({ status: 422, code: 'secret_required_for_new_destination' });
         expect(await grantsOf(s)).toEqual(['alice@example.com', 'bob@example.com']);
 
         // Users' tokens go only where they were granted for: moving the API signs everyone out.
         const sealedBefore = (await s.secrets.list({ orgId: s.orgId })).length;
         const bearersBefore = provider.bearers.length;
-        const moved = await s.request('/v1/admin/connections/tickets', { method: 'PATCH', token: admin, json: { config: { baseUrl: `${provider.url}/v2`, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] } } });
+        const moved = await s.request('/v1/admin/connections/tickets', {
+          method: 'PATCH',
+          token: admin,
+          json: { config: { baseUrl: `${provider.url}/v2`, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] } },
+        });
         expect(moved.status).toBe(200);
         expect(await grantsOf(s)).toEqual([]);
         expect((await s.secrets.list({ orgId: s.orgId })).length).toBe(sealedBefore - 2);
@@ -246,11 +263,14 @@ describe('an authorization finishes only in the browser that confirmed it (login
       const bobs: [string, (state: string) => Browser][] = [
         ['no cookie', () => new Browser(t)],
         ['his own flow’s cookie', () => bobBrowser],
-        ['a forged cookie under alice’s name', (state) => {
-          const forged = new Browser(t);
-          forged.jar.set(cookieNameFor(state), { value: 'bob-made-this-up-bob-made-this-up-bob-made-', path: '/v1/oauth/tickets/callback' });
-          return forged;
-        }],
+        [
+          'a forged cookie under alice’s name',
+          (state) => {
+            const forged = new Browser(t);
+            forged.jar.set(cookieNameFor(state), { value: 'bob-made-this-up-bob-made-this-up-bob-made-', path: '/v1/oauth/tickets/callback' });
+            return forged;
+          },
+        ],
       ];
       const spent: string[] = [];
       for (const [name, browserOf] of bobs) {
@@ -268,7 +288,10 @@ describe('an authorization finishes only in the browser that confirmed it (login
       // Each refusal spent its state: alice's own browser cannot finish those flows now either.
       for (const providerUrl of spent) {
         const late = provider.approve(providerUrl, 'alice');
-        expect(await errorOf(await aliceBrowser.go(`${CALLBACK}?code=${late.code}&state=${late.state}`))).toMatchObject({ status: 400, code: 'invalid_oauth_state' });
+        expect(await errorOf(await aliceBrowser.go(`${CALLBACK}?code=${late.code}&state=${late.state}`))).toMatchObject({
+          status: 400,
+          code: 'invalid_oauth_state',
+        });
       }
       expect(await grantsOf(t)).toEqual([]);
 
@@ -295,9 +318,21 @@ describe('an authorization finishes only in the browser that confirmed it (login
       const tokenCalls = provider.tokenCalls.length;
       const cases: { name: string; query: (state: string, code: string) => string; expected: { status: number; code: string } }[] = [
         { name: 'no code (was a 502)', query: (state) => `state=${state}`, expected: { status: 400, code: 'validation_failed' } },
-        { name: 'the provider says access_denied', query: (state) => `state=${state}&error=access_denied&error_description=nope`, expected: { status: 400, code: 'oauth_provider_refused' } },
-        { name: 'an error and a code together', query: (state, code) => `state=${state}&code=${code}&error=server_error`, expected: { status: 400, code: 'oauth_provider_refused' } },
-        { name: 'an error that is not an RFC 6749 code', query: (state) => `state=${state}&error=${encodeURIComponent('<script>x</script>')}`, expected: { status: 400, code: 'oauth_provider_refused' } },
+        {
+          name: 'the provider says access_denied',
+          query: (state) => `state=${state}&error=access_denied&error_description=nope`,
+          expected: { status: 400, code: 'oauth_provider_refused' },
+        },
+        {
+          name: 'an error and a code together',
+          query: (state, code) => `state=${state}&code=${code}&error=server_error`,
+          expected: { status: 400, code: 'oauth_provider_refused' },
+        },
+        {
+          name: 'an error that is not an RFC 6749 code',
+          query: (state) => `state=${state}&error=${encodeURIComponent('<script>x</script>')}`,
+          expected: { status: 400, code: 'oauth_provider_refused' },
+        },
         { name: 'no state', query: (_state, code) => `code=${code}`, expected: { status: 400, code: 'validation_failed' } },
       ];
       const reasons: string[] = [];
@@ -312,7 +347,10 @@ describe('an authorization finishes only in the browser that confirmed it (login
         if (!query(state, code).includes('state=')) continue;
         // Spent: even the right browser with a good code cannot use the state now.
         const again = provider.approve(providerUrl, 'bob');
-        expect(await errorOf(await bobBrowser.go(`${CALLBACK}?code=${again.code}&state=${state}`)), name).toMatchObject({ status: 400, code: 'invalid_oauth_state' });
+        expect(await errorOf(await bobBrowser.go(`${CALLBACK}?code=${again.code}&state=${state}`)), name).toMatchObject({
+          status: 400,
+          code: 'invalid_oauth_state',
+        });
         reasons.push('invalid_oauth_state');
       }
       expect(provider.tokenCalls.length).toBe(tokenCalls);

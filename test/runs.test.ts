@@ -11,7 +11,15 @@ async function events(s: RunStack, runId: string, token: string, lastEventId?: n
   return text
     .split('\n\n')
     .filter((block) => block.includes('data:'))
-    .map((block) => JSON.parse(block.split('\n').find((l) => l.startsWith('data:'))!.slice(5)) as { seq: number; type: string; data: Record<string, unknown> });
+    .map(
+      (block) =>
+        JSON.parse(
+          block
+            .split('\n')
+            .find((l) => l.startsWith('data:'))!
+            .slice(5),
+        ) as { seq: number; type: string; data: Record<string, unknown> },
+    );
 }
 
 async function liveSandboxes(s: RunStack, runId: string) {
@@ -74,7 +82,10 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
         const both = await s.tokenFor({ email: 'both@example.com', groups: ['developers', 'platform'] });
         const post = (token: string, json: unknown) => s.request('/v1/runs', { method: 'POST', token, json });
         expect(await errorOf(await post(nobody, { kind: 'troubleshoot', input: 'x' }))).toMatchObject({ status: 403, code: 'no_role' });
-        expect(await errorOf(await post(dev, { kind: 'troubleshoot', input: 'x', role: 'platform-engineer' }))).toMatchObject({ status: 403, code: 'role_not_held' });
+        expect(await errorOf(await post(dev, { kind: 'troubleshoot', input: 'x', role: 'platform-engineer' }))).toMatchObject({
+          status: 403,
+          code: 'role_not_held',
+        });
         expect(await errorOf(await post(dev, { kind: 'insight', input: 'x' }))).toMatchObject({ status: 403, code: 'kind_not_allowed' });
         const choose = await errorOf(await post(both, { kind: 'troubleshoot', input: 'x' }));
         expect(choose).toMatchObject({ status: 400, code: 'role_required' });
@@ -114,7 +125,10 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
           expect(await s.waitForStatus(runId, ['cancelled', 'failed', 'succeeded'])).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_user' });
           took.push(performance.now() - started);
           expect(await liveSandboxes(s, runId)).toEqual([]);
-          expect(await errorOf(await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev }))).toMatchObject({ status: 409, code: 'run_finished' });
+          expect(await errorOf(await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev }))).toMatchObject({
+            status: 409,
+            code: 'run_finished',
+          });
         }
         // With 5 samples the p95 is the slowest. The heartbeat is 10 s apart here, so only the push can meet this.
         expect(Math.max(...took)).toBeLessThan(1000);
@@ -147,7 +161,10 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
         // Roles allow at least 10 s; shorten this run's snapshot of the limit to keep the test fast.
         await s.db.owner((sql) => sql.query('update runs set max_duration_seconds = 2 where id = $1', [runId]));
         s.startWorker();
-        expect(await s.waitForStatus(runId, ['timed_out', 'failed', 'succeeded'])).toMatchObject({ status: 'timed_out', statusReason: 'max_duration_exceeded' });
+        expect(await s.waitForStatus(runId, ['timed_out', 'failed', 'succeeded'])).toMatchObject({
+          status: 'timed_out',
+          statusReason: 'max_duration_exceeded',
+        });
         expect(await liveSandboxes(s, runId)).toEqual([]);
       },
       { script: [{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '60'], timeoutMs: 60_000 } }] }] },
@@ -158,7 +175,11 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
     await withRunStack(
       async (s) => {
         await seedRoles(s);
-        await s.request('/v1/admin/roles/developer', { method: 'PATCH', token: await s.adminToken(), json: { limits: { maxDurationSeconds: 60, maxSteps: 2 } } });
+        await s.request('/v1/admin/roles/developer', {
+          method: 'PATCH',
+          token: await s.adminToken(),
+          json: { limits: { maxDurationSeconds: 60, maxSteps: 2 } },
+        });
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'loop' });
         expect(await s.waitForStatus(runId, ['failed', 'succeeded'])).toMatchObject({ status: 'failed', statusReason: 'max_steps_exceeded', steps: 2 });
@@ -201,7 +222,9 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
         const transcript = await events(s, runId, dev);
         const result = transcript.find((e) => e.type === 'tool_result')!;
         expect(JSON.stringify(result.data)).toContain('refused');
-        const audit = await s.db.owner((sql) => sql.query<{ action: string; outcome: string }>(`select action, outcome from audit_events where action = 'sandbox.bootstrap_refused'`));
+        const audit = await s.db.owner((sql) =>
+          sql.query<{ action: string; outcome: string }>(`select action, outcome from audit_events where action = 'sandbox.bootstrap_refused'`),
+        );
         expect(audit.rows).toEqual([{ action: 'sandbox.bootstrap_refused', outcome: 'denied' }]);
       },
       { script: [{ toolCalls: [{ name: 'exec', input: { command: ['node', '-e', impostor], timeoutMs: 10_000 } }] }, { text: 'done' }] },

@@ -101,7 +101,10 @@ describe('a sandbox attacking its own sockets', () => {
               { name: 'socket attacker' },
             );
             const demo = createScriptedProvider(troubleshootScript, { name: 'demo' });
-            return { ...attack, converse: (request) => (JSON.stringify(request.messages[0]).includes('attack the sockets') ? attack : demo).converse(request) } satisfies ModelProvider;
+            return {
+              ...attack,
+              converse: (request) => (JSON.stringify(request.messages[0]).includes('attack the sockets') ? attack : demo).converse(request),
+            } satisfies ModelProvider;
           })(),
         },
       );

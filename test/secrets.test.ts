@@ -17,7 +17,13 @@ const reflectScript = [
 
 /** Every spelling of a secret that could leak: raw, base64, base64url, URL-encoded. */
 function spellings(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), encodeURIComponent(secret), [...secret].reverse().join('')];
+  return [
+    secret,
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(secret).toString('base64url'),
+    encodeURIComponent(secret),
+    [...secret].reverse().join(''),
+  ];
 }
 
 async function everyTableDump(s: RunStack): Promise<string> {
@@ -51,7 +57,12 @@ describe('stored secrets never come back out', () => {
         await call('/v1/admin/connections/payments-api', { method: 'PATCH', json: { secret: { token: PAYMENTS_READ_TOKEN, bogus: PAYMENTS_READ_TOKEN } } });
         await call('/v1/admin/connections', {
           method: 'POST',
-          json: { name: 'wrong-token', type: 'http', config: { baseUrl: s.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] }, secret: { token: `${PAYMENTS_READ_TOKEN}-x` } },
+          json: {
+            name: 'wrong-token',
+            type: 'http',
+            config: { baseUrl: s.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+            secret: { token: `${PAYMENTS_READ_TOKEN}-x` },
+          },
         });
         await call('/v1/admin/roles');
         await call('/v1/admin/bindings');
@@ -85,13 +96,28 @@ describe('stored secrets never come back out', () => {
     await withRunStack(
       async (s) => {
         const admin = await s.adminToken();
-        const base = { type: 'http', config: { baseUrl: s.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] } };
+        const base = {
+          type: 'http',
+          config: { baseUrl: s.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+        };
         expect(
-          await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: { name: 'everything', ...base, config: { ...base.config, allowPrivateCidrs: ['0.0.0.0/0'] }, secret: { token: 't-token' } } })),
+          await errorOf(
+            await s.request('/v1/admin/connections', {
+              method: 'POST',
+              token: admin,
+              json: { name: 'everything', ...base, config: { ...base.config, allowPrivateCidrs: ['0.0.0.0/0'] }, secret: { token: 't-token' } },
+            }),
+          ),
         ).toMatchObject({ status: 400, code: 'validation_failed' });
         // Metadata can never be allowed, not even explicitly.
         expect(
-          await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: { name: 'imds', type: 'http', config: { baseUrl: 'http://169.254.169.254/', allowPrivateCidrs: ['169.254.0.0/16'] } } })),
+          await errorOf(
+            await s.request('/v1/admin/connections', {
+              method: 'POST',
+              token: admin,
+              json: { name: 'imds', type: 'http', config: { baseUrl: 'http://169.254.169.254/', allowPrivateCidrs: ['169.254.0.0/16'] } },
+            }),
+          ),
         ).toMatchObject({ status: 400, code: 'validation_failed' });
         const cases = [
           { name: 'bad-token', ...base, secret: { token: 'not-the-token' } },
@@ -102,15 +128,17 @@ describe('stored secrets never come back out', () => {
           const err = await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: c }));
           expect(err, c.name).toMatchObject({ status: 422, code: 'connection_verification_failed' });
         }
-        expect(await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: { name: 'needs-token', ...base } }))).toMatchObject({
-          status: 400,
-          code: 'validation_failed',
-        });
+        expect(await errorOf(await s.request('/v1/admin/connections', { method: 'POST', token: admin, json: { name: 'needs-token', ...base } }))).toMatchObject(
+          {
+            status: 400,
+            code: 'validation_failed',
+          },
+        );
         const rows = await s.db.owner((sql) => sql.query('select count(*)::int n from connections'));
         expect(rows.rows[0]).toEqual({ n: 0 });
         expect(await s.secrets.list({ orgId: s.orgId })).toEqual([]);
       },
-      { script: [] , settings: { pollMs: 60_000 } },
+      { script: [], settings: { pollMs: 60_000 } },
     );
   });
 
@@ -119,7 +147,9 @@ describe('stored secrets never come back out', () => {
       async (s) => {
         await seedRoles(s);
         // The upstream's token is rotated behind Remit's back: the stored one no longer works.
-        await s.db.owner((sql) => sql.query(`update connections set config = jsonb_set(config, '{verifyPath}', '"/admin/status"') where name = 'payments-api'`));
+        await s.db.owner((sql) =>
+          sql.query(`update connections set config = jsonb_set(config, '{verifyPath}', '"/admin/status"') where name = 'payments-api'`),
+        );
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'x' });
         await s.waitForStatus(runId, ['succeeded', 'failed']);
@@ -166,14 +196,26 @@ describe('a stored secret is only sent to the destination it was saved for', () 
   beforeAll(() => Promise.all([victim.start(), attacker.start()]));
   afterAll(() => Promise.all([victim.close(), attacker.close()]));
 
-  const saved = () => ({ baseUrl: `${victim.url}/tenant-a`, auth: { scheme: 'header', headerName: 'X-Vendor-Key' }, verifyPath: '/status', allowPrivateCidrs: loopback });
+  const saved = () => ({
+    baseUrl: `${victim.url}/tenant-a`,
+    auth: { scheme: 'header', headerName: 'X-Vendor-Key' },
+    verifyPath: '/status',
+    allowPrivateCidrs: loopback,
+  });
   const oauth = () => ({ authorizeUrl: `${victim.url}/authorize`, tokenUrl: `${victim.url}/token`, clientId: 'remit', scopes: [] as string[] });
 
   async function seed(t: TestApp): Promise<string> {
     const admin = await t.adminToken();
     for (const json of [
       { name: 'vendor', type: 'http', config: saved(), secret: { token: STORED } },
-      { name: 'tickets', type: 'http', authMode: 'oauth_user', config: { baseUrl: victim.url, allowPrivateCidrs: loopback }, oauth: oauth(), secret: { clientSecret: CLIENT_SECRET } },
+      {
+        name: 'tickets',
+        type: 'http',
+        authMode: 'oauth_user',
+        config: { baseUrl: victim.url, allowPrivateCidrs: loopback },
+        oauth: oauth(),
+        secret: { clientSecret: CLIENT_SECRET },
+      },
     ]) {
       expect((await t.request('/v1/admin/connections', { method: 'POST', token: admin, json })).status).toBe(201);
     }
@@ -196,22 +238,37 @@ describe('a stored secret is only sent to the destination it was saved for', () 
   const moves = () => {
     const baseUrl = fc.oneof(
       fc.webSegment().map((p) => `${attacker.url}/${p}`),
-      fc.webSegment().filter((p) => p !== 'tenant-a').map((p) => `${victim.url}/${p}`),
-      fc.webSegment().filter((p) => p.length > 0).map((p) => `${victim.url}/tenant-a/${p}`),
+      fc
+        .webSegment()
+        .filter((p) => p !== 'tenant-a')
+        .map((p) => `${victim.url}/${p}`),
+      fc
+        .webSegment()
+        .filter((p) => p.length > 0)
+        .map((p) => `${victim.url}/tenant-a/${p}`),
       fc.constant(`${victim.url.replace('127.0.0.1', 'localhost')}/tenant-a`),
     );
     const verifyPath = fc.oneof(
-      fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)).filter((p) => p !== '/status'),
+      fc
+        .webPath()
+        .map((p) => (p.startsWith('/') ? p : `/${p}`))
+        .filter((p) => p !== '/status'),
       fc.constantFrom('/../tenant-b/status', '/%2e%2e/tenant-b/status', '/status/'),
     );
     const auth = fc.oneof(
       fc.constantFrom({ scheme: 'bearer' }, { scheme: 'basic' }, { scheme: 'header' }),
-      fc.stringMatching(/^[A-Za-z0-9-]{1,64}$/).filter((h) => h.toLowerCase() !== 'x-vendor-key').map((headerName) => ({ scheme: 'header', headerName })),
+      fc
+        .stringMatching(/^[A-Za-z0-9-]{1,64}$/)
+        .filter((h) => h.toLowerCase() !== 'x-vendor-key')
+        .map((headerName) => ({ scheme: 'header', headerName })),
     );
     return fc.record({ baseUrl, verifyPath, auth }, { requiredKeys: [] }).filter((m) => Object.keys(m).length > 0);
   };
   // Changes that do not move the secret, mixed in so the refusal is not about them.
-  const noise = fc.record({ description: fc.string({ maxLength: 40 }), allowPrivateCidrs: fc.constantFrom(loopback, ['127.0.0.1/32', '10.0.0.0/8']) }, { requiredKeys: [] });
+  const noise = fc.record(
+    { description: fc.string({ maxLength: 40 }), allowPrivateCidrs: fc.constantFrom(loopback, ['127.0.0.1/32', '10.0.0.0/8']) },
+    { requiredKeys: [] },
+  );
 
   it('a PATCH that moves the secret without giving it again is 422 secret_required_for_new_destination, before any network call and with nothing written (property)', async () => {
     await withTestApp(async (t) => {
@@ -234,14 +291,22 @@ describe('a stored secret is only sent to the destination it was saved for', () 
         { numRuns: 60 },
       );
       // Moving to OAuth with a token URL elsewhere would hand over the same slot: refused too.
-      const toOAuth = await t.request('/v1/admin/connections/vendor', { method: 'PATCH', token: admin, json: { authMode: 'oauth_user', oauth: { ...oauth(), tokenUrl: `${attacker.url}/token` } } });
+      const toOAuth = await t.request('/v1/admin/connections/vendor', {
+        method: 'PATCH',
+        token: admin,
+        json: { authMode: 'oauth_user', oauth: { ...oauth(), tokenUrl: `${attacker.url}/token` } },
+      });
       expect(await errorOf(toOAuth)).toMatchObject({ status: 422, code: 'secret_required_for_new_destination' });
       expect(leaked(STORED)).toBe(false);
       expect(await t.secrets.list({ orgId: t.orgId })).toEqual(sealed);
 
       // The positive control: with the secret given again the move is allowed, and the new
       // destination gets the new secret — the recorders do see what is sent them.
-      const moved = await t.request('/v1/admin/connections/vendor', { method: 'PATCH', token: admin, json: { config: { ...saved(), baseUrl: attacker.url }, secret: { token: 'a-new-key-for-the-new-place' } } });
+      const moved = await t.request('/v1/admin/connections/vendor', {
+        method: 'PATCH',
+        token: admin,
+        json: { config: { ...saved(), baseUrl: attacker.url }, secret: { token: 'a-new-key-for-the-new-place' } },
+      });
       expect(moved.status).toBe(200);
       expect(attacker.seen.map((r) => r.headers['x-vendor-key'])).toEqual(['a-new-key-for-the-new-place']);
       expect(leaked(STORED)).toBe(false);
@@ -252,9 +317,18 @@ describe('a stored secret is only sent to the destination it was saved for', () 
     await withTestApp(async (t) => {
       const admin = await seed(t);
       const before = await (await t.request('/v1/admin/connections/tickets', { token: admin })).json();
-      const elsewhere = fc.oneof(fc.webSegment().map((p) => `${attacker.url}/${p}`), fc.webSegment().filter((p) => p !== 'token' && p !== 'authorize').map((p) => `${victim.url}/${p}`));
+      const elsewhere = fc.oneof(
+        fc.webSegment().map((p) => `${attacker.url}/${p}`),
+        fc
+          .webSegment()
+          .filter((p) => p !== 'token' && p !== 'authorize')
+          .map((p) => `${victim.url}/${p}`),
+      );
       const move = fc
-        .record({ tokenUrl: elsewhere, authorizeUrl: elsewhere, clientId: fc.stringMatching(/^[a-z0-9-]{1,20}$/).filter((id) => id !== 'remit') }, { requiredKeys: [] })
+        .record(
+          { tokenUrl: elsewhere, authorizeUrl: elsewhere, clientId: fc.stringMatching(/^[a-z0-9-]{1,20}$/).filter((id) => id !== 'remit') },
+          { requiredKeys: [] },
+        )
         .filter((m) => Object.keys(m).length > 0);
       await fc.assert(
         fc.asyncProperty(move, async (m) => {

@@ -58,7 +58,14 @@ describe.runIf(testDatabaseUrl)('a worker killed with SIGKILL', () => {
         const dev = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
         const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
         const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/worker-process.ts', import.meta.url))], {
-          env: { ...process.env, WORKER_OWNER_URL: testDatabaseUrl!, WORKER_APP_URL: testAppUrl!, WORKER_SCHEMA: s.db.schema, WORKER_ORG_ID: s.orgId, WORKER_STATE_DIR: s.stateDir },
+          env: {
+            ...process.env,
+            WORKER_OWNER_URL: testDatabaseUrl!,
+            WORKER_APP_URL: testAppUrl!,
+            WORKER_SCHEMA: s.db.schema,
+            WORKER_ORG_ID: s.orgId,
+            WORKER_STATE_DIR: s.stateDir,
+          },
           stdio: ['ignore', 'pipe', 'inherit'],
         });
         try {

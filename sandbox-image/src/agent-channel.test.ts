@@ -45,12 +45,15 @@ describe('serveAgentChannel', () => {
     const socket = await accepted;
     const queue: AgentMessage[] = [];
     const waiters: ((message: AgentMessage) => void)[] = [];
-    socket.on('data', createLineSplitter(1 << 24, (line) => {
-      const message = JSON.parse(line) as AgentMessage;
-      const waiter = waiters.shift();
-      if (waiter) waiter(message);
-      else queue.push(message);
-    }));
+    socket.on(
+      'data',
+      createLineSplitter(1 << 24, (line) => {
+        const message = JSON.parse(line) as AgentMessage;
+        const waiter = waiters.shift();
+        if (waiter) waiter(message);
+        else queue.push(message);
+      }),
+    );
     peer = {
       socket,
       next: () => new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiters.push(resolve))),

@@ -21,7 +21,13 @@ describe('http through the egress socket', () => {
     root = await mkdtemp(join(tmpdir(), 'remit-http-'));
     egress = createServer((req, res) => handler(req, res));
     await new Promise<void>((resolve) => egress.listen(join(root, 'egress.sock'), resolve));
-    ctx = { workdir: root, egressSocketPath: join(root, 'egress.sock'), bundle: { runId: '00000000-0000-4000-8000-000000000004', connections: [], secrets: [] }, scrubber: createScrubber([SECRET]), groups: new ProcessGroups() };
+    ctx = {
+      workdir: root,
+      egressSocketPath: join(root, 'egress.sock'),
+      bundle: { runId: '00000000-0000-4000-8000-000000000004', connections: [], secrets: [] },
+      scrubber: createScrubber([SECRET]),
+      groups: new ProcessGroups(),
+    };
   });
   afterEach(async () => {
     egress.closeAllConnections();
@@ -35,7 +41,16 @@ describe('http through the egress socket', () => {
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => res.writeHead(201, { 'x-seen': 'yes' }).end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body })));
     };
-    const output = await httpTool(ctx, HttpInput.parse({ connection: 'payments-api', method: 'POST', path: '/v1/x?y=1', headers: { Host: 'evil.example', 'X-Trace': 't1', 'Proxy-Authorization': 'Basic x' }, body: 'payload' }));
+    const output = await httpTool(
+      ctx,
+      HttpInput.parse({
+        connection: 'payments-api',
+        method: 'POST',
+        path: '/v1/x?y=1',
+        headers: { Host: 'evil.example', 'X-Trace': 't1', 'Proxy-Authorization': 'Basic x' },
+        body: 'payload',
+      }),
+    );
     expect(output).toMatchObject({ status: 201, truncated: false });
     expect(output.headers['x-seen']).toBe('yes');
     const seen = JSON.parse(output.body) as { method: string; url: string; headers: Record<string, string>; body: string };
@@ -60,6 +75,8 @@ describe('http through the egress socket', () => {
   });
 
   it('fails cleanly when there is no egress socket', async () => {
-    await expect(httpTool({ ...ctx, egressSocketPath: join(root, 'missing.sock') }, HttpInput.parse({ connection: 'x' }))).rejects.toMatchObject({ code: 'failed' });
+    await expect(httpTool({ ...ctx, egressSocketPath: join(root, 'missing.sock') }, HttpInput.parse({ connection: 'x' }))).rejects.toMatchObject({
+      code: 'failed',
+    });
   });
 });

@@ -5,7 +5,16 @@ import { ToolFailure } from './tool-failure.ts';
 import type { ToolContext } from './tool-context.ts';
 
 /** Headers the agent owns: framing is node's, routing is the connection name, proxy auth is the proxy's. */
-const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'proxy-connection']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-connection',
+]);
 
 /**
  * `http`: the request goes to the run's egress proxy on its unix socket with `Host` set to the
@@ -28,7 +37,13 @@ export function httpTool(ctx: ToolContext, input: HttpInput): Promise<HttpOutput
         clearTimeout(timer);
         const { text, truncated } = body.text(ctx.scrubber.scrub);
         // An incomplete body (the proxy hung up, or we stopped at the cap) is reported as truncated.
-        resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers, ctx.scrubber.scrub), body: text, truncated: truncated || !res.complete, durationMs: Math.round(performance.now() - started) });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: flattenHeaders(res.headers, ctx.scrubber.scrub),
+          body: text,
+          truncated: truncated || !res.complete,
+          durationMs: Math.round(performance.now() - started),
+        });
       });
     });
     const timer = setTimeout(() => {

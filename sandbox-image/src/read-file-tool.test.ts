@@ -22,7 +22,13 @@ describe('read_file', () => {
     await mkdir(workdir);
     await writeFile(join(root, 'host.txt'), 'host only');
     await writeFile(join(workdir, 'notes.txt'), 'plain notes');
-    ctx = { workdir, egressSocketPath: join(root, 'egress.sock'), bundle: { runId: '00000000-0000-4000-8000-000000000003', connections: [], secrets: [] }, scrubber: createScrubber([SECRET]), groups: new ProcessGroups() };
+    ctx = {
+      workdir,
+      egressSocketPath: join(root, 'egress.sock'),
+      bundle: { runId: '00000000-0000-4000-8000-000000000003', connections: [], secrets: [] },
+      scrubber: createScrubber([SECRET]),
+      groups: new ProcessGroups(),
+    };
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 

@@ -22,7 +22,11 @@ export function createTestRepository(content: string): TestRepository {
   const work = join(root, 'work');
   mkdirSync(work);
   const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: root } }).trim();
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', HOME: root },
+    }).trim();
   git(work, 'init', '-q');
   writeFileSync(join(work, 'README.md'), content);
   git(work, 'add', 'README.md');

@@ -36,9 +36,12 @@ describe('workdir path resolution', () => {
     expect(resolveExisting(workdir, '.')).toBe(workdir);
   });
 
-  it.each(['escape-file', 'escape-dir/outside.txt', 'escape-dir', '/etc/passwd', '/', `${'sub/'}../../outside.txt`])('refuses %s as not_allowed', async (path) => {
-    expect(failureCode(() => resolveExisting(workdir, path))).toBe('not_allowed');
-  });
+  it.each(['escape-file', 'escape-dir/outside.txt', 'escape-dir', '/etc/passwd', '/', `${'sub/'}../../outside.txt`])(
+    'refuses %s as not_allowed',
+    async (path) => {
+      expect(failureCode(() => resolveExisting(workdir, path))).toBe('not_allowed');
+    },
+  );
 
   it('answers not_found for a missing path', async () => {
     expect(failureCode(() => resolveExisting(workdir, 'nope/nothing'))).toBe('not_found');

@@ -35,7 +35,14 @@ export interface RunStack extends TestApp {
  */
 export async function withRunStack<T>(
   fn: (s: RunStack) => Promise<T>,
-  options: TestDatabaseOptions & { script: ScriptedTurn[]; settings?: Partial<WorkerSettings>; rateLimits?: RateLimits; now?: () => Date; prices?: ModelPrices; model?: ModelProvider },
+  options: TestDatabaseOptions & {
+    script: ScriptedTurn[];
+    settings?: Partial<WorkerSettings>;
+    rateLimits?: RateLimits;
+    now?: () => Date;
+    prices?: ModelPrices;
+    model?: ModelProvider;
+  },
 ): Promise<T> {
   const stateDir = mkdtempSync(join(tmpdir(), 'remit-e2e-'));
   const driver = createLocalDriver({ stateDir });
@@ -56,8 +63,13 @@ export async function withRunStack<T>(
           openSandbox: recording,
           modelFor: () => options.model ?? createScriptedProvider(options.script, { name: 'e2e' }),
           logger: createLogger({ level: 'silent' }),
-                secrets: t.secrets,
-          meter: { prices: options.prices ?? defaultModelPrices, rateLimits: options.rateLimits ?? defaultRateLimits, maxOutputTokens: 4096, ...(options.now ? { now: options.now } : {}) },
+          secrets: t.secrets,
+          meter: {
+            prices: options.prices ?? defaultModelPrices,
+            rateLimits: options.rateLimits ?? defaultRateLimits,
+            maxOutputTokens: 4096,
+            ...(options.now ? { now: options.now } : {}),
+          },
           settings: { pollMs: 100, leaseSeconds: 5, maintenance: { everyMs: 300 }, ...options.settings, ...settings },
         });
         workers.push(w);
@@ -105,7 +117,10 @@ export async function withRunStack<T>(
 
 /** Two roles with different reach, as in the demo, against the stack's toy payments service. */
 export async function seedRoles(s: RunStack): Promise<void> {
-  for (const [name, path, token] of [['payments-api', '', PAYMENTS_READ_TOKEN], ['payments-admin', '/admin', PAYMENTS_ADMIN_TOKEN]] as const) {
+  for (const [name, path, token] of [
+    ['payments-api', '', PAYMENTS_READ_TOKEN],
+    ['payments-admin', '/admin', PAYMENTS_ADMIN_TOKEN],
+  ] as const) {
     const res = await s.admin('/v1/admin/connections', {
       name,
       type: 'http',
@@ -114,7 +129,12 @@ export async function seedRoles(s: RunStack): Promise<void> {
     });
     if (res.status !== 201) throw new Error(`seeding ${name} failed: ${res.status} ${await res.text()}`);
   }
-  await s.admin('/v1/admin/roles', { name: 'developer', connections: ['payments-api'], runKinds: ['troubleshoot'], limits: { maxDurationSeconds: 60, maxSteps: 8 } });
+  await s.admin('/v1/admin/roles', {
+    name: 'developer',
+    connections: ['payments-api'],
+    runKinds: ['troubleshoot'],
+    limits: { maxDurationSeconds: 60, maxSteps: 8 },
+  });
   await s.admin('/v1/admin/roles', { name: 'platform-engineer', connections: ['payments-api', 'payments-admin'], runKinds: ['troubleshoot', 'insight'] });
   await s.admin('/v1/admin/bindings', { role: 'developer', subject: { kind: 'group', group: 'developers' } });
   await s.admin('/v1/admin/bindings', { role: 'platform-engineer', subject: { kind: 'group', group: 'platform' } });

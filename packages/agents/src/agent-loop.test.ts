@@ -11,7 +11,11 @@ const catalog = buildToolCatalog([
 
 const execOk = { exitCode: 0, signal: null, stdout: 'fine', stderr: '', truncated: false, timedOut: false, durationMs: 1 };
 
-function setup(script: ScriptedTurn[], overrides: Partial<LoopOptions> = {}, answer: (tool: string, input: Record<string, unknown>) => ToolCallResult = () => ({ ok: true, output: execOk })) {
+function setup(
+  script: ScriptedTurn[],
+  overrides: Partial<LoopOptions> = {},
+  answer: (tool: string, input: Record<string, unknown>) => ToolCallResult = () => ({ ok: true, output: execOk }),
+) {
   const events: { type: string; data: Record<string, unknown> }[] = [];
   const calls: { tool: string; input: Record<string, unknown> }[] = [];
   const options: LoopOptions = {
@@ -67,26 +71,28 @@ describe('agent loop', () => {
     const outcome = await runAgentLoop(options);
     expect(outcome.status).toBe('succeeded');
     expect(calls).toEqual([]);
-    expect(events.filter((e) => e.type === 'tool_denied').map((e) => e.data.reason)).toEqual(['connection_not_in_role', 'tool_not_offered', 'connection_not_in_role']);
+    expect(events.filter((e) => e.type === 'tool_denied').map((e) => e.data.reason)).toEqual([
+      'connection_not_in_role',
+      'tool_not_offered',
+      'connection_not_in_role',
+    ]);
   });
 
   it('returns tool failures to the model instead of crashing, scrubbed of secrets', async () => {
-    const { options, events } = setup(
-      [{ toolCalls: [{ name: 'exec', input: { command: ['false'] } }] }, { text: 'ok' }],
-      {},
-      () => ({ ok: false, error: { code: 'failed', message: 'exit 1: token s3cret rejected' } }),
-    );
+    const { options, events } = setup([{ toolCalls: [{ name: 'exec', input: { command: ['false'] } }] }, { text: 'ok' }], {}, () => ({
+      ok: false,
+      error: { code: 'failed', message: 'exit 1: token s3cret rejected' },
+    }));
     expect((await runAgentLoop(options)).status).toBe('succeeded');
     const result = events.find((e) => e.type === 'tool_result')!;
     expect(result.data).toMatchObject({ ok: false, error: { code: 'failed', message: 'exit 1: token [redacted] rejected' } });
   });
 
   it('refuses a tool result larger than the cap and tells the model to narrow it', async () => {
-    const { options, events } = setup(
-      [{ toolCalls: [{ name: 'read_file', input: { path: 'big' } }] }, { text: 'ok' }],
-      { maxToolResultChars: 100 },
-      () => ({ ok: true, output: { content: 'x'.repeat(1000), size: 1000, truncated: false } }),
-    );
+    const { options, events } = setup([{ toolCalls: [{ name: 'read_file', input: { path: 'big' } }] }, { text: 'ok' }], { maxToolResultChars: 100 }, () => ({
+      ok: true,
+      output: { content: 'x'.repeat(1000), size: 1000, truncated: false },
+    }));
     await runAgentLoop(options);
     expect(events.find((e) => e.type === 'tool_result')!.data).toMatchObject({ error: { code: 'output_too_large' } });
   });

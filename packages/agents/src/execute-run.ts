@@ -1,13 +1,5 @@
 import { appendAudit } from '@remit/audit';
-import {
-  appendRunEvent,
-  finishRun,
-  recordSandboxBootstrap,
-  renewLease,
-  setRunStatus,
-  type Database,
-  type RunRecord,
-} from '@remit/db';
+import { appendRunEvent, finishRun, recordSandboxBootstrap, renewLease, setRunStatus, type Database, type RunRecord } from '@remit/db';
 import { createScrubber, isRemitError, type RunEventData, type RunEventType } from '@remit/core';
 import { createEgressProxy, type Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
@@ -45,7 +37,8 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
   const ctx = { orgId: deps.orgId, userId: run.userId };
   // startRun refuses kinds without a module, so a run here always has one.
   const kind = runKindModule(run.kind)!;
-  const emit = <T extends RunEventType>(type: T, data: RunEventData<T>) => deps.db.tenant(ctx, (sql) => appendRunEvent(sql, run.id, type, data)).then(() => undefined);
+  const emit = <T extends RunEventType>(type: T, data: RunEventData<T>) =>
+    deps.db.tenant(ctx, (sql) => appendRunEvent(sql, run.id, type, data)).then(() => undefined);
   const audit = (action: string, outcome: 'success' | 'denied' | 'error', detail: Record<string, unknown>) =>
     deps.db.tenant(ctx, (sql) => appendAudit(sql, { actorId: run.userId, action, targetType: 'run', targetId: run.id, outcome, detail })).then(() => undefined);
   const log = deps.logger.child({ runId: run.id });
@@ -104,7 +97,8 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => recordSandboxBootstrap(sql, run.id, presented)),
       onEvent: (event) => {
         void emit('sandbox', event).catch(() => undefined);
-        if (event.type === 'bootstrap_refused') void audit('sandbox.bootstrap_refused', 'denied', { reason: String(event.reason ?? 'refused') }).catch(() => undefined);
+        if (event.type === 'bootstrap_refused')
+          void audit('sandbox.bootstrap_refused', 'denied', { reason: String(event.reason ?? 'refused') }).catch(() => undefined);
       },
     });
     if (!(await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'running', { sandboxId: session!.sandboxId })))) stop('lease_lost');
@@ -164,7 +158,14 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     });
     if (ok) {
       await appendRunEvent(sql, run.id, 'status', { status: outcome.status, reason: outcome.reason, answer: outcome.answer, steps: outcome.steps });
-      await appendAudit(sql, { actorId: run.userId, action: 'run.finish', targetType: 'run', targetId: run.id, outcome: 'success', detail: { status: outcome.status, reason: outcome.reason, steps: outcome.steps } });
+      await appendAudit(sql, {
+        actorId: run.userId,
+        action: 'run.finish',
+        targetType: 'run',
+        targetId: run.id,
+        outcome: 'success',
+        detail: { status: outcome.status, reason: outcome.reason, steps: outcome.steps },
+      });
     }
     return ok;
   });

@@ -15,13 +15,21 @@ describe('maintenance', () => {
         await createRole(sql, RoleCreate.parse({ name: 'developer', runKinds: ['troubleshoot'] }));
         return (await upsertUser(sql, { sub: 'alice', email: null })).id;
       });
-      const run = await startRun({ db, orgId: orgA, rateLimits: defaultRateLimits }, { kind: 'troubleshoot', input: 'x', trigger: { type: 'user', userId, roles: ['developer'] } });
+      const run = await startRun(
+        { db, orgId: orgA, rateLimits: defaultRateLimits },
+        { kind: 'troubleshoot', input: 'x', trigger: { type: 'user', userId, roles: ['developer'] } },
+      );
       await db.tenant({ orgId: orgA, userId: null }, (sql) => claimRuns(sql, 'worker-gone', 30, 1));
       await db.owner((sql) => sql.query("update runs set lease_expires_at = now() - interval '1 minute'"));
 
       const logged: { job?: string; msg?: string }[] = [];
       const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line) as { job?: string; msg?: string }) });
-      const broken: SandboxDriver = { name: 'broken', create: () => Promise.reject(new Error('no')), destroy: async () => undefined, list: () => Promise.reject(new Error('driver down')) } as unknown as SandboxDriver;
+      const broken: SandboxDriver = {
+        name: 'broken',
+        create: () => Promise.reject(new Error('no')),
+        destroy: async () => undefined,
+        list: () => Promise.reject(new Error('driver down')),
+      } as unknown as SandboxDriver;
       await withVault(async (secrets) => {
         const maintenance = startMaintenance({ db, orgId: orgA, sandboxes: broken, secrets, logger }, { everyMs: 60_000 });
         await maintenance.runOnce();

@@ -99,7 +99,12 @@ async function sweepSecrets(deps: MaintenanceDeps): Promise<void> {
 export async function reapSandboxes(deps: Pick<MaintenanceDeps, 'db' | 'orgId' | 'sandboxes'>, log?: Logger): Promise<string[]> {
   const live = await deps.sandboxes.list();
   if (live.length === 0) return [];
-  const statuses = await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) => runStatuses(sql, live.map((s) => s.runId)));
+  const statuses = await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) =>
+    runStatuses(
+      sql,
+      live.map((s) => s.runId),
+    ),
+  );
   const reaped: string[] = [];
   for (const s of live) {
     const status = statuses.get(s.runId);

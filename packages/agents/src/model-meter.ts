@@ -34,12 +34,21 @@ export function createRunMeter(
   let open: { callId: string } | undefined;
   return {
     async before(request: Pick<ConverseRequest, 'system' | 'messages' | 'tools'>, signal: AbortSignal): Promise<void> {
-      if (!price) throw new RemitError('budget_exhausted', `No price is configured for model ${model.modelId}; set REMIT_MODEL_PRICES so calls can be metered.`);
+      if (!price)
+        throw new RemitError('budget_exhausted', `No price is configured for model ${model.modelId}; set REMIT_MODEL_PRICES so calls can be metered.`);
       const { modelCalls: limits } = settings.rateLimits;
       for (;;) {
         try {
           await deps.db.tenant(ctx, (sql) =>
-            enforceRateLimits(sql, [['calls:org', limits.org], [`calls:role:${run.roleId}`, limits.role], ...(run.userId ? [[`calls:user:${run.userId}`, limits.user] as const] : [])], now()),
+            enforceRateLimits(
+              sql,
+              [
+                ['calls:org', limits.org],
+                [`calls:role:${run.roleId}`, limits.role],
+                ...(run.userId ? [[`calls:user:${run.userId}`, limits.user] as const] : []),
+              ],
+              now(),
+            ),
           );
           break;
         } catch (err) {
@@ -52,13 +61,20 @@ export function createRunMeter(
         }
       }
       const estimateUsd = costUsd(price, { inputTokens: estimateInputTokens(request), outputTokens: settings.maxOutputTokens });
-      open = await deps.db.tenant(ctx, (sql) => reserveModelCall(sql, { runId: run.id, roleId: run.roleId, userId: run.userId, model: model.modelId, estimateUsd, at: now() }));
+      open = await deps.db.tenant(ctx, (sql) =>
+        reserveModelCall(sql, { runId: run.id, roleId: run.roleId, userId: run.userId, model: model.modelId, estimateUsd, at: now() }),
+      );
     },
     async after(usage: Usage, latencyMs: number): Promise<void> {
       if (!open || !price) return;
       const call = open;
       open = undefined;
-      const full = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cacheReadTokens: usage.cacheReadInputTokens ?? 0, cacheWriteTokens: usage.cacheWriteInputTokens ?? 0 };
+      const full = {
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadInputTokens ?? 0,
+        cacheWriteTokens: usage.cacheWriteInputTokens ?? 0,
+      };
       await deps.db.tenant(ctx, (sql) => settleModelCall(sql, call.callId, { ...full, costUsd: costUsd(price, full), latencyMs }));
     },
   };

@@ -29,18 +29,24 @@ export interface RunWorker {
  * runs them; the maintenance jobs (lost runs, stale reservations, orphan sandboxes) run beside
  * it on their own schedule.
  */
-export function startRunWorker(
-  deps: Omit<ExecuteRunDeps, 'workerId' | 'leaseSeconds' | 'heartbeatMs'> & { settings?: Partial<WorkerSettings> },
-): RunWorker {
+export function startRunWorker(deps: Omit<ExecuteRunDeps, 'workerId' | 'leaseSeconds' | 'heartbeatMs'> & { settings?: Partial<WorkerSettings> }): RunWorker {
   const settings = { ...defaultWorkerSettings, ...deps.settings };
   const id = `worker-${randomUUID().slice(0, 8)}`;
   const log = deps.logger.child({ workerId: id });
-  const runDeps: ExecuteRunDeps = { ...deps, workerId: id, leaseSeconds: settings.leaseSeconds, heartbeatMs: Math.max(100, (settings.leaseSeconds * 1000) / 3) };
+  const runDeps: ExecuteRunDeps = {
+    ...deps,
+    workerId: id,
+    leaseSeconds: settings.leaseSeconds,
+    heartbeatMs: Math.max(100, (settings.leaseSeconds * 1000) / 3),
+  };
   const inFlight = new Set<Promise<unknown>>();
   let stopping = false;
   let wakeUp: (() => void) | undefined;
 
-  const maintenance = settings.maintenance === false ? undefined : startMaintenance({ db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, secrets: deps.secrets, logger: log }, settings.maintenance);
+  const maintenance =
+    settings.maintenance === false
+      ? undefined
+      : startMaintenance({ db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, secrets: deps.secrets, logger: log }, settings.maintenance);
   const tick = async () => {
     const room = settings.concurrency - inFlight.size;
     if (room <= 0) return;

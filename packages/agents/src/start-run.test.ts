@@ -40,7 +40,13 @@ describe('startRun: every trigger through one function', () => {
     await withTestDb(async ({ db, orgA }) => {
       const { userId } = await seed(db, orgA);
       const run = await startRun({ db, orgId: orgA, rateLimits: defaultRateLimits }, { kind: 'troubleshoot', input: 'why?', trigger: trigger(userId) });
-      expect(run).toMatchObject({ status: 'queued', kind: 'troubleshoot', role: 'developer', userId: type === 'schedule' ? null : userId, maxSteps: expect.any(Number) });
+      expect(run).toMatchObject({
+        status: 'queued',
+        kind: 'troubleshoot',
+        role: 'developer',
+        userId: type === 'schedule' ? null : userId,
+        maxSteps: expect.any(Number),
+      });
       expect(await counts(db, orgA)).toEqual({ runs: 1, events: 1, audit: 1 });
     });
   });
@@ -55,7 +61,9 @@ describe('startRun: every trigger through one function', () => {
       expect(await refusal(startRun(deps, { kind: 'troubleshoot', input: 'x', trigger: user(['developer', 'insights']) }))).toBe('role_required');
       expect(await refusal(startRun(deps, { kind: 'review', input: 'x', trigger: user(['developer']) }))).toBe('kind_not_allowed');
       expect(await refusal(startRun(deps, { kind: 'insight', input: 'x', trigger: user(['insights']) }))).toBe('kind_not_available');
-      expect(await refusal(startRun(deps, { kind: 'troubleshoot', input: 'x', trigger: { type: 'schedule', scheduleId: 's', role: 'gone' } }))).toBe('role_not_held');
+      expect(await refusal(startRun(deps, { kind: 'troubleshoot', input: 'x', trigger: { type: 'schedule', scheduleId: 's', role: 'gone' } }))).toBe(
+        'role_not_held',
+      );
       await db.tenant({ orgId: orgA, userId: null }, (sql) => setBudget(sql, 'role', roleId, 0));
       expect(await refusal(startRun(deps, { kind: 'troubleshoot', input: 'x', trigger: user(['developer']) }))).toBe('budget_exhausted');
       await db.tenant({ orgId: orgA, userId: null }, (sql) => setBudget(sql, 'role', roleId, 10));

@@ -42,12 +42,21 @@ export async function startRun(deps: StartRunDeps, request: StartRunRequest): Pr
   return deps.db.tenant({ orgId: deps.orgId, userId }, async (sql) => {
     const role = await findRole(sql, { name: roleName });
     if (!role) throw new RemitError('role_not_held', `The role "${roleName}" no longer exists.`);
-    if (!role.runKinds.includes(kind)) throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${kind}.`);
+    if (!role.runKinds.includes(kind))
+      throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${kind}.`);
     if (!runKindModule(kind)) throw new RemitError('kind_not_available', `${kind} runs are not available in this release yet.`);
     await enforceRunLimits(sql, deps.rateLimits, role.id, userId, now);
     const full = await fullBudgetScope(sql, { roleId: role.id, userId }, now);
     if (full) throw new RemitError('budget_exhausted', `The ${full} budget for this month is used up; an admin can raise it.`);
-    const run = await createRun(sql, { kind, roleId: role.id, userId, trigger: triggerRecord(trigger), input: request.input, maxDurationSeconds: role.limits.maxDurationSeconds, maxSteps: role.limits.maxSteps });
+    const run = await createRun(sql, {
+      kind,
+      roleId: role.id,
+      userId,
+      trigger: triggerRecord(trigger),
+      input: request.input,
+      maxDurationSeconds: role.limits.maxDurationSeconds,
+      maxSteps: role.limits.maxSteps,
+    });
     await appendRunEvent(sql, run.id, 'status', { status: 'queued', role: roleName, kind });
     await appendAudit(sql, {
       actorId: userId,
@@ -65,7 +74,8 @@ export async function startRun(deps: StartRunDeps, request: StartRunRequest): Pr
 /** Which of a user's roles a new run uses; every refusal says what to do instead. */
 export function chooseRole(roles: readonly string[], requested: string | undefined): string {
   if (requested) {
-    if (!roles.includes(requested)) throw new RemitError('role_not_held', `You do not hold the role "${requested}". Your roles: ${roles.join(', ') || 'none'}.`);
+    if (!roles.includes(requested))
+      throw new RemitError('role_not_held', `You do not hold the role "${requested}". Your roles: ${roles.join(', ') || 'none'}.`);
     return requested;
   }
   if (roles.length === 0) throw new RemitError('no_role', 'You hold no role; ask an admin to bind one to you or your group.');
@@ -75,7 +85,11 @@ export function chooseRole(roles: readonly string[], requested: string | undefin
 
 async function enforceRunLimits(sql: Sql, limits: RateLimits, roleId: string, userId: string | null, now: Date): Promise<void> {
   const { runs } = limits;
-  await enforceRateLimits(sql, [['runs:org', runs.org], [`runs:role:${roleId}`, runs.role], ...(userId ? [[`runs:user:${userId}`, runs.user] as const] : [])], now);
+  await enforceRateLimits(
+    sql,
+    [['runs:org', runs.org], [`runs:role:${roleId}`, runs.role], ...(userId ? [[`runs:user:${userId}`, runs.user] as const] : [])],
+    now,
+  );
 }
 
 /** What the run row keeps of its trigger: enough to trace it, nothing secret. */

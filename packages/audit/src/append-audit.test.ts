@@ -103,7 +103,11 @@ describe.each(testDrivers)('appendAudit on %s', (driver) => {
       async ({ db, orgA, orgB }) => {
         const append = (orgId: string, i: number) => db.tenant({ orgId, userId: null }, (sql) => appendAudit(sql, sampleRecord(i)));
         const written = await Promise.all(Array.from({ length: 40 }, (_, i) => append(i % 2 === 0 ? orgA : orgB, i)));
-        const seqs = (org: number) => written.filter((_, i) => i % 2 === org).map((w) => w.seq).sort((x, y) => x - y);
+        const seqs = (org: number) =>
+          written
+            .filter((_, i) => i % 2 === org)
+            .map((w) => w.seq)
+            .sort((x, y) => x - y);
         const oneToTwenty = Array.from({ length: 20 }, (_, i) => i + 1);
         expect(seqs(0)).toEqual(oneToTwenty);
         expect(seqs(1)).toEqual(oneToTwenty);

@@ -54,7 +54,9 @@ describe('chainHash', () => {
 
   it('is SHA-256 over canonical text then prev_hash', () => {
     const prev = 'ab'.repeat(32);
-    const expected = createHash('sha256').update(canonicalAuditFields(fields) + prev).digest('hex');
+    const expected = createHash('sha256')
+      .update(canonicalAuditFields(fields) + prev)
+      .digest('hex');
     expect(chainHash(fields, prev)).toBe(expected);
   });
 });

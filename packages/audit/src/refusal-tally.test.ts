@@ -68,7 +68,14 @@ describe.each(testDrivers)('RefusalTally on %s', (driver) => {
       try {
         tally.record(refusal({ requestId: 'first' }));
         const first = await untilRows(plain, 1);
-        expect(first).toEqual([{ action: 'auth.denied', request_id: 'first', detail: expect.objectContaining({ reason: 'bad_signature', route: 'GET /v1/me', count: 1 }), source: '203.0.113.9' }]);
+        expect(first).toEqual([
+          {
+            action: 'auth.denied',
+            request_id: 'first',
+            detail: expect.objectContaining({ reason: 'bad_signature', route: 'GET /v1/me', count: 1 }),
+            source: '203.0.113.9',
+          },
+        ]);
 
         for (let i = 1; i < 3000; i++) tally.record(refusal({ requestId: `r${i}` }));
         expect(await rows(plain)).toHaveLength(1); // repeats wait for the window's end
@@ -89,7 +96,13 @@ describe.each(testDrivers)('RefusalTally on %s', (driver) => {
   it('keeps keys apart by source, reason, route and actor, and keeps the source out of the hashed entry', async () => {
     await withDb(async ({ db, orgA }) => {
       const tally = new RefusalTally({ db, orgId: orgA, windowMs: 3_600_000 });
-      const keys = [refusal(), refusal({ source: '198.51.100.1' }), refusal({ reason: 'expired' }), refusal({ route: 'unmatched' }), refusal({ action: 'authz.denied', actorId: '00000000-0000-4000-8000-000000000001' })];
+      const keys = [
+        refusal(),
+        refusal({ source: '198.51.100.1' }),
+        refusal({ reason: 'expired' }),
+        refusal({ route: 'unmatched' }),
+        refusal({ action: 'authz.denied', actorId: '00000000-0000-4000-8000-000000000001' }),
+      ];
       for (const k of keys) for (let i = 0; i < 5; i++) tally.record(k);
       await tally.close();
       const found = await rows(db);

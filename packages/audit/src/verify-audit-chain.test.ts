@@ -41,13 +41,39 @@ async function readRow(db: Database, orgId: string, seq: number): Promise<AuditR
 
 /** Inserts a forged entry as the owner: same shape as a real one, `hash` as the forger computed it. */
 async function forge(db: Database, orgId: string, seq: number, prevHash: string, hash: (f: ReturnType<typeof hashedFields>) => string): Promise<void> {
-  const fields = { orgId, seq, at: '2025-01-02T04:00:00.000Z', actorId: null, action: 'role.delete', targetType: 'role', targetId: 'prod-admin', outcome: 'success' as const, requestId: null, detail: { forged: true } };
+  const fields = {
+    orgId,
+    seq,
+    at: '2025-01-02T04:00:00.000Z',
+    actorId: null,
+    action: 'role.delete',
+    targetType: 'role',
+    targetId: 'prod-admin',
+    outcome: 'success' as const,
+    requestId: null,
+    detail: { forged: true },
+  };
   await tamper(db, orgId, (sql) =>
-    sql.query(
-      `insert into audit_events (org_id, seq, at, actor_id, action, target_type, target_id, outcome, request_id, detail, prev_hash, hash)
+    sql
+      .query(
+        `insert into audit_events (org_id, seq, at, actor_id, action, target_type, target_id, outcome, request_id, detail, prev_hash, hash)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)`,
-      [orgId, seq, fields.at, fields.actorId, fields.action, fields.targetType, fields.targetId, fields.outcome, fields.requestId, JSON.stringify(fields.detail), prevHash, hash(fields)],
-    ).then(() => undefined),
+        [
+          orgId,
+          seq,
+          fields.at,
+          fields.actorId,
+          fields.action,
+          fields.targetType,
+          fields.targetId,
+          fields.outcome,
+          fields.requestId,
+          JSON.stringify(fields.detail),
+          prevHash,
+          hash(fields),
+        ],
+      )
+      .then(() => undefined),
   );
 }
 
@@ -68,9 +94,12 @@ describe.each(testDrivers)('verifyAuditChain on %s', (driver) => {
     );
 
   it('accepts an empty chain', async () => {
-    await withTestDb(async ({ db, orgA }) => {
-      expect(await verifyAuditChain(db, orgA)).toEqual({ ok: true, checked: 0, firstBadSeq: null, reason: null });
-    }, { driver });
+    await withTestDb(
+      async ({ db, orgA }) => {
+        expect(await verifyAuditChain(db, orgA)).toEqual({ ok: true, checked: 0, firstBadSeq: null, reason: null });
+      },
+      { driver },
+    );
   });
 
   it('accepts an intact chain at any page size, and refuses a page size below 1', async () => {
@@ -87,7 +116,11 @@ describe.each(testDrivers)('verifyAuditChain on %s', (driver) => {
       ['action', `update audit_events set action = 'role.read' where org_id = $1 and seq = 7`, AuditChainFault.hash],
       ['detail value', `update audit_events set detail = jsonb_set(detail, '{n}', '999') where org_id = $1 and seq = 7`, AuditChainFault.hash],
       ['detail key added', `update audit_events set detail = detail || '{"approved": true}' where org_id = $1 and seq = 7`, AuditChainFault.hash],
-      ['outcome flipped', `update audit_events set outcome = case outcome when 'success' then 'denied' else 'success' end where org_id = $1 and seq = 7`, AuditChainFault.hash],
+      [
+        'outcome flipped',
+        `update audit_events set outcome = case outcome when 'success' then 'denied' else 'success' end where org_id = $1 and seq = 7`,
+        AuditChainFault.hash,
+      ],
       ['actor erased', `update audit_events set actor_id = null where org_id = $1 and seq = 7`, AuditChainFault.hash],
       ['target', `update audit_events set target_id = 'other' where org_id = $1 and seq = 7`, AuditChainFault.hash],
       ['request id', `update audit_events set request_id = 'req-x' where org_id = $1 and seq = 7`, AuditChainFault.hash],

@@ -73,7 +73,10 @@ describe('database logins', () => {
       { DATABASE_URL: ownerUrl, REMIT_DATABASE_APP_URL: 'postgres://remit_owner:other@db.internal/remit' },
       'REMIT_DATABASE_APP_URL: must log in as a different role than DATABASE_URL: the owner can switch row-level security off, so requests never use its login (value hidden)',
     ],
-    [{ REMIT_DATABASE_APP_URL: 'postgres://remit_app@db.internal/remit' }, 'REMIT_DATABASE_APP_URL: requires DATABASE_URL (the owner login that runs migrations) (value hidden)'],
+    [
+      { REMIT_DATABASE_APP_URL: 'postgres://remit_app@db.internal/remit' },
+      'REMIT_DATABASE_APP_URL: requires DATABASE_URL (the owner login that runs migrations) (value hidden)',
+    ],
     [
       { DATABASE_URL: ownerUrl, DATABASE_OWNER_URL: ownerUrl },
       'DATABASE_OWNER_URL: no longer read: DATABASE_URL is now the owner login and REMIT_DATABASE_APP_URL the request login (value hidden)',

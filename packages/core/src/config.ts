@@ -4,15 +4,18 @@ import { HttpLimits, ModelPrices, RateLimits, defaultHttpLimits, defaultModelPri
 import { Cidr } from './schemas/connection.ts';
 
 const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      // The issue names the variable; the parser's message would quote its value, which may be secret.
-      ctx.addIssue({ code: 'custom', message: 'expected JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        // The issue names the variable; the parser's message would quote its value, which may be secret.
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
@@ -27,7 +30,10 @@ export const ConfigEnv = z
     REMIT_DATA_DIR: z.string().min(1).default('.remit'),
     REMIT_PORT: port.default(8080),
     REMIT_HOST: z.string().min(1).default('127.0.0.1'),
-    REMIT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().meta({ description: 'How browsers reach the API (OAuth redirects); default http://REMIT_HOST:REMIT_PORT' }),
+    REMIT_PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .meta({ description: 'How browsers reach the API (OAuth redirects); default http://REMIT_HOST:REMIT_PORT' }),
     REMIT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     DATABASE_URL: postgresUrl.optional().meta({ description: 'PostgreSQL as the schema owner: migrations and start-up only; unset: embedded PGlite' }),
     REMIT_DATABASE_APP_URL: postgresUrl
@@ -35,18 +41,22 @@ export const ConfigEnv = z
       .meta({ description: 'PostgreSQL as the request login (owns nothing, no BYPASSRLS); default: DATABASE_URL as remit_app without a password' }),
     // Renamed when requests stopped sharing the owner's login; kept as an error so an old
     // deployment stops at start instead of silently running migrations as the request login.
-    DATABASE_OWNER_URL: z
-      .never({ error: 'no longer read: DATABASE_URL is now the owner login and REMIT_DATABASE_APP_URL the request login' })
-      .optional(),
+    DATABASE_OWNER_URL: z.never({ error: 'no longer read: DATABASE_URL is now the owner login and REMIT_DATABASE_APP_URL the request login' }).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    REMIT_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('remit'),
+    REMIT_DB_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+      .default('remit'),
     REMIT_MASTER_KEY: z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded')
       .optional(),
     REMIT_SANDBOX_DRIVER: z.enum(['local', 'ecs']).default('local'),
     REMIT_MODEL_PROVIDER: z.enum(['scripted', 'bedrock', 'openai-compatible']).default('scripted'),
-    REMIT_ORG: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('default'),
+    REMIT_ORG: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,62}$/)
+      .default('default'),
     REMIT_ADMIN_GROUP: z.string().min(1).default('remit-admins'),
     REMIT_OIDC_ISSUER: z.url().optional(),
     REMIT_DEV_ISSUER: z
@@ -59,22 +69,40 @@ export const ConfigEnv = z
     REMIT_OIDC_ALG: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
     REMIT_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
     REMIT_RATE_LIMITS: json(RateLimits).default(defaultRateLimits),
-    REMIT_STREAMS_PER_USER: z.coerce.number().pipe(HttpLimits.shape.streamsPerUser).default(defaultHttpLimits.streamsPerUser)
+    REMIT_STREAMS_PER_USER: z.coerce
+      .number()
+      .pipe(HttpLimits.shape.streamsPerUser)
+      .default(defaultHttpLimits.streamsPerUser)
       .meta({ description: 'Open transcript streams one user may hold; past it, 429 too_many_streams' }),
-    REMIT_STREAMS_TOTAL: z.coerce.number().pipe(HttpLimits.shape.streamsTotal).default(defaultHttpLimits.streamsTotal)
+    REMIT_STREAMS_TOTAL: z.coerce
+      .number()
+      .pipe(HttpLimits.shape.streamsTotal)
+      .default(defaultHttpLimits.streamsTotal)
       .meta({ description: 'Open transcript streams per API process, all users together' }),
-    REMIT_INVALID_TOKENS_PER_SOURCE: json(HttpLimits.shape.invalidTokensPerSource).default(defaultHttpLimits.invalidTokensPerSource)
+    REMIT_INVALID_TOKENS_PER_SOURCE: json(HttpLimits.shape.invalidTokensPerSource)
+      .default(defaultHttpLimits.invalidTokensPerSource)
       .meta({ description: 'Token bucket of refused bearer tokens per client address; past it, 429 too_many_invalid_tokens' }),
-    REMIT_REFUSAL_AUDIT_WINDOW_SECONDS: z.coerce.number().pipe(HttpLimits.shape.refusalAuditWindowSeconds).default(defaultHttpLimits.refusalAuditWindowSeconds)
+    REMIT_REFUSAL_AUDIT_WINDOW_SECONDS: z.coerce
+      .number()
+      .pipe(HttpLimits.shape.refusalAuditWindowSeconds)
+      .default(defaultHttpLimits.refusalAuditWindowSeconds)
       .meta({ description: 'Repeated identical refusals are written as one audit entry with a count per window' }),
-    REMIT_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0)
+    REMIT_TRUSTED_PROXY_HOPS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(0)
       .meta({ description: 'Proxies (load balancers) in front of the API whose X-Forwarded-For entries are trusted; 0: the socket address is the client' }),
     REMIT_MODEL_PRICES: json(ModelPrices)
       .transform((custom) => ({ ...defaultModelPrices, ...custom }))
       .default(defaultModelPrices),
     REMIT_MODEL_MAX_TOKENS: z.coerce.number().int().min(256).max(64_000).default(4096),
     REMIT_BEDROCK_MODEL_ID: z.string().min(1).max(256).optional(),
-    REMIT_BEDROCK_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').optional(),
+    REMIT_BEDROCK_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')
+      .optional(),
     AWS_REGION: z.string().optional(),
     REMIT_BEDROCK_GUARDRAIL_ID: z.string().min(1).max(256).optional(),
     REMIT_BEDROCK_GUARDRAIL_VERSION: z.string().min(1).max(32).optional(),
@@ -83,7 +111,12 @@ export const ConfigEnv = z
     REMIT_OPENAI_MODEL: z.string().min(1).max(256).optional(),
     REMIT_OPENAI_ALLOW_CIDRS: z
       .string()
-      .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(Cidr))
       .default([]),
     REMIT_MODEL_CONTEXT_WINDOW: z.coerce.number().int().min(4096).max(2_000_000).default(200_000),
@@ -153,7 +186,10 @@ export function activeIssuer(config: ConfigEnv): { kind: 'oidc' | 'development';
  * `localhost` count as reachable: what they resolve to is not ours to decide at start.
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost') return true;
   const v4 = h.startsWith('::ffff:') && isIPv4(h.slice(7)) ? h.slice(7) : h;
   if (isIPv4(v4)) return v4.split('.')[0] === '127';

@@ -73,7 +73,17 @@ export async function createConnection(
     const res = await sql.query<ConnectionRow>(
       `insert into connections (org_id, id, name, type, description, auth_mode, config, oauth, secret_ref, verified_at)
        values (remit_current_org(), coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9) returning ${columns}`,
-      [input.id ?? null, input.name, input.type, input.description, input.authMode, input.config, input.oauth ?? null, input.secretRef ?? null, input.verifiedAt ?? null],
+      [
+        input.id ?? null,
+        input.name,
+        input.type,
+        input.description,
+        input.authMode,
+        input.config,
+        input.oauth ?? null,
+        input.secretRef ?? null,
+        input.verifiedAt ?? null,
+      ],
     );
     return toConnection(res.rows[0]!);
   } catch (err) {
@@ -104,7 +114,17 @@ export async function updateConnection(
             secret_ref = case when $7::boolean then $8 else secret_ref end,
             verified_at = coalesce($9, verified_at), updated_at = now()
       where id = $1 returning ${columns}`,
-    [id, next.description, next.authMode, next.config, next.oauth !== undefined, next.oauth ?? null, next.secretRef !== undefined, next.secretRef ?? null, next.verifiedAt ?? null],
+    [
+      id,
+      next.description,
+      next.authMode,
+      next.config,
+      next.oauth !== undefined,
+      next.oauth ?? null,
+      next.secretRef !== undefined,
+      next.secretRef ?? null,
+      next.verifiedAt ?? null,
+    ],
   );
   if (!res.rows[0]) throw new RemitError('not_found', 'No such connection.');
   return toConnection(res.rows[0]);

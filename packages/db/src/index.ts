@@ -21,7 +21,17 @@ export { claimRuns, createRun, failExpiredLeases, finishRun, getRun, listRuns, r
 export type { RunRecord } from './runs.ts';
 export { appendRunEvent, listRunEvents } from './run-events.ts';
 export { recordSandboxBootstrap } from './sandbox-bootstraps.ts';
-export { bindOAuthState, createOAuthState, deleteOAuthGrants, deleteOAuthStates, findOAuthGrant, findOAuthState, replaceOAuthGrant, takeOAuthState, upsertOAuthGrant } from './oauth.ts';
+export {
+  bindOAuthState,
+  createOAuthState,
+  deleteOAuthGrants,
+  deleteOAuthStates,
+  findOAuthGrant,
+  findOAuthState,
+  replaceOAuthGrant,
+  takeOAuthState,
+  upsertOAuthGrant,
+} from './oauth.ts';
 export { addSecretOrphans, adoptSecretOrphan, claimSecretOrphans, removeSecretOrphans } from './secret-orphans.ts';
 export type { OAuthStateRecord } from './oauth.ts';
 export { deleteBudget, fullBudgetScope, listBudgets, releaseStaleReservations, reserveModelCall, setBudget, settleModelCall } from './meter.ts';

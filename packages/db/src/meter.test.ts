@@ -11,7 +11,9 @@ describe.each(testDrivers)('the meter on %s', (driver) => {
         const ctx = { orgId: orgA, userId: null };
         await db.tenant(ctx, (sql) => setBudget(sql, 'org', 'org', 5));
         const attempts = await Promise.allSettled(
-          Array.from({ length: 200 }, () => db.tenant(ctx, (sql) => reserveModelCall(sql, { runId: null, roleId: null, userId: null, model: 'm', estimateUsd: 0.1, at }))),
+          Array.from({ length: 200 }, () =>
+            db.tenant(ctx, (sql) => reserveModelCall(sql, { runId: null, roleId: null, userId: null, model: 'm', estimateUsd: 0.1, at })),
+          ),
         );
         const admitted = attempts.filter((a) => a.status === 'fulfilled').length;
         const refused = attempts.filter((a) => a.status === 'rejected');
@@ -33,11 +35,18 @@ describe.each(testDrivers)('the meter on %s', (driver) => {
           await setBudget(sql, 'org', 'org', 10);
           await setBudget(sql, 'role', roleId, 1);
         });
-        const reserve = (estimateUsd: number) => db.tenant(ctx, (sql) => reserveModelCall(sql, { runId: null, roleId, userId: null, model: 'm', estimateUsd, at }));
+        const reserve = (estimateUsd: number) =>
+          db.tenant(ctx, (sql) => reserveModelCall(sql, { runId: null, roleId, userId: null, model: 'm', estimateUsd, at }));
         const { callId } = await reserve(0.8);
-        await db.tenant(ctx, (sql) => settleModelCall(sql, callId, { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.3, latencyMs: 120 }));
+        await db.tenant(ctx, (sql) =>
+          settleModelCall(sql, callId, { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.3, latencyMs: 120 }),
+        );
         // Settling twice changes nothing.
-        expect(await db.tenant(ctx, (sql) => settleModelCall(sql, callId, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 9, latencyMs: 0 }))).toBe(false);
+        expect(
+          await db.tenant(ctx, (sql) =>
+            settleModelCall(sql, callId, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 9, latencyMs: 0 }),
+          ),
+        ).toBe(false);
         await expect(reserve(0.8)).rejects.toMatchObject({ code: 'budget_exhausted', details: { scope: 'role' } });
         const budgets = await db.tenant(ctx, (sql) => listBudgets(sql, at));
         expect(budgets).toEqual([
@@ -54,7 +63,9 @@ describe.each(testDrivers)('the meter on %s', (driver) => {
       async ({ db, orgA }) => {
         const ctx = { orgId: orgA, userId: null };
         await db.tenant(ctx, (sql) => setBudget(sql, 'org', 'org', 1));
-        await db.tenant(ctx, (sql) => reserveModelCall(sql, { runId: null, roleId: null, userId: null, model: 'm', estimateUsd: 1, at: new Date(Date.now() - 3_600_000) }));
+        await db.tenant(ctx, (sql) =>
+          reserveModelCall(sql, { runId: null, roleId: null, userId: null, model: 'm', estimateUsd: 1, at: new Date(Date.now() - 3_600_000) }),
+        );
         expect(await db.tenant(ctx, (sql) => releaseStaleReservations(sql, 600))).toBe(1);
         const [budget] = await db.tenant(ctx, (sql) => listBudgets(sql, new Date(Date.now() - 3_600_000)));
         expect(budget!.reservedUsd).toBe(0);

@@ -35,10 +35,11 @@ export async function reserveModelCall(
   for (const { scope, key } of scopeKeys(call)) {
     const cap = await sql.query<{ cap: string }>('select monthly_cap_usd as cap from budgets where scope = $1 and scope_key = $2', [scope, key]);
     if (!cap.rows[0]) continue;
-    await sql.query(
-      `insert into budget_usage (org_id, scope, scope_key, period_start) values (remit_current_org(), $1, $2, $3) on conflict do nothing`,
-      [scope, key, period],
-    );
+    await sql.query(`insert into budget_usage (org_id, scope, scope_key, period_start) values (remit_current_org(), $1, $2, $3) on conflict do nothing`, [
+      scope,
+      key,
+      period,
+    ]);
     const reserved = await sql.query(
       `update budget_usage u set reserved_usd = u.reserved_usd + $4
          from budgets b
@@ -115,10 +116,12 @@ export async function releaseStaleReservations(sql: Sql, olderThanSeconds: numbe
   );
   for (const row of stale.rows) {
     for (const { scope, key } of scopeKeys({ roleId: row.role_id, userId: row.user_id })) {
-      await sql.query(
-        `update budget_usage set reserved_usd = greatest(reserved_usd - $4, 0) where scope = $1 and scope_key = $2 and period_start = $3`,
-        [scope, key, row.period_start, row.reserved_usd],
-      );
+      await sql.query(`update budget_usage set reserved_usd = greatest(reserved_usd - $4, 0) where scope = $1 and scope_key = $2 and period_start = $3`, [
+        scope,
+        key,
+        row.period_start,
+        row.reserved_usd,
+      ]);
     }
   }
   return stale.rows.length;

@@ -23,9 +23,7 @@ export async function migrate(db: Database): Promise<MigrationReport> {
     await sql.query('select pg_advisory_xact_lock(hashtext($1))', [`remit.migrate.${db.schema}`]);
     await sql.query(`create schema if not exists ${schema}`);
     await sql.query(`grant usage on schema ${schema} to ${APP_ROLE}`);
-    await sql.query(
-      `create table if not exists ${schema}.schema_migrations (name text primary key, applied_at timestamptz not null default now())`,
-    );
+    await sql.query(`create table if not exists ${schema}.schema_migrations (name text primary key, applied_at timestamptz not null default now())`);
     const done = new Set((await sql.query<{ name: string }>(`select name from ${schema}.schema_migrations`)).rows.map((r) => r.name));
     const applied: string[] = [];
     for (const file of files) {

@@ -21,10 +21,18 @@ describe.each(testDrivers)('names and ids on %s', (driver) => {
       const other = await db.tenant(ctx, (sql) => createRole(sql, role('developer')));
       for (const name of [other.id, other.id.toUpperCase(), '00000000-0000-0000-0000-000000000000', 'a0000000-0000-0000-0000-00000000000f']) {
         expect(await codeOf(db.tenant(ctx, (sql) => createRole(sql, role(name)))), name).toBe('name_looks_like_id');
-        const connection = { name, type: 'http' as const, description: '', authMode: 'service_account' as const, config: { baseUrl: 'https://example.com', auth: { scheme: 'none' as const }, verifyPath: '/', allowPrivateCidrs: [] } };
+        const connection = {
+          name,
+          type: 'http' as const,
+          description: '',
+          authMode: 'service_account' as const,
+          config: { baseUrl: 'https://example.com', auth: { scheme: 'none' as const }, verifyPath: '/', allowPrivateCidrs: [] },
+        };
         expect(await codeOf(db.tenant(ctx, (sql) => createConnection(sql, connection))), name).toBe('name_looks_like_id');
       }
-      const count = await db.owner((sql) => sql.query<{ r: number; c: number }>('select (select count(*)::int from roles) r, (select count(*)::int from connections) c'));
+      const count = await db.owner((sql) =>
+        sql.query<{ r: number; c: number }>('select (select count(*)::int from roles) r, (select count(*)::int from connections) c'),
+      );
       expect(count.rows[0]).toEqual({ r: 1, c: 0 });
     });
   });
@@ -41,7 +49,9 @@ describe.each(testDrivers)('names and ids on %s', (driver) => {
           `insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, $2, '{review}', 60, 3) returning id`,
           [orgA, dev.id],
         );
-        await sql.query(`alter table roles add constraint roles_name_not_id_shaped check (name !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') not valid`);
+        await sql.query(
+          `alter table roles add constraint roles_name_not_id_shaped check (name !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') not valid`,
+        );
         return res.rows[0]!.id;
       });
       await db.tenant(ctx, async (sql) => {

@@ -9,7 +9,15 @@ import { testDrivers, withTestDb } from './testing.ts';
 async function seedRun(db: Database, ctx: TenantContext): Promise<string> {
   return db.tenant(ctx, async (sql) => {
     const role = await createRole(sql, RoleCreate.parse({ name: 'developer', runKinds: ['troubleshoot'] }));
-    const run = await createRun(sql, { kind: 'troubleshoot', roleId: role.id, userId: null, trigger: { type: 'schedule' }, input: 'x', maxDurationSeconds: 60, maxSteps: 5 });
+    const run = await createRun(sql, {
+      kind: 'troubleshoot',
+      roleId: role.id,
+      userId: null,
+      trigger: { type: 'schedule' },
+      input: 'x',
+      maxDurationSeconds: 60,
+      maxSteps: 5,
+    });
     return run.id;
   });
 }
@@ -33,10 +41,12 @@ describe.each(testDrivers)('notifications on %s', (driver) => {
         db.notifications.onRun('00000000-0000-4000-8000-000000000000', (change) => other.push(change));
         await db.tenant(ctx, (sql) => appendRunEvent(sql, runId, 'status', { status: 'queued' }));
         await until(() => seen.length === 1);
-        await expect(db.tenant(ctx, async (sql) => {
-          await appendRunEvent(sql, runId, 'status', { status: 'queued' });
-          throw new Error('roll back');
-        })).rejects.toThrow('roll back');
+        await expect(
+          db.tenant(ctx, async (sql) => {
+            await appendRunEvent(sql, runId, 'status', { status: 'queued' });
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
         await db.tenant(ctx, (sql) => claimRuns(sql, 'w', 30, 1));
         await db.tenant(ctx, (sql) => requestCancel(sql, runId));
         await until(() => seen.length === 2);
@@ -61,7 +71,11 @@ describe.runIf(testDrivers.includes('postgres'))('notifications on postgres, whe
         const seen: string[] = [];
         db.notifications.onRun(runId, (change) => seen.push(change));
         await db.notifications.ready();
-        await db.owner((sql) => sql.query(`select pg_terminate_backend(pid) from pg_stat_activity where query like 'listen "remit_runs_${db.schema}"%' or query like 'listen "remit_queue_${db.schema}"%'`));
+        await db.owner((sql) =>
+          sql.query(
+            `select pg_terminate_backend(pid) from pg_stat_activity where query like 'listen "remit_runs_${db.schema}"%' or query like 'listen "remit_queue_${db.schema}"%'`,
+          ),
+        );
         await until(() => seen.includes('resync'));
         await db.tenant(ctx, (sql) => appendRunEvent(sql, runId, 'status', { status: 'queued' }));
         await until(() => seen.includes('event'));

@@ -71,8 +71,7 @@ export function createNotifications(listen: Listen, schema: string): Notificatio
     const [runId, what] = payload.split(':');
     for (const listener of byRun.get(runId ?? '') ?? []) call(listener, what === 'cancel' ? 'cancel' : 'event');
   };
-  const start = () =>
-    (started ??= Promise.all([listen(names.runs, onRunPayload), listen(names.queue, () => queued.forEach((listener) => call(listener)))]));
+  const start = () => (started ??= Promise.all([listen(names.runs, onRunPayload), listen(names.queue, () => queued.forEach((listener) => call(listener)))]));
   return {
     onRun(runId, listener) {
       // A failed LISTEN costs latency only (readers keep their safety poll); ready() reports it.
@@ -98,4 +97,3 @@ export function createNotifications(listen: Listen, schema: string): Notificatio
     },
   };
 }
-

@@ -13,7 +13,11 @@ export interface OAuthStateRecord {
 const stateColumns = `connection_id as "connectionId", user_id as "userId", code_verifier_ref as "codeVerifierRef", redirect_uri as "redirectUri",
   expires_at as "expiresAt", browser_hash as "browserHash"`;
 
-export async function createOAuthState(sql: Sql, stateHash: string, s: Omit<OAuthStateRecord, 'expiresAt' | 'browserHash'> & { ttlSeconds: number }): Promise<void> {
+export async function createOAuthState(
+  sql: Sql,
+  stateHash: string,
+  s: Omit<OAuthStateRecord, 'expiresAt' | 'browserHash'> & { ttlSeconds: number },
+): Promise<void> {
   await sql.query(
     `insert into oauth_states (org_id, state_hash, connection_id, user_id, code_verifier_ref, redirect_uri, expires_at)
      values (remit_current_org(), $1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,

@@ -13,11 +13,17 @@ export interface BucketLimit {
  * last touched. One conditional UPDATE under the row lock, so concurrent callers and replicas
  * share the bucket exactly. `now` is the caller's clock (tests pass a fake one).
  */
-export async function takeToken(sql: Sql, bucket: string, limit: BucketLimit, now: Date): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
-  await sql.query(
-    `insert into rate_buckets (org_id, bucket, tokens, refilled_at) values (remit_current_org(), $1, $2, $3) on conflict do nothing`,
-    [bucket, limit.capacity, now],
-  );
+export async function takeToken(
+  sql: Sql,
+  bucket: string,
+  limit: BucketLimit,
+  now: Date,
+): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+  await sql.query(`insert into rate_buckets (org_id, bucket, tokens, refilled_at) values (remit_current_org(), $1, $2, $3) on conflict do nothing`, [
+    bucket,
+    limit.capacity,
+    now,
+  ]);
   const refill = `least($2::float8, tokens + greatest(0, extract(epoch from ($3::timestamptz - refilled_at))) * $4::float8)`;
   const taken = await sql.query(
     `update rate_buckets set tokens = ${refill} - 1, refilled_at = greatest(refilled_at, $3::timestamptz)
@@ -25,7 +31,12 @@ export async function takeToken(sql: Sql, bucket: string, limit: BucketLimit, no
     [bucket, limit.capacity, now, limit.refillPerSecond],
   );
   if (taken.rowCount === 1) return { allowed: true };
-  const state = await sql.query<{ available: number }>(`select ${refill} as available from rate_buckets where bucket = $1`, [bucket, limit.capacity, now, limit.refillPerSecond]);
+  const state = await sql.query<{ available: number }>(`select ${refill} as available from rate_buckets where bucket = $1`, [
+    bucket,
+    limit.capacity,
+    now,
+    limit.refillPerSecond,
+  ]);
   const missing = 1 - (state.rows[0]?.available ?? 0);
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(missing / limit.refillPerSecond)) };
 }

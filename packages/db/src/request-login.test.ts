@@ -29,9 +29,9 @@ describe.runIf(testDatabaseUrl)('a request connection on PostgreSQL, under SQL i
         await seedRole(db, orgA);
         await seedRole(db, orgB);
         const owner = (await db.owner((sql) => sql.query<{ name: string }>('select current_user as name'))).rows[0]!.name;
-        const privileged = (await db.owner((sql) => sql.query<{ name: string }>('select rolname as name from pg_roles where rolsuper or rolbypassrls'))).rows.map(
-          (r) => r.name,
-        );
+        const privileged = (
+          await db.owner((sql) => sql.query<{ name: string }>('select rolname as name from pg_roles where rolsuper or rolbypassrls'))
+        ).rows.map((r) => r.name);
         expect(privileged).toContain(owner); // the test server's owner login is a superuser: the worst case
         const attacks = [
           'reset role',
@@ -91,7 +91,9 @@ describe.runIf(testDatabaseUrl)('a request connection on PostgreSQL, under SQL i
           ),
         );
         expect(next.rows[0]).toEqual({ role: APP_ROLE, n: 1, rs: 'on', iso: 'read committed' });
-        const policy = await db.owner((sql) => sql.query<{ forced: boolean }>(`select relforcerowsecurity as forced from pg_class where oid = 'roles'::regclass`));
+        const policy = await db.owner((sql) =>
+          sql.query<{ forced: boolean }>(`select relforcerowsecurity as forced from pg_class where oid = 'roles'::regclass`),
+        );
         expect(policy.rows[0]).toEqual({ forced: true });
       },
       { driver: 'postgres', poolSize: 1 },

@@ -32,10 +32,7 @@ export async function checkRls(db: Database): Promise<RlsViolation[]> {
       [APP_ROLE],
     );
     for (const o of owned.rows) violations.push({ object: o.name, problem: `owned by ${APP_ROLE}` });
-    const role = await sql.query<{ rolsuper: boolean; rolbypassrls: boolean }>(
-      'select rolsuper, rolbypassrls from pg_roles where rolname = $1',
-      [APP_ROLE],
-    );
+    const role = await sql.query<{ rolsuper: boolean; rolbypassrls: boolean }>('select rolsuper, rolbypassrls from pg_roles where rolname = $1', [APP_ROLE]);
     const r = role.rows[0];
     if (!r) violations.push({ object: APP_ROLE, problem: 'role does not exist' });
     else if (r.rolsuper || r.rolbypassrls) violations.push({ object: APP_ROLE, problem: 'can bypass row level security' });

@@ -16,21 +16,37 @@ async function seed(db: Database, org: string): Promise<Seeded> {
   return db.owner(async (sql) => {
     const one = async (text: string, params: unknown[]) => (await sql.query<{ id: string }>(text, params)).rows[0]!.id;
     const user = await one(`insert into users (org_id, sub, email) values ($1::uuid, 'sub-' || $1::text, 'u@example.com') returning id`, [org]);
-    const role = await one(`insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, 'dev', '{troubleshoot}', 60, 5) returning id`, [org]);
-    const connection = await one(`insert into connections (org_id, name, type, auth_mode, config) values ($1, 'api', 'http', 'service_account', '{}') returning id`, [org]);
+    const role = await one(
+      `insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, 'dev', '{troubleshoot}', 60, 5) returning id`,
+      [org],
+    );
+    const connection = await one(
+      `insert into connections (org_id, name, type, auth_mode, config) values ($1, 'api', 'http', 'service_account', '{}') returning id`,
+      [org],
+    );
     await sql.query('insert into role_connections (org_id, role_id, connection_id) values ($1, $2, $3)', [org, role, connection]);
     await sql.query(`insert into role_bindings (org_id, role_id, subject_kind, subject) values ($1, $2, 'group', 'devs')`, [org, role]);
-    const run = await one(`insert into runs (org_id, kind, role_id, user_id, trigger, input) values ($1, 'troubleshoot', $2, $3, '{}', 'why') returning id`, [org, role, user]);
+    const run = await one(`insert into runs (org_id, kind, role_id, user_id, trigger, input) values ($1, 'troubleshoot', $2, $3, '{}', 'why') returning id`, [
+      org,
+      role,
+      user,
+    ]);
     await sql.query(`insert into run_events (org_id, run_id, seq, type, data) values ($1, $2, 1, 'status', '{}')`, [org, run]);
     await sql.query(`insert into model_calls (org_id, run_id, model) values ($1, $2, 'scripted')`, [org, run]);
-    await sql.query(`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 1, now(), 'seed', 'success', '{}', '', '')`, [org]);
+    await sql.query(
+      `insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 1, now(), 'seed', 'success', '{}', '', '')`,
+      [org],
+    );
     await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
     await sql.query(`insert into sandbox_bootstraps (org_id, run_id, token_hash) values ($1, $2, 'h')`, [org, run]);
     await sql.query(`insert into budgets (org_id, scope, scope_key, monthly_cap_usd) values ($1, 'org', 'org', 5)`, [org]);
     await sql.query(`insert into budget_usage (org_id, scope, scope_key, period_start) values ($1, 'org', 'org', '2026-11-01')`, [org]);
     await sql.query(`insert into rate_buckets (org_id, bucket, tokens, refilled_at) values ($1, 'org:runs', 1, now())`, [org]);
     await sql.query(`insert into oauth_grants (org_id, connection_id, user_id, secret_ref) values ($1, $2, $3, 'ref')`, [org, connection, user]);
-    await sql.query(`insert into oauth_states (org_id, state_hash, connection_id, user_id, code_verifier_ref, redirect_uri, expires_at) values ($1, $2, $3, $4, 'ref', 'https://x', now())`, [org, `s-${org}`, connection, user]);
+    await sql.query(
+      `insert into oauth_states (org_id, state_hash, connection_id, user_id, code_verifier_ref, redirect_uri, expires_at) values ($1, $2, $3, $4, 'ref', 'https://x', now())`,
+      [org, `s-${org}`, connection, user],
+    );
     await sql.query(`insert into secret_orphans (org_id, secret_ref, due_at) values ($1, 'ref', now())`, [org]);
     return { org, user, role, connection, run };
   });
@@ -77,7 +93,10 @@ const tables: Record<string, TableSpec> = {
     delete: true,
   },
   runs: {
-    insert: (s) => [`insert into runs (org_id, kind, role_id, user_id, trigger, input) values ($1, 'troubleshoot', $2, $3, '{}', 'x')`, [s.org, s.role, s.user]],
+    insert: (s) => [
+      `insert into runs (org_id, kind, role_id, user_id, trigger, input) values ($1, 'troubleshoot', $2, $3, '{}', 'x')`,
+      [s.org, s.role, s.user],
+    ],
     update: 'update runs set status = status',
     delete: true,
   },
@@ -138,7 +157,10 @@ const tables: Record<string, TableSpec> = {
     delete: true,
   },
   audit_events: {
-    insert: (s) => [`insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 2, now(), 'x', 'success', '{}', '', '')`, [s.org]],
+    insert: (s) => [
+      `insert into audit_events (org_id, seq, at, action, outcome, detail, prev_hash, hash) values ($1, 2, now(), 'x', 'success', '{}', '', '')`,
+      [s.org],
+    ],
   },
   audit_personal: {
     insert: (s) => [
@@ -174,7 +196,10 @@ async function attempt(db: Database, ctx: TenantContext, fn: (sql: Sql) => Promi
 const INSUFFICIENT_PRIVILEGE = '42501';
 
 describe.each(testDrivers)('row-level security on %s', (driver) => {
-  const open = () => (fn: (t: TestDatabase) => Promise<void>, options: TestDatabaseOptions = {}) => withTestDb(fn, { ...options, driver });
+  const open =
+    () =>
+    (fn: (t: TestDatabase) => Promise<void>, options: TestDatabaseOptions = {}) =>
+      withTestDb(fn, { ...options, driver });
 
   it('every table has RLS enabled and forced, and the app role owns nothing and cannot bypass it', async () => {
     await open()(async ({ db }) => {
@@ -265,9 +290,7 @@ describe.each(testDrivers)('row-level security on %s', (driver) => {
   it('moving a row to another org is refused (WITH CHECK)', async () => {
     await open()(async ({ db, orgA, orgB }) => {
       const a = await seed(db, orgA);
-      const code = await attempt(db, { orgId: orgA, userId: a.user }, (sql) =>
-        sql.query('update users set org_id = $1', [orgB]).then((r) => r.rowCount),
-      );
+      const code = await attempt(db, { orgId: orgA, userId: a.user }, (sql) => sql.query('update users set org_id = $1', [orgB]).then((r) => r.rowCount));
       expect(code).toBe(INSUFFICIENT_PRIVILEGE);
     });
   });
@@ -295,9 +318,9 @@ describe.each(testDrivers)('row-level security on %s', (driver) => {
         ).rejects.toThrow('handler blew up');
         expect(await visible({ orgId: null, userId: null })).toMatchObject({ n: 0, org: '' });
         // And outside any tenant transaction, the connection is no longer the app role.
-        const session = await db.owner((sql) => sql.query<{ org: string | null; role: string }>(
-          `select coalesce(current_setting('remit.org_id', true), '') as org, current_user as role`,
-        ));
+        const session = await db.owner((sql) =>
+          sql.query<{ org: string | null; role: string }>(`select coalesce(current_setting('remit.org_id', true), '') as org, current_user as role`),
+        );
         expect(session.rows[0]!.org).toBe('');
         expect(session.rows[0]!.role).not.toBe(APP_ROLE);
       },

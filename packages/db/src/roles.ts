@@ -62,7 +62,8 @@ export async function createRole(sql: Sql, input: RoleCreate): Promise<Role> {
     );
     id = res.rows[0]!.id;
   } catch (err) {
-    if (pgErrorCode(err) === PgErrorCode.uniqueViolation) throw new RemitError('already_exists', `A role named ${JSON.stringify(input.name)} already exists.`, { cause: err });
+    if (pgErrorCode(err) === PgErrorCode.uniqueViolation)
+      throw new RemitError('already_exists', `A role named ${JSON.stringify(input.name)} already exists.`, { cause: err });
     if (pgConstraint(err) === 'roles_name_not_id_shaped') throw new RemitError('name_looks_like_id', undefined, { cause: err });
     throw err;
   }
@@ -72,16 +73,13 @@ export async function createRole(sql: Sql, input: RoleCreate): Promise<Role> {
 
 export async function updateRole(sql: Sql, ref: ResourceRef, patch: RoleUpdate): Promise<Role> {
   const current = await getRole(sql, ref);
-  await sql.query(
-    `update roles set description = $2, run_kinds = $3, max_duration_seconds = $4, max_steps = $5, updated_at = now() where id = $1`,
-    [
-      current.id,
-      patch.description ?? current.description,
-      dedupe(patch.runKinds ?? current.runKinds),
-      patch.limits?.maxDurationSeconds ?? current.limits.maxDurationSeconds,
-      patch.limits?.maxSteps ?? current.limits.maxSteps,
-    ],
-  );
+  await sql.query(`update roles set description = $2, run_kinds = $3, max_duration_seconds = $4, max_steps = $5, updated_at = now() where id = $1`, [
+    current.id,
+    patch.description ?? current.description,
+    dedupe(patch.runKinds ?? current.runKinds),
+    patch.limits?.maxDurationSeconds ?? current.limits.maxDurationSeconds,
+    patch.limits?.maxSteps ?? current.limits.maxSteps,
+  ]);
   if (patch.connections) {
     await sql.query('delete from role_connections where role_id = $1', [current.id]);
     await setRoleConnections(sql, current.id, patch.connections);
@@ -110,10 +108,10 @@ async function setRoleConnections(sql: Sql, roleId: string, names: readonly stri
   if (missing.length > 0) {
     throw new RemitError('unknown_reference', `No connection named ${missing.map((m) => JSON.stringify(m)).join(', ')}; create it first.`);
   }
-  await sql.query(
-    `insert into role_connections (org_id, role_id, connection_id) select remit_current_org(), $1, unnest($2::uuid[])`,
-    [roleId, found.rows.map((r) => r.id)],
-  );
+  await sql.query(`insert into role_connections (org_id, role_id, connection_id) select remit_current_org(), $1, unnest($2::uuid[])`, [
+    roleId,
+    found.rows.map((r) => r.id),
+  ]);
 }
 
 function dedupe<T>(values: readonly T[]): T[] {

@@ -21,9 +21,10 @@ export async function appendRunEvent<T extends RunEventType>(sql: Sql, runId: st
 }
 
 export async function listRunEvents(sql: Sql, runId: string, options: { afterSeq: number; limit: number }): Promise<RunEventRecord[]> {
-  const res = await sql.query<RunEventRecord>(
-    'select seq, type, data, at from run_events where run_id = $1 and seq > $2 order by seq limit $3',
-    [runId, options.afterSeq, options.limit],
-  );
+  const res = await sql.query<RunEventRecord>('select seq, type, data, at from run_events where run_id = $1 and seq > $2 order by seq limit $3', [
+    runId,
+    options.afterSeq,
+    options.limit,
+  ]);
   return res.rows;
 }

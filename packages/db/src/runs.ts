@@ -96,7 +96,13 @@ export async function renewLease(sql: Sql, runId: string, worker: string, leaseS
 }
 
 /** Moves a leased run to a non-terminal status; false when the lease was lost. */
-export async function setRunStatus(sql: Sql, runId: string, worker: string, status: 'running' | 'finishing', fields: { sandboxId?: string; steps?: number } = {}): Promise<boolean> {
+export async function setRunStatus(
+  sql: Sql,
+  runId: string,
+  worker: string,
+  status: 'running' | 'finishing',
+  fields: { sandboxId?: string; steps?: number } = {},
+): Promise<boolean> {
   const res = await sql.query(
     `update runs set status = $3, sandbox_id = coalesce($4, sandbox_id), steps = coalesce($5, steps), updated_at = now()
       where id = $1 and lease_owner = $2 and status in ('provisioning', 'running', 'finishing')`,

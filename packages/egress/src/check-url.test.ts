@@ -53,7 +53,11 @@ describe('checkUrl: names', () => {
   });
 
   it('fails closed when the resolver throws or answers nothing', async () => {
-    expect(await checkUrl('http://gone.test/', { resolver: fakeResolver({}) })).toMatchObject({ allowed: false, reason: 'dns_failed', detail: expect.stringContaining('ENOTFOUND') });
+    expect(await checkUrl('http://gone.test/', { resolver: fakeResolver({}) })).toMatchObject({
+      allowed: false,
+      reason: 'dns_failed',
+      detail: expect.stringContaining('ENOTFOUND'),
+    });
     expect(await checkUrl('http://empty.test/', { resolver: fakeResolver({ 'empty.test': [] }) })).toMatchObject({ allowed: false, reason: 'dns_empty' });
     const hostile = async () => Promise.reject(new Error('boom'));
     expect(await checkUrl('http://x.test/', { resolver: hostile })).toMatchObject({ allowed: false, reason: 'dns_failed' });
@@ -85,7 +89,13 @@ describe('explainVerdict', () => {
     const allowed = explainVerdict(await checkUrl('https://hooks.example.test/services/T0/B0/SECRET?token=abc', { resolver }));
     expect(allowed).toEqual({ url: 'https://hooks.example.test', allowed: true, addresses: [publicV4] });
     const blocked = explainVerdict(await checkUrl('http://db.internal.test:5432/x?password=abc', { resolver }));
-    expect(blocked).toEqual({ url: 'http://db.internal.test:5432', allowed: false, reason: 'private', detail: expect.stringContaining('10.0.0.7'), addresses: ['10.0.0.7'] });
+    expect(blocked).toEqual({
+      url: 'http://db.internal.test:5432',
+      allowed: false,
+      reason: 'private',
+      detail: expect.stringContaining('10.0.0.7'),
+      addresses: ['10.0.0.7'],
+    });
     expect(JSON.parse(JSON.stringify(blocked))).toEqual(blocked);
     expect(JSON.stringify([allowed, blocked])).not.toMatch(/SECRET|token|password/);
   });

@@ -90,7 +90,12 @@ export async function checkUrl(input: string, options: CheckUrlOptions = {}): Pr
     return refuse(UrlReason.dns_failed, `${host} did not resolve${why}; check the name.`, url);
   }
   if (answers.length === 0) return refuse(UrlReason.dns_empty, `${host} resolved to no address.`, url);
-  return settle(url, host, answers.map((a) => a.address), options);
+  return settle(
+    url,
+    host,
+    answers.map((a) => a.address),
+    options,
+  );
 }
 
 /** Allowed only when every address is: a name answering one public and one private address is refused. */

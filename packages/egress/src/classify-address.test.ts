@@ -67,7 +67,17 @@ describe('classifyAddress: range edges', () => {
 describe('classifyAddress: an IPv6 form is judged by the IPv4 it carries', () => {
   // node's BlockList matches some of these spellings against IPv4 rules and not others; the
   // guard parses every form itself, so each spelling of one address must agree.
-  it.each(['::ffff:127.0.0.1', '::ffff:7f00:1', '0:0:0:0:0:ffff:7f00:1', '::FFFF:7F00:1', '::127.0.0.1', '::7f00:1', '::ffff:0:127.0.0.1', '64:ff9b::127.0.0.1', '2002:7f00:1::'])('%s is loopback', (ip) => {
+  it.each([
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '0:0:0:0:0:ffff:7f00:1',
+    '::FFFF:7F00:1',
+    '::127.0.0.1',
+    '::7f00:1',
+    '::ffff:0:127.0.0.1',
+    '64:ff9b::127.0.0.1',
+    '2002:7f00:1::',
+  ])('%s is loopback', (ip) => {
     expect(classifyAddress(ip)).toEqual({ allowed: false, reason: 'loopback', embedded: '127.0.0.1' });
   });
 
@@ -118,7 +128,21 @@ describe('classifyAddress: admin allowCidrs', () => {
 
 describe('classifyAddress: malformed and scoped input fails closed', () => {
   // A resolver answers text; anything but a canonical address is refused, not guessed at.
-  it.each(['', '0177.0.0.1', '0x7f.0.0.1', '127.1', '2130706433', '1.2.3.4.5', '256.0.0.1', '[::1]', 'localhost', ' 8.8.8.8', '8.8.8.8/32', '::1%', '8.8.8.8%eth0'])('%j → invalid_address', (ip) => {
+  it.each([
+    '',
+    '0177.0.0.1',
+    '0x7f.0.0.1',
+    '127.1',
+    '2130706433',
+    '1.2.3.4.5',
+    '256.0.0.1',
+    '[::1]',
+    'localhost',
+    ' 8.8.8.8',
+    '8.8.8.8/32',
+    '::1%',
+    '8.8.8.8%eth0',
+  ])('%j → invalid_address', (ip) => {
     expect(classifyAddress(ip)).toEqual({ allowed: false, reason: 'invalid_address' });
   });
 
@@ -130,15 +154,21 @@ describe('classifyAddress: malformed and scoped input fails closed', () => {
 });
 
 describe('validateAllowCidr', () => {
-  it.each(['10.20.0.0/16', '10.0.0.0/8', '172.16.5.0/24', '192.168.1.1/32', '100.64.0.0/10', '127.0.0.2/32', 'fd12:3456::/48', '::1/128'])('accepts %s', (cidr) => {
-    expect(validateAllowCidr(cidr)).toEqual({ valid: true });
-  });
+  it.each(['10.20.0.0/16', '10.0.0.0/8', '172.16.5.0/24', '192.168.1.1/32', '100.64.0.0/10', '127.0.0.2/32', 'fd12:3456::/48', '::1/128'])(
+    'accepts %s',
+    (cidr) => {
+      expect(validateAllowCidr(cidr)).toEqual({ valid: true });
+    },
+  );
 
-  it.each(['0.0.0.0/0', '::/0', '169.254.0.0/16', '8.8.8.0/24', '172.0.0.0/8', 'fe80::/10', '::ffff:0:0/96', '10.0.0.0', 'nonsense'])('refuses %s with a reason', (cidr) => {
-    const result = validateAllowCidr(cidr);
-    expect(result.valid).toBe(false);
-    if (!result.valid) expect(result.problem).toContain(cidr);
-  });
+  it.each(['0.0.0.0/0', '::/0', '169.254.0.0/16', '8.8.8.0/24', '172.0.0.0/8', 'fe80::/10', '::ffff:0:0/96', '10.0.0.0', 'nonsense'])(
+    'refuses %s with a reason',
+    (cidr) => {
+      const result = validateAllowCidr(cidr);
+      expect(result.valid).toBe(false);
+      if (!result.valid) expect(result.problem).toContain(cidr);
+    },
+  );
 });
 
 describe('ip-address parsing', () => {

@@ -21,13 +21,20 @@ let sockets = 0;
 async function startProxy(upstreamPort: number, basePath = '/v2/') {
   const decisions: EgressDecision[] = [];
   const proxy = createEgressProxy({
-    targets: [{ name: 'payments', baseUrl: `http://payments.example:${upstreamPort}${basePath}`, headers: { authorization: `Bearer ${SECRET}` }, allowCidrs: ['127.0.0.2/32', '127.0.0.3/32'] }],
+    targets: [
+      {
+        name: 'payments',
+        baseUrl: `http://payments.example:${upstreamPort}${basePath}`,
+        headers: { authorization: `Bearer ${SECRET}` },
+        allowCidrs: ['127.0.0.2/32', '127.0.0.3/32'],
+      },
+    ],
     secrets: [SECRET],
     resolver: fakeResolver({ 'payments.example': ['127.0.0.2'], 'evil.example': ['127.0.0.3'] }),
     onDecision: (d) => decisions.push(d),
   });
   const path = join(dir, `p${sockets++}.sock`);
-  const server: Server = createServer(proxy);
+  const server: Server = createServer((req, res) => void proxy(req, res));
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return { path, decisions, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
@@ -86,14 +93,42 @@ describe('egress proxy: a credential goes to its connection origin and nowhere e
     await proxy.close();
     expect(upstream.seen.map((s) => s.path)).toEqual(['/v2/health?x=1', '/v2/owner/repo.git/info/refs?service=git-upload-pack']);
     expect(upstream.seen.every((s) => s.headers.authorization === `Bearer ${SECRET}` && s.headers.host === `payments.example:${upstream.port}`)).toBe(true);
-    expect(proxy.decisions).toMatchObject([{ allowed: true, status: 200, path: '/health?x=1' }, { allowed: true, status: 200 }]);
+    expect(proxy.decisions).toMatchObject([
+      { allowed: true, status: 200, path: '/health?x=1' },
+      { allowed: true, status: 200 },
+    ]);
   });
 
   it('property: for generated request targets, either the proxy refuses, or the request reaches the connection origin under its base path', async () => {
     const upstream = await serve((_req, res) => res.end('ok'), '127.0.0.2');
     const evil = await serve((_req, res) => res.end('stolen'), '127.0.0.3', upstream.port);
     const proxy = await startProxy(upstream.port);
-    const piece = fc.constantFrom('/', '//', '\\', '@', ':', '.', '..', '?', '#', '%', '%2e', '%2f', '%5c', '%00', ';', 'http://', 'https:', 'payments', 'evil.example', '127.0.0.3', `:${upstream.port}`, 'a', 'Z9', '~');
+    const piece = fc.constantFrom(
+      '/',
+      '//',
+      '\\',
+      '@',
+      ':',
+      '.',
+      '..',
+      '?',
+      '#',
+      '%',
+      '%2e',
+      '%2f',
+      '%5c',
+      '%00',
+      ';',
+      'http://',
+      'https:',
+      'payments',
+      'evil.example',
+      '127.0.0.3',
+      `:${upstream.port}`,
+      'a',
+      'Z9',
+      '~',
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 12 }), async (parts) => {
         const target = parts.join('');
@@ -120,29 +155,33 @@ describe('egress proxy: responses are scrubbed of the run secrets whatever their
     ['percent-encoded', encodeURIComponent(SECRET)],
   ];
 
-  it.each(spellings.flatMap(([name, spelling]) => ['application/octet-stream', 'image/png', 'application/json', 'text/plain', ''].map((type) => [name, spelling, type] as const)))(
-    'redacts the %s spelling in a %j body streamed in 7-byte chunks',
-    async (_name, spelling, type) => {
-      const body = Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.from(`before ${spelling} after`), Buffer.from([254, 0])]);
-      const upstream = await serve(async (_req, res) => {
-        res.writeHead(200, type ? { 'content-type': type } : {});
-        for (let i = 0; i < body.length; i += 7) {
-          res.write(body.subarray(i, i + 7));
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        res.end();
-      }, '127.0.0.2');
-      const proxy = await startProxy(upstream.port);
-      const answer = await raw(proxy.path, get('/echo'));
-      await proxy.close();
-      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
-      expect(answer).not.toContain(spelling);
-      expect(answer).toContain('before [redacted] after');
-    },
-  );
+  it.each(
+    spellings.flatMap(([name, spelling]) =>
+      ['application/octet-stream', 'image/png', 'application/json', 'text/plain', ''].map((type) => [name, spelling, type] as const),
+    ),
+  )('redacts the %s spelling in a %j body streamed in 7-byte chunks', async (_name, spelling, type) => {
+    const body = Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.from(`before ${spelling} after`), Buffer.from([254, 0])]);
+    const upstream = await serve(async (_req, res) => {
+      res.writeHead(200, type ? { 'content-type': type } : {});
+      for (let i = 0; i < body.length; i += 7) {
+        res.write(body.subarray(i, i + 7));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    }, '127.0.0.2');
+    const proxy = await startProxy(upstream.port);
+    const answer = await raw(proxy.path, get('/echo'));
+    await proxy.close();
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).not.toContain(spelling);
+    expect(answer).toContain('before [redacted] after');
+  });
 
   it('asks upstreams for identity encoding, and decodes a gzip body that came anyway before scrubbing', async () => {
-    const upstream = await serve((_req, res) => res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/octet-stream' }).end(gzipSync(`leak ${SECRET} end`)), '127.0.0.2');
+    const upstream = await serve(
+      (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/octet-stream' }).end(gzipSync(`leak ${SECRET} end`)),
+      '127.0.0.2',
+    );
     const proxy = await startProxy(upstream.port);
     const answer = await raw(proxy.path, get('/x', 'Accept-Encoding: gzip, br\r\n'));
     await proxy.close();
@@ -161,7 +200,10 @@ describe('egress proxy: responses are scrubbed of the run secrets whatever their
   });
 
   it('redacts a secret echoed in a response header', async () => {
-    const upstream = await serve((_req, res) => res.writeHead(200, { 'x-echo': `Bearer ${SECRET}`, location: `/next?t=${encodeURIComponent(SECRET)}` }).end(), '127.0.0.2');
+    const upstream = await serve(
+      (_req, res) => res.writeHead(200, { 'x-echo': `Bearer ${SECRET}`, location: `/next?t=${encodeURIComponent(SECRET)}` }).end(),
+      '127.0.0.2',
+    );
     const proxy = await startProxy(upstream.port);
     const answer = await raw(proxy.path, get('/x'));
     await proxy.close();
@@ -181,9 +223,14 @@ describe('egress proxy: nothing a sandbox sends escapes the handler', () => {
   afterEach(() => proxy.close());
 
   it('answers a throwing decision observer and keeps serving', async () => {
-    const throwing = createEgressProxy({ targets: [], onDecision: () => { throw new Error('observer broke'); } });
+    const throwing = createEgressProxy({
+      targets: [],
+      onDecision: () => {
+        throw new Error('observer broke');
+      },
+    });
     const path = join(dir, `t${sockets++}.sock`);
-    const server = createServer(throwing);
+    const server = createServer((req, res) => void throwing(req, res));
     await new Promise<void>((resolve) => server.listen(path, resolve));
     expect(await raw(path, get('/x'))).toMatch(/^HTTP\/1\.1 403 /);
     expect(await raw(path, get('/x'))).toMatch(/^HTTP\/1\.1 403 /);
@@ -192,11 +239,14 @@ describe('egress proxy: nothing a sandbox sends escapes the handler', () => {
 
   it('property: arbitrary targets never make it throw', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }).filter((s) => !/[\s]/.test(s)), async (target) => {
-        const answer = await raw(proxy.path, get(target));
-        // Either the HTTP parser refused the line (closed with no answer from us) or we answered.
-        if (answer !== '') expect(answer).toMatch(/^HTTP\/1\.1 \d{3} /);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }).filter((s) => !/[\s]/.test(s)),
+        async (target) => {
+          const answer = await raw(proxy.path, get(target));
+          // Either the HTTP parser refused the line (closed with no answer from us) or we answered.
+          if (answer !== '') expect(answer).toMatch(/^HTTP\/1\.1 \d{3} /);
+        },
+      ),
       { numRuns: 200 },
     );
     expect(await raw(proxy.path, get('/still-up'))).toMatch(/^HTTP\/1\.1 200 /);

@@ -37,7 +37,20 @@ interface EgressProxy {
 }
 
 // Hop-by-hop and identity headers the sandbox may not set or forward (RFC 9110 §7.6.1).
-const droppedRequestHeaders = new Set(['host', 'connection', 'proxy-connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'authorization', 'cookie', 'accept-encoding']);
+const droppedRequestHeaders = new Set([
+  'host',
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authorization',
+  'authorization',
+  'cookie',
+  'accept-encoding',
+]);
 const droppedResponseHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'set-cookie', 'content-length', 'content-encoding']);
 
 /** The decoders for a Content-Encoding we can undo to scrub what is inside. */
@@ -113,7 +126,10 @@ export function createEgressProxy(options: {
       return refuse(403, err.code, `The connection "${host}" resolves to an address this run may not reach (${verdict.reason}).`);
     }
     const upstream = openGuardedRequest(verdict, { method, headers, timeout: options.timeoutMs ?? 30_000 }, (up) => {
-      const encodings = (up.headers['content-encoding'] ?? 'identity').split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '' && e !== 'identity');
+      const encodings = (up.headers['content-encoding'] ?? 'identity')
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter((e) => e !== '' && e !== 'identity');
       const unknown = encodings.find((e) => !(e in decoders));
       if (unknown !== undefined) {
         up.destroy();
@@ -142,10 +158,19 @@ export function createEgressProxy(options: {
       } catch {
         // As for onDecision: the observer's failure is its own.
       }
-      decide({ connection: (req.headers.host ?? '').slice(0, 255), method: req.method ?? '', path: (req.url ?? '').slice(0, 512), allowed: false, reason: 'egress_internal' });
+      decide({
+        connection: (req.headers.host ?? '').slice(0, 255),
+        method: req.method ?? '',
+        path: (req.url ?? '').slice(0, 512),
+        allowed: false,
+        reason: 'egress_internal',
+      });
       req.resume();
       if (res.headersSent) res.destroy();
-      else res.writeHead(502, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'egress_internal', message: 'The egress proxy could not handle this request.' } }));
+      else
+        res
+          .writeHead(502, { 'content-type': 'application/json', connection: 'close' })
+          .end(JSON.stringify({ error: { code: 'egress_internal', message: 'The egress proxy could not handle this request.' } }));
     }
   }) as EgressProxy;
   proxy.clientError = (code) => decide({ connection: '', method: '', path: '', allowed: false, reason: code });

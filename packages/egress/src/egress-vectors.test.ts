@@ -92,7 +92,12 @@ const blocked: [string, string][] = [
   ['data:text/plain,x', 'unsupported_scheme'],
 ];
 
-const sendCodes: Record<string, string> = { dns_failed: 'egress_dns_failed', userinfo: 'egress_invalid_url', invalid_url: 'egress_invalid_url', unsupported_scheme: 'egress_invalid_url' };
+const sendCodes: Record<string, string> = {
+  dns_failed: 'egress_dns_failed',
+  userinfo: 'egress_invalid_url',
+  invalid_url: 'egress_invalid_url',
+  unsupported_scheme: 'egress_invalid_url',
+};
 
 /** The same vector with a port and a path, where the URL has a plain host to put them on. */
 function withPortAndPath(url: string): string | null {
@@ -106,7 +111,12 @@ describe('egress vectors are refused at save', () => {
     expect(verdict).toMatchObject({ allowed: false, reason });
   });
 
-  it.each(blocked.flatMap(([url, reason]) => { const v = withPortAndPath(url); return v ? [[v, reason]] : []; }))('%s → %s', async (url, reason) => {
+  it.each(
+    blocked.flatMap(([url, reason]) => {
+      const v = withPortAndPath(url);
+      return v ? [[v, reason]] : [];
+    }),
+  )('%s → %s', async (url, reason) => {
     expect(await checkUrl(url, { resolver: resolver() })).toMatchObject({ allowed: false, reason });
   });
 

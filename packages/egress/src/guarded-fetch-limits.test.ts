@@ -35,11 +35,12 @@ describe('guardedFetch: every redirect hop is checked before it connects', () =>
   });
 
   it('follows 5 redirects and refuses the 6th', async () => {
-    const chain = (last: number) => serve((req, res) => {
-      const n = Number(req.url?.slice(1));
-      if (n < last) res.writeHead(302, { location: `/${n + 1}` }).end();
-      else res.end(`arrived at ${n}`);
-    });
+    const chain = (last: number) =>
+      serve((req, res) => {
+        const n = Number(req.url?.slice(1));
+        if (n < last) res.writeHead(302, { location: `/${n + 1}` }).end();
+        else res.end(`arrived at ${n}`);
+      });
     const five = await chain(5);
     const ok = await guardedFetch(`http://public.test:${five.port}/0`, {}, guard().options);
     expect(ok.body.toString()).toBe('arrived at 5');
@@ -66,9 +67,17 @@ describe('guardedFetch: every redirect hop is checked before it connects', () =>
       else if (req.url === '/307') res.writeHead(307, { location: '/done' }).end();
       else res.end();
     });
-    for (const [path, method, body] of [['/303', 'GET', ''], ['/302', 'GET', ''], ['/307', 'POST', '{"a":1}']] as const) {
+    for (const [path, method, body] of [
+      ['/303', 'GET', ''],
+      ['/302', 'GET', ''],
+      ['/307', 'POST', '{"a":1}'],
+    ] as const) {
       server.seen.length = 0;
-      await guardedFetch(`http://public.test:${server.port}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"a":1}' }, guard().options);
+      await guardedFetch(
+        `http://public.test:${server.port}${path}`,
+        { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"a":1}' },
+        guard().options,
+      );
       expect(server.seen[1]).toMatchObject({ method, body, path: '/done' });
       expect(server.seen[1]?.headers['content-type']).toBe(body ? 'application/json' : undefined);
     }
@@ -111,7 +120,10 @@ describe('guardedFetch: limits', () => {
 
   it('refuses a body over the cap, declared or streamed', async () => {
     const declared = await serve((_req, res) => res.writeHead(200, { 'content-length': 2000 }).end('z'.repeat(2000)));
-    const streamed = await serve((_req, res) => { res.write('z'.repeat(800)); res.end('z'.repeat(800)); });
+    const streamed = await serve((_req, res) => {
+      res.write('z'.repeat(800));
+      res.end('z'.repeat(800));
+    });
     for (const { port } of [declared, streamed]) {
       const err = await guardedFetch(`http://public.test:${port}/`, {}, guard({ maxBytes: 1000 }).options).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'egress_too_large' });

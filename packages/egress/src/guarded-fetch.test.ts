@@ -40,7 +40,18 @@ describe('guardedFetch: connects to the address it checked', () => {
     lookup('a.test', { family: 6 }, record);
     lookup('b.test', {}, record);
     lookup('a.test', { family: 'IPv4', all: true }, record);
-    expect(answers).toEqual([[[{ address: '127.0.0.2', family: 4 }, { address: '::1', family: 6 }], undefined], ['::1', 6], 'ENOTFOUND', [[{ address: '127.0.0.2', family: 4 }], undefined]]);
+    expect(answers).toEqual([
+      [
+        [
+          { address: '127.0.0.2', family: 4 },
+          { address: '::1', family: 6 },
+        ],
+        undefined,
+      ],
+      ['::1', 6],
+      'ENOTFOUND',
+      [[{ address: '127.0.0.2', family: 4 }], undefined],
+    ]);
   });
 
   it('keeps the name for TLS: SNI is the URL host while the socket goes to the checked address', async () => {

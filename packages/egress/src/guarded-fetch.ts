@@ -64,7 +64,14 @@ export async function guardedFetch(url: string, init: GuardedFetchInit = {}, opt
         res.destroy();
         throw err;
       }
-      if (!hop) return { status: res.statusCode ?? 0, headers: res.headers, body: await readCapped(res, options.maxBytes ?? 10 * 1024 * 1024, origin), finalUrl: verdict.url.href, hops };
+      if (!hop)
+        return {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: await readCapped(res, options.maxBytes ?? 10 * 1024 * 1024, origin),
+          finalUrl: verdict.url.href,
+          hops,
+        };
       res.destroy();
       if (hops.length > maxRedirects) {
         throw new EgressError('egress_too_many_redirects', `${origin} redirected again after ${maxRedirects} redirects; Remit stops there.`);
@@ -75,7 +82,8 @@ export async function guardedFetch(url: string, init: GuardedFetchInit = {}, opt
       request = { url: hop.url.href, method: hop.method, headers, body: hop.dropBody ? undefined : request.body };
     }
   } catch (err) {
-    if (deadline.signal.aborted) throw new EgressError('egress_timeout', `${origin || 'The destination'} did not answer within ${timeoutMs} ms.`, { cause: err });
+    if (deadline.signal.aborted)
+      throw new EgressError('egress_timeout', `${origin || 'The destination'} did not answer within ${timeoutMs} ms.`, { cause: err });
     if (isEgressError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new EgressError('egress_upstream_failed', `Could not reach ${origin}${code ? ` (${code})` : ''}.`, { cause: err });

@@ -67,26 +67,45 @@ describe('upstreamTarget: the upstream URL is the connection origin and base pat
     expect(upstreamTarget('/%ff/%2e%ff', 'payments', BASE)).toMatchObject({ ok: true });
   });
 
-  const targetChars = fc.constantFrom(...'/\\@:.?#%;=&+ -_~!$\'()*,[]\t\n\r\0aZ09é'.split(''), '//', '..', '%2e', '%2f', '%5c', '%00', '%ff', 'http://', 'https://', 'payments', 'evil.example', '@evil', ':443');
+  const targetChars = fc.constantFrom(
+    ..."/\\@:.?#%;=&+ -_~!$'()*,[]\t\n\r\0aZ09é".split(''),
+    '//',
+    '..',
+    '%2e',
+    '%2f',
+    '%5c',
+    '%00',
+    '%ff',
+    'http://',
+    'https://',
+    'payments',
+    'evil.example',
+    '@evil',
+    ':443',
+  );
   const generatedTarget = fc.array(targetChars, { maxLength: 24 }).map((parts) => parts.join(''));
 
   it('property: every target is either refused, or goes to exactly the connection origin under its base path', () => {
     fc.assert(
-      fc.property(generatedTarget, fc.constantFrom('https://api.example.com/', 'https://api.example.com:8443/v2', 'http://10.0.0.5:8080/base/path/', 'https://h.example/a%20b/'), (target, base) => {
-        const result = upstreamTarget(target, 'payments', base);
-        if (!result.ok) {
-          expect(['egress_target_form', 'egress_target_path']).toContain(result.code);
-          return;
-        }
-        const baseUrl = new URL(base);
-        const basePath = baseUrl.pathname.replace(/\/+$/, '');
-        expect(result.url.origin).toBe(baseUrl.origin);
-        expect(result.url.username + result.url.password).toBe('');
-        expect(result.url.pathname === basePath || result.url.pathname.startsWith(`${basePath}/`)).toBe(true);
-        expect(result.url.hash).toBe('');
-        // What is sent is exactly what was checked: the URL serialiser changed nothing.
-        expect(`${result.url.pathname}${result.url.search}`).toBe(`${basePath}${result.path}`);
-      }),
+      fc.property(
+        generatedTarget,
+        fc.constantFrom('https://api.example.com/', 'https://api.example.com:8443/v2', 'http://10.0.0.5:8080/base/path/', 'https://h.example/a%20b/'),
+        (target, base) => {
+          const result = upstreamTarget(target, 'payments', base);
+          if (!result.ok) {
+            expect(['egress_target_form', 'egress_target_path']).toContain(result.code);
+            return;
+          }
+          const baseUrl = new URL(base);
+          const basePath = baseUrl.pathname.replace(/\/+$/, '');
+          expect(result.url.origin).toBe(baseUrl.origin);
+          expect(result.url.username + result.url.password).toBe('');
+          expect(result.url.pathname === basePath || result.url.pathname.startsWith(`${basePath}/`)).toBe(true);
+          expect(result.url.hash).toBe('');
+          // What is sent is exactly what was checked: the URL serialiser changed nothing.
+          expect(`${result.url.pathname}${result.url.search}`).toBe(`${basePath}${result.path}`);
+        },
+      ),
       { numRuns: 5000 },
     );
   });

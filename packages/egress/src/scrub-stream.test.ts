@@ -26,11 +26,26 @@ function split(data: Buffer, cuts: number[]): Buffer[] {
 
 describe('createScrubStream', () => {
   const spelling = fc.constantFrom(
-    ...SECRETS.flatMap((s) => [s, Buffer.from(s).toString('base64'), Buffer.from(s).toString('base64url'), Buffer.from(s).toString('hex'), Buffer.from(s).toString('hex').toUpperCase(), encodeURIComponent(s)]),
+    ...SECRETS.flatMap((s) => [
+      s,
+      Buffer.from(s).toString('base64'),
+      Buffer.from(s).toString('base64url'),
+      Buffer.from(s).toString('hex'),
+      Buffer.from(s).toString('hex').toUpperCase(),
+      encodeURIComponent(s),
+    ]),
     'abcdef12ghij-overlap',
   );
   const noise = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a));
-  const body = fc.array(fc.oneof(noise, spelling.map((s) => Buffer.from(s))), { maxLength: 12 }).map((parts) => Buffer.concat(parts));
+  const body = fc
+    .array(
+      fc.oneof(
+        noise,
+        spelling.map((s) => Buffer.from(s)),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => Buffer.concat(parts));
 
   it('property: however the body is cut into chunks, the output is the whole body scrubbed at once', async () => {
     await fc.assert(

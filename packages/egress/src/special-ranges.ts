@@ -63,7 +63,13 @@ export const blockReasonText: Record<BlockReason, string> = {
  * whole link-local range (RFC 3927 reserves it for one link, and every cloud serves credentials
  * there), "this host", multicast and broadcast, and the IPv6 forms that embed an IPv4 address.
  */
-export const allowableReasons: ReadonlySet<BlockReason> = new Set([BlockReason.loopback, BlockReason.private, BlockReason.cgnat, BlockReason.unique_local, BlockReason.benchmarking]);
+export const allowableReasons: ReadonlySet<BlockReason> = new Set([
+  BlockReason.loopback,
+  BlockReason.private,
+  BlockReason.cgnat,
+  BlockReason.unique_local,
+  BlockReason.benchmarking,
+]);
 
 interface SpecialRange {
   /** As written in the registry, for messages. */

@@ -35,17 +35,26 @@ export function watchedTransport(loopbackTargets: readonly string[] = ['127.0.0.
   return { transport, opened };
 }
 
-interface SeenRequest { method: string; path: string; headers: IncomingMessage['headers']; body: string; local: string }
+interface SeenRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  local: string;
+}
 
 /** A real HTTP server on a loopback address (127.0.0.2 plays "public"); records what reached it. */
-async function serveLoopback(handler: (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => void, host = '127.0.0.2', port = 0) {
+async function serveLoopback(handler: (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => unknown, host = '127.0.0.2', port = 0) {
   const seen: SeenRequest[] = [];
-  const server = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const entry = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, local: req.socket.localAddress ?? '' };
-    seen.push(entry);
-    handler(req, res, entry);
+  const server = createServer((req, res) => {
+    // A failing fake answers with a reset rather than an unhandled rejection.
+    void (async () => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const entry = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, local: req.socket.localAddress ?? '' };
+      seen.push(entry);
+      await handler(req, res, entry);
+    })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   const close = () => {

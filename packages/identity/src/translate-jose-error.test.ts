@@ -59,7 +59,9 @@ describe('translateJoseError', () => {
   });
 
   it('keeps the claims set and the jose message out of what clients see', () => {
-    const translated = translateJoseError(new errors.JWTClaimValidationFailed('unexpected "aud" claim value', { email: 'ada@example.test' }, 'aud', 'check_failed'));
+    const translated = translateJoseError(
+      new errors.JWTClaimValidationFailed('unexpected "aud" claim value', { email: 'ada@example.test' }, 'aud', 'check_failed'),
+    );
     expect(translated.message).toBe('The bearer token is meant for another audience.');
     expect(JSON.stringify(translated.details)).toBe('{"reason":"wrong_audience"}');
     expect(JSON.stringify(translated.cause)).not.toContain('ada@example.test');

@@ -49,7 +49,10 @@ describe('Bedrock errors → ModelError', () => {
     expect(toModelError(new ValidationException({ message: long, $metadata }), context).message).toHaveLength(
       `Bedrock refused the request to ${context.modelId} in ${context.region} as invalid: `.length + 300,
     );
-    const denied = toModelError(new AccessDeniedException({ message: 'User: arn:aws:sts::444455556666:assumed-role/worker is not authorized', $metadata }), context);
+    const denied = toModelError(
+      new AccessDeniedException({ message: 'User: arn:aws:sts::444455556666:assumed-role/worker is not authorized', $metadata }),
+      context,
+    );
     expect(denied.message).not.toContain('444455556666');
   });
 
@@ -61,7 +64,10 @@ describe('Bedrock errors → ModelError', () => {
   });
 
   it('retries a dropped connection and the SDK request timeout', () => {
-    expect(toModelError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), context)).toMatchObject({ code: 'model_unavailable', retryable: true });
+    expect(toModelError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), context)).toMatchObject({
+      code: 'model_unavailable',
+      retryable: true,
+    });
     expect(toModelError(Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }), context)).toMatchObject({
       code: 'model_timeout',
       retryable: true,
@@ -70,8 +76,17 @@ describe('Bedrock errors → ModelError', () => {
 
   it('retries an exception it does not know only when it is a server fault', () => {
     const future = (fault: 'client' | 'server') =>
-      new BedrockRuntimeServiceException({ name: 'ShinyNewException', $fault: fault, $metadata: { httpStatusCode: fault === 'server' ? 503 : 409 }, message: 'new' });
-    expect(toModelError(future('server'), context)).toMatchObject({ code: 'model_unavailable', retryable: true, message: expect.stringContaining('ShinyNewException') });
+      new BedrockRuntimeServiceException({
+        name: 'ShinyNewException',
+        $fault: fault,
+        $metadata: { httpStatusCode: fault === 'server' ? 503 : 409 },
+        message: 'new',
+      });
+    expect(toModelError(future('server'), context)).toMatchObject({
+      code: 'model_unavailable',
+      retryable: true,
+      message: expect.stringContaining('ShinyNewException'),
+    });
     expect(toModelError(future('client'), context)).toMatchObject({ code: 'model_failed', retryable: false });
     expect(toModelError('a string thrown by someone', context)).toMatchObject({ code: 'model_failed', retryable: false, details: { providerCode: 'Error' } });
   });

@@ -139,11 +139,15 @@ export function toModelError(err: unknown, context: BedrockCallContext, eventNam
   // A name this table does not know (a future exception): a server fault is worth one more
   // try, a client fault will fail the same way again.
   const serverFault = e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500;
-  return new ModelError(serverFault ? 'model_unavailable' : 'model_failed', `The call to ${context.modelId} on Bedrock in ${context.region} failed (${name}).`, {
-    retryable: serverFault,
-    details,
-    cause: err,
-  });
+  return new ModelError(
+    serverFault ? 'model_unavailable' : 'model_failed',
+    `The call to ${context.modelId} on Bedrock in ${context.region} failed (${name}).`,
+    {
+      retryable: serverFault,
+      details,
+      cause: err,
+    },
+  );
 }
 
 /** Our own error for a stream that ended without messageStop. */

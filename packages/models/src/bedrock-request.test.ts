@@ -79,7 +79,12 @@ describe('ConverseStream request (fake Bedrock)', () => {
     const withTrace = await sentInput({ modelId: DEFAULT_BEDROCK_MODEL_ID, guardrail: { identifier: 'gr-abc123xyz', version: '3', trace: 'enabled' } });
     expect(withTrace.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-abc123xyz', guardrailVersion: '3', trace: 'enabled', streamProcessingMode: 'sync' });
     const withoutTrace = await sentInput({ modelId: DEFAULT_BEDROCK_MODEL_ID, guardrail: { identifier: 'gr-abc123xyz', version: 'DRAFT' } });
-    expect(withoutTrace.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-abc123xyz', guardrailVersion: 'DRAFT', trace: 'disabled', streamProcessingMode: 'sync' });
+    expect(withoutTrace.guardrailConfig).toEqual({
+      guardrailIdentifier: 'gr-abc123xyz',
+      guardrailVersion: 'DRAFT',
+      trace: 'disabled',
+      streamProcessingMode: 'sync',
+    });
     expect(await sentInput({ modelId: DEFAULT_BEDROCK_MODEL_ID })).not.toHaveProperty('guardrailConfig');
   });
 
@@ -90,7 +95,10 @@ describe('ConverseStream request (fake Bedrock)', () => {
   });
 
   it('sends no cachePoint to a model not known to support it, or when caching is turned off', async () => {
-    for (const input of [await sentInput({ modelId: 'meta.llama3-3-70b-instruct-v1:0' }), await sentInput({ modelId: DEFAULT_BEDROCK_MODEL_ID, promptCaching: false })]) {
+    for (const input of [
+      await sentInput({ modelId: 'meta.llama3-3-70b-instruct-v1:0' }),
+      await sentInput({ modelId: DEFAULT_BEDROCK_MODEL_ID, promptCaching: false }),
+    ]) {
       expect(input.system).toEqual([{ text: request.system }]);
       expect(input.toolConfig?.tools).toHaveLength(1);
     }
@@ -119,8 +127,17 @@ describe('ConverseStream request (fake Bedrock)', () => {
 
   it('names itself after the model and knows its context window', () => {
     const provider = createBedrockProvider({ modelId: DEFAULT_BEDROCK_MODEL_ID, region: fakeRegion, client: fakeBedrock().client });
-    expect(provider).toMatchObject({ label: `bedrock:${DEFAULT_BEDROCK_MODEL_ID}`, provider: 'bedrock', modelId: DEFAULT_BEDROCK_MODEL_ID, contextWindowTokens: 200_000 });
-    const custom = createBedrockProvider({ modelId: 'arn:aws:bedrock:us-east-1:444455556666:imported-model/abc123', region: fakeRegion, contextWindowTokens: 64_000 });
+    expect(provider).toMatchObject({
+      label: `bedrock:${DEFAULT_BEDROCK_MODEL_ID}`,
+      provider: 'bedrock',
+      modelId: DEFAULT_BEDROCK_MODEL_ID,
+      contextWindowTokens: 200_000,
+    });
+    const custom = createBedrockProvider({
+      modelId: 'arn:aws:bedrock:us-east-1:444455556666:imported-model/abc123',
+      region: fakeRegion,
+      contextWindowTokens: 64_000,
+    });
     expect(custom.contextWindowTokens).toBe(64_000);
   });
 

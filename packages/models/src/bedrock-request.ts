@@ -36,7 +36,9 @@ type Document = ToolResultContentBlock.JsonMember['json'];
 export function toConverseStreamInput(request: ConverseRequest, settings: BedrockRequestSettings): ConverseStreamCommandInput {
   // Bedrock refuses an empty text block ("minimum length of 1"), so an empty prompt is omitted.
   const system: SystemContentBlock[] = request.system ? [{ text: request.system }, ...(settings.cachePoints.system ? [cachePoint] : [])] : [];
-  const tools: Tool[] = request.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.inputSchema as Document } } }));
+  const tools: Tool[] = request.tools.map((t) => ({
+    toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.inputSchema as Document } },
+  }));
   return {
     modelId: settings.modelId,
     ...(system.length > 0 && { system }),

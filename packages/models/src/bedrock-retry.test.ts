@@ -54,7 +54,11 @@ describe('retries (fake Bedrock)', () => {
     const { provider, bedrock, sleeps, calls } = fakeSetup();
     bedrock.on(ConverseStreamCommand).resolves({ stream: streamOf([ev.messageStart(), ev.text(0, 'remit has'), { throttlingException: throttled() }]) });
     const seen: unknown[] = [];
-    const err = await rejection((async () => { for await (const e of provider.converse(request)) seen.push(e); })());
+    const err = await rejection(
+      (async () => {
+        for await (const e of provider.converse(request)) seen.push(e);
+      })(),
+    );
     expect(seen).toEqual([{ type: 'text_delta', text: 'remit has' }]);
     expect(err).toBeInstanceOf(ModelError);
     expect(err).toMatchObject({ code: 'model_throttled', retryable: true });
@@ -88,7 +92,9 @@ describe('retries (fake Bedrock)', () => {
 
   it('throws AccessDeniedException at once, with what to do about it', async () => {
     const { provider, bedrock, sleeps, calls } = fakeSetup();
-    bedrock.on(ConverseStreamCommand).rejects(new AccessDeniedException({ message: 'You don\'t have access to the model with the specified model ID.', ...meta(403) }));
+    bedrock
+      .on(ConverseStreamCommand)
+      .rejects(new AccessDeniedException({ message: "You don't have access to the model with the specified model ID.", ...meta(403) }));
     const err = await rejection(collect(provider.converse(request)));
     expect(err).toBeInstanceOf(ModelError);
     expect(err).toMatchObject({ code: 'model_access_denied', retryable: false, details: { providerCode: 'AccessDeniedException', httpStatus: 403 } });
@@ -128,7 +134,7 @@ describe('retries (fake Bedrock)', () => {
 });
 
 describe('abort (fake Bedrock)', () => {
-  it('passes the signal to send and stops reading when it fires, with the caller\'s reason and no retry', async () => {
+  it("passes the signal to send and stops reading when it fires, with the caller's reason and no retry", async () => {
     const { provider, bedrock, sleeps, calls } = fakeSetup();
     bedrock.on(ConverseStreamCommand).resolves({ stream: streamOf(textTurn('remit has 3 open pull requests.')) });
     const controller = new AbortController();
@@ -157,7 +163,7 @@ describe('abort (fake Bedrock)', () => {
     expect(calls()).toBe(0);
   });
 
-  it('reports the caller\'s reason, not a model failure, when the SDK rejects because of the abort', async () => {
+  it("reports the caller's reason, not a model failure, when the SDK rejects because of the abort", async () => {
     const { provider, bedrock } = fakeSetup();
     const controller = new AbortController();
     bedrock.on(ConverseStreamCommand).callsFake(async () => {
@@ -170,7 +176,13 @@ describe('abort (fake Bedrock)', () => {
   it('cuts the default backoff short when the signal fires while waiting', async () => {
     const { client, bedrock } = fakeBedrock();
     bedrock.on(ConverseStreamCommand).rejects(throttled());
-    const provider = createBedrockProvider({ modelId, region: fakeRegion, client, retry: { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 1 });
+    const provider = createBedrockProvider({
+      modelId,
+      region: fakeRegion,
+      client,
+      retry: { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      random: () => 1,
+    });
     const controller = new AbortController();
     setTimeout(() => controller.abort('cancelled'), 20);
     const started = performance.now();

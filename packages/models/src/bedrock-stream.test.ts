@@ -153,7 +153,10 @@ describe('Bedrock stream → our events (fake Bedrock)', () => {
   });
 
   it('measures the latency itself when Bedrock reports none', async () => {
-    const { provider } = providerAnswering([...textTurn('Done.').slice(0, -1), { metadata: { usage: { inputTokens: 5, outputTokens: 1, totalTokens: 6 }, metrics: undefined } }]);
+    const { provider } = providerAnswering([
+      ...textTurn('Done.').slice(0, -1),
+      { metadata: { usage: { inputTokens: 5, outputTokens: 1, totalTokens: 6 }, metrics: undefined } },
+    ]);
     const metadata = (await collect(provider.converse(request))).at(-1);
     expect(metadata).toMatchObject({ type: 'metadata', usage: { inputTokens: 5, outputTokens: 1 } });
     expect(metadata?.type === 'metadata' && metadata.latencyMs).toBeGreaterThanOrEqual(0);
@@ -162,7 +165,11 @@ describe('Bedrock stream → our events (fake Bedrock)', () => {
   it('fails a stream that ends before messageStop as model_failed, after the text it did get', async () => {
     const { provider, bedrock, sleeps } = providerAnswering([ev.messageStart(), ev.text(0, 'The answer is')]);
     const seen: unknown[] = [];
-    const err = await rejection((async () => { for await (const e of provider.converse(request)) seen.push(e); })());
+    const err = await rejection(
+      (async () => {
+        for await (const e of provider.converse(request)) seen.push(e);
+      })(),
+    );
     expect(seen).toEqual([{ type: 'text_delta', text: 'The answer is' }]);
     expect(err).toBeInstanceOf(ModelError);
     expect(err).toMatchObject({ code: 'model_failed', message: expect.stringContaining('ended before the model finished') });

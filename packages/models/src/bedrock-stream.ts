@@ -30,7 +30,13 @@ export function toStopReason(reason: string | undefined): StopReason {
 
 // The exception members of the stream union. The SDK throws an exception event while
 // deserializing it, but the union type allows it as a value too, so both are handled.
-const exceptionEvents = ['internalServerException', 'modelStreamErrorException', 'validationException', 'throttlingException', 'serviceUnavailableException'] as const;
+const exceptionEvents = [
+  'internalServerException',
+  'modelStreamErrorException',
+  'validationException',
+  'throttlingException',
+  'serviceUnavailableException',
+] as const;
 
 interface PendingToolUse {
   toolUseId: string | undefined;

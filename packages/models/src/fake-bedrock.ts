@@ -1,12 +1,7 @@
 // Test support only; nothing in src imports it. Bedrock cannot run here, so it is faked at the SDK
 // boundary: aws-sdk-client-mock stubs BedrockRuntimeClient#send, the real client library builds
 // every command the tests inspect, and nothing leaves the process.
-import {
-  BedrockRuntimeClient,
-  type ConverseStreamOutput,
-  type StopReason as BedrockStopReason,
-  type TokenUsage,
-} from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, type ConverseStreamOutput, type StopReason as BedrockStopReason, type TokenUsage } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ConverseRequest, ModelStreamEvent } from './model-provider.ts';
 
@@ -46,13 +41,25 @@ export const ev = {
 
 /** A whole plain-text turn that ends with `stopReason`. */
 export function textTurn(text: string, stopReason: BedrockStopReason = 'end_turn'): ConverseStreamOutput[] {
-  return [ev.messageStart(), ev.text(0, text), ev.blockStop(0), ev.messageStop(stopReason), ev.metadata({ inputTokens: 20, outputTokens: 5, totalTokens: 25 }, 300)];
+  return [
+    ev.messageStart(),
+    ev.text(0, text),
+    ev.blockStop(0),
+    ev.messageStop(stopReason),
+    ev.metadata({ inputTokens: 20, outputTokens: 5, totalTokens: 25 }, 300),
+  ];
 }
 
 export const request: ConverseRequest = {
   system: 'You are Remit, an agent working inside a sandbox.',
   messages: [{ role: 'user', content: [{ text: 'How many open pull requests does remit have?' }] }],
-  tools: [{ name: 'shell', description: 'Runs a shell command in the sandbox.', inputSchema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } }],
+  tools: [
+    {
+      name: 'shell',
+      description: 'Runs a shell command in the sandbox.',
+      inputSchema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] },
+    },
+  ],
 };
 
 export async function collect(events: AsyncIterable<ModelStreamEvent>): Promise<ModelStreamEvent[]> {

@@ -31,15 +31,18 @@ async function startFakeOpenAIServer(replies: readonly FakeReply[]): Promise<Fak
   const seen: SeenRequest[] = [];
   const drops: Promise<void>[] = [];
   let connections = 0;
-  const server = createServer(async (req, res) => {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    const entry = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-    drops[seen.length] = new Promise((resolve) => res.on('close', () => resolve()));
-    seen.push(entry);
-    const reply = replies[seen.length - 1];
-    if (reply) reply(res, entry);
-    else res.writeHead(500).end('the fake server has no reply for this request');
+  const server = createServer((req, res) => {
+    // A failing fake answers with a reset rather than an unhandled rejection.
+    void (async () => {
+      let text = '';
+      for await (const chunk of req) text += chunk;
+      const entry = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+      drops[seen.length] = new Promise((resolve) => res.on('close', () => resolve()));
+      seen.push(entry);
+      const reply = replies[seen.length - 1];
+      if (reply) reply(res, entry);
+      else res.writeHead(500).end('the fake server has no reply for this request');
+    })().catch(() => res.destroy());
   });
   server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
@@ -72,7 +75,10 @@ export function json(status: number, body: object, headers: Record<string, strin
 
 /** Chunks in the shapes OpenAI streams them. */
 export const chunk = {
-  text: (content: string, finish: string | null = null) => ({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: finish }] }),
+  text: (content: string, finish: string | null = null) => ({
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta: { content }, finish_reason: finish }],
+  }),
   role: () => ({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
   tool: (index: number, fn: { name?: string; arguments?: string }, id?: string) => ({
     object: 'chat.completion.chunk',
@@ -82,7 +88,12 @@ export const chunk = {
   usage: (prompt: number, completion: number, cached?: number) => ({
     object: 'chat.completion.chunk',
     choices: [],
-    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, ...(cached !== undefined && { prompt_tokens_details: { cached_tokens: cached } }) },
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+      ...(cached !== undefined && { prompt_tokens_details: { cached_tokens: cached } }),
+    },
   }),
 };
 

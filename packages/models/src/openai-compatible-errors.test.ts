@@ -31,7 +31,10 @@ async function failure(events: AsyncIterable<ModelStreamEvent>): Promise<{ error
 
 describe('OpenAI-compatible provider: retries', () => {
   it('429 with Retry-After waits as asked, then succeeds', async () => {
-    const server = await fake(json(429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '2' }), answer);
+    const server = await fake(
+      json(429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '2' }),
+      answer,
+    );
     const { model, delays } = provider(server);
     const events = await collect(model.converse(request));
     expect(events[0]).toEqual({ type: 'text_delta', text: 'Hello.' });
@@ -92,12 +95,33 @@ describe('OpenAI-compatible provider: retries', () => {
 
 describe('OpenAI-compatible provider: refusals are not retried and say what to fix', () => {
   const cases: { status: number; body: object; code: string; says: RegExp; apiKey?: string }[] = [
-    { status: 401, body: { error: { message: 'Incorrect API key provided: sk-wr***ng', code: 'invalid_api_key' } }, code: 'model_access_denied', says: /rejected the API key \(HTTP 401\)/, apiKey: 'sk-wrong' },
+    {
+      status: 401,
+      body: { error: { message: 'Incorrect API key provided: sk-wr***ng', code: 'invalid_api_key' } },
+      code: 'model_access_denied',
+      says: /rejected the API key \(HTTP 401\)/,
+      apiKey: 'sk-wrong',
+    },
     { status: 401, body: { error: { message: 'missing key' } }, code: 'model_access_denied', says: /needs an API key \(HTTP 401\); configure one/ },
     { status: 403, body: { error: { message: 'forbidden' } }, code: 'model_access_denied', says: /refused access to model "llama-3.3-70b"/ },
-    { status: 404, body: { error: { message: 'The model `llama-3.3-70b` does not exist.' } }, code: 'model_not_found', says: /no model "llama-3.3-70b" or no \/chat\/completions endpoint.*baseUrl ends in \/v1/ },
-    { status: 400, body: { object: 'error', message: "max_tokens must be at most 2048", type: 'BadRequestError', code: 400 }, code: 'model_invalid_request', says: /as invalid \(HTTP 400\): max_tokens must be at most 2048/ },
-    { status: 429, body: { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } }, code: 'model_quota_exceeded', says: /no quota left/ },
+    {
+      status: 404,
+      body: { error: { message: 'The model `llama-3.3-70b` does not exist.' } },
+      code: 'model_not_found',
+      says: /no model "llama-3.3-70b" or no \/chat\/completions endpoint.*baseUrl ends in \/v1/,
+    },
+    {
+      status: 400,
+      body: { object: 'error', message: 'max_tokens must be at most 2048', type: 'BadRequestError', code: 400 },
+      code: 'model_invalid_request',
+      says: /as invalid \(HTTP 400\): max_tokens must be at most 2048/,
+    },
+    {
+      status: 429,
+      body: { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } },
+      code: 'model_quota_exceeded',
+      says: /no quota left/,
+    },
   ];
   for (const c of cases) {
     it(`HTTP ${c.status} ${c.code}${c.apiKey ? ' with a key' : ''}`, async () => {
@@ -173,7 +197,12 @@ describe('OpenAI-compatible provider: the egress guard', () => {
   });
 
   it('never connects to cloud metadata, whatever allowCidrs says', async () => {
-    const model = createOpenAICompatibleProvider({ baseUrl: 'http://169.254.169.254/v1', model: 'm', allowCidrs: ['169.254.169.254/32'], sleep: async () => undefined });
+    const model = createOpenAICompatibleProvider({
+      baseUrl: 'http://169.254.169.254/v1',
+      model: 'm',
+      allowCidrs: ['169.254.169.254/32'],
+      sleep: async () => undefined,
+    });
     const { error } = await failure(model.converse(request));
     expect(error).toMatchObject({ code: 'model_access_denied', retryable: false });
     expect(error.message).toContain('Remit never connects to the model server at http://169.254.169.254');

@@ -23,7 +23,9 @@ const withoutLatency = (events: ModelStreamEvent[]) => events.map((e) => (e.type
 
 describe('OpenAI-compatible provider: streaming', () => {
   it('streams text as it arrives and reports the last chunk usage, cached tokens apart', async () => {
-    const server = await fake(sse([chunk.role(), chunk.text('There are '), chunk.text('3 open'), chunk.text(' pull requests.'), chunk.finish('stop'), chunk.usage(120, 9, 100)]));
+    const server = await fake(
+      sse([chunk.role(), chunk.text('There are '), chunk.text('3 open'), chunk.text(' pull requests.'), chunk.finish('stop'), chunk.usage(120, 9, 100)]),
+    );
     const { model } = provider(server);
     const events = await collect(model.converse(request));
     expect(withoutLatency(events)).toEqual([
@@ -44,7 +46,9 @@ describe('OpenAI-compatible provider: streaming', () => {
   it('joins a tool call whose arguments arrive in many fragments', async () => {
     const args = '{"command": "gh pr list --state open --json number,title"}';
     const fragments = args.match(/.{1,4}/g)!.map((piece) => chunk.tool(0, { arguments: piece }));
-    const server = await fake(sse([chunk.tool(0, { name: 'shell', arguments: '' }, 'call_abc'), ...fragments, chunk.finish('tool_calls'), chunk.usage(50, 30)]));
+    const server = await fake(
+      sse([chunk.tool(0, { name: 'shell', arguments: '' }, 'call_abc'), ...fragments, chunk.finish('tool_calls'), chunk.usage(50, 30)]),
+    );
     const events = await collect(provider(server).model.converse(request));
     expect(withoutLatency(events)).toEqual([
       { type: 'tool_use', toolUseId: 'call_abc', name: 'shell', input: { command: 'gh pr list --state open --json number,title' } },
@@ -83,7 +87,11 @@ describe('OpenAI-compatible provider: streaming', () => {
           { role: 'user', content: [{ text: 'List the open pull requests.' }] },
           {
             role: 'assistant',
-            content: [{ text: 'Let me look.' }, { toolUse: { toolUseId: 'call_1', name: 'shell', input: { command: 'gh pr list' } } }, { toolUse: { toolUseId: 'call_2', name: 'shell', input: { command: 'gh auth status' } } }],
+            content: [
+              { text: 'Let me look.' },
+              { toolUse: { toolUseId: 'call_1', name: 'shell', input: { command: 'gh pr list' } } },
+              { toolUse: { toolUseId: 'call_2', name: 'shell', input: { command: 'gh auth status' } } },
+            ],
           },
           {
             role: 'user',
@@ -96,7 +104,11 @@ describe('OpenAI-compatible provider: streaming', () => {
       }),
     );
     const [seen] = server.seen;
-    expect(seen).toMatchObject({ method: 'POST', path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-local-test', 'content-type': 'application/json' } });
+    expect(seen).toMatchObject({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { authorization: 'Bearer sk-local-test', 'content-type': 'application/json' },
+    });
     expect(seen!.body).toEqual({
       model: 'qwen2.5-coder-32b',
       messages: [
@@ -113,7 +125,16 @@ describe('OpenAI-compatible provider: streaming', () => {
         { role: 'tool', tool_call_id: 'call_1', content: '#12 Fix login\n{"count":1}' },
         { role: 'tool', tool_call_id: 'call_2', content: 'Error: not logged in' },
       ],
-      tools: [{ type: 'function', function: { name: 'shell', description: 'Runs a command in the sandbox.', parameters: { type: 'object', properties: { command: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'shell',
+            description: 'Runs a command in the sandbox.',
+            parameters: { type: 'object', properties: { command: { type: 'string' } } },
+          },
+        },
+      ],
       max_tokens: 1024,
       temperature: 0.2,
       stream: true,
@@ -131,13 +152,18 @@ describe('OpenAI-compatible provider: streaming', () => {
   });
 
   it('answers malformed_tool_use, and runs no call, when the joined arguments are not JSON', async () => {
-    const server = await fake(sse([chunk.tool(0, { name: 'shell', arguments: '{"command": "ls' }, 'call_x'), chunk.tool(0, { arguments: ' -la' }), chunk.finish('tool_calls')]));
+    const server = await fake(
+      sse([chunk.tool(0, { name: 'shell', arguments: '{"command": "ls' }, 'call_x'), chunk.tool(0, { arguments: ' -la' }), chunk.finish('tool_calls')]),
+    );
     const events = await collect(provider(server).model.converse(request));
     expect(events.filter((e) => e.type !== 'metadata')).toEqual([{ type: 'stop', reason: 'malformed_tool_use' }]);
   });
 
   it('maps finish reasons: length is max_tokens (its half-written call is not run), content_filter is content_filtered', async () => {
-    const server = await fake(sse([chunk.tool(0, { name: 'shell', arguments: '{"comm' }, 'call_y'), chunk.finish('length')]), sse([chunk.text('', 'content_filter')]));
+    const server = await fake(
+      sse([chunk.tool(0, { name: 'shell', arguments: '{"comm' }, 'call_y'), chunk.finish('length')]),
+      sse([chunk.text('', 'content_filter')]),
+    );
     const { model } = provider(server);
     expect((await collect(model.converse(request))).filter((e) => e.type !== 'metadata')).toEqual([{ type: 'stop', reason: 'max_tokens' }]);
     expect((await collect(model.converse(request))).filter((e) => e.type !== 'metadata')).toEqual([{ type: 'stop', reason: 'content_filtered' }]);
@@ -157,13 +183,20 @@ describe('OpenAI-compatible provider: servers that differ from OpenAI', () => {
   });
 
   it('gives calls without ids the same generated ids every time, unique per turn', async () => {
-    const noIds = sse([chunk.tool(0, { name: 'shell', arguments: '{"command":"ls"}' }), chunk.tool(1, { name: 'shell', arguments: '{}' }), chunk.finish('tool_calls')]);
+    const noIds = sse([
+      chunk.tool(0, { name: 'shell', arguments: '{"command":"ls"}' }),
+      chunk.tool(1, { name: 'shell', arguments: '{}' }),
+      chunk.finish('tool_calls'),
+    ]);
     const server = await fake(noIds, noIds, noIds);
     const { model } = provider(server);
     const ids = async (r: ConverseRequest) => (await collect(model.converse(r))).flatMap((e) => (e.type === 'tool_use' ? [e.toolUseId] : []));
     expect(await ids(request)).toEqual(['call_t0_0', 'call_t0_1']);
     expect(await ids(request)).toEqual(['call_t0_0', 'call_t0_1']);
-    const later = { ...request, messages: [...request.messages, { role: 'assistant' as const, content: [{ text: 'Done.' }] }, { role: 'user' as const, content: [{ text: 'Again.' }] }] };
+    const later = {
+      ...request,
+      messages: [...request.messages, { role: 'assistant' as const, content: [{ text: 'Done.' }] }, { role: 'user' as const, content: [{ text: 'Again.' }] }],
+    };
     expect(await ids(later)).toEqual(['call_t1_0', 'call_t1_1']);
   });
 

@@ -60,7 +60,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   async function* callOnce(body: string, turn: number, signal: AbortSignal | undefined, retry: { afterMs?: number }): AsyncGenerator<ModelStreamEvent> {
     // Measured here, per attempt: the time this answer took, as Bedrock's latencyMs is.
     const started = performance.now();
-    const stream = await postGuardedStream(endpoint.href, { headers, body }, { resolver: options.resolver, allowCidrs: options.allowCidrs, idleTimeoutMs: timeoutMs, signal });
+    const stream = await postGuardedStream(
+      endpoint.href,
+      { headers, body },
+      { resolver: options.resolver, allowCidrs: options.allowCidrs, idleTimeoutMs: timeoutMs, signal },
+    );
     if (stream.status < 200 || stream.status > 299) throw await statusError(stream, retry);
     if (String(stream.headers['content-type']).startsWith('application/json')) {
       stream.close();
@@ -99,7 +103,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     if (reported) {
       const status = reported.status !== undefined && reported.status >= 400 && reported.status <= 599 ? reported.status : undefined;
       const failure = status ? failureForStatus(status, reported.providerCode) : 'stream_error';
-      throw modelError(failure, { ...context, status, said: reported.message.slice(0, 300) }, { details: { ...(reported.providerCode && { providerCode: reported.providerCode }) }, cause: new Error(reported.message) });
+      throw modelError(
+        failure,
+        { ...context, status, said: reported.message.slice(0, 300) },
+        { details: { ...(reported.providerCode && { providerCode: reported.providerCode }) }, cause: new Error(reported.message) },
+      );
     }
     const chunk = record(value);
     if (!chunk) throw modelError('bad_stream', { ...context, detail: 'an event is not a JSON object' });

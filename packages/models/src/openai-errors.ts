@@ -67,7 +67,11 @@ const failures: Record<OpenAIFailure, Row> = {
   invalid_url: { code: 'model_invalid_request', retryable: false, message: (c) => `The model server's baseUrl cannot be called: ${c.detail}` },
   dns_failed: { code: 'model_unavailable', retryable: false, message: (c) => `Remit could not look up the model server in baseUrl: ${c.detail}` },
   timeout: { code: 'model_timeout', retryable: true, message: (c) => `The model server at ${c.origin} was silent for ${c.timeoutMs} ms.` },
-  connection_failed: { code: 'model_unavailable', retryable: true, message: (c) => `Could not reach the model server at ${c.origin}${c.detail ? ` (${c.detail})` : ''}; is it running?` },
+  connection_failed: {
+    code: 'model_unavailable',
+    retryable: true,
+    message: (c) => `Could not reach the model server at ${c.origin}${c.detail ? ` (${c.detail})` : ''}; is it running?`,
+  },
   redirected: {
     code: 'model_invalid_request',
     retryable: false,
@@ -94,7 +98,8 @@ const failures: Record<OpenAIFailure, Row> = {
   not_found: {
     code: 'model_not_found',
     retryable: false,
-    message: (c) => `The model server at ${c.origin} has no model "${c.model}" or no /chat/completions endpoint${http(c)}; check the model name and that baseUrl ends in /v1.`,
+    message: (c) =>
+      `The model server at ${c.origin} has no model "${c.model}" or no /chat/completions endpoint${http(c)}; check the model name and that baseUrl ends in /v1.`,
   },
   throttled: {
     code: 'model_throttled',
@@ -108,7 +113,11 @@ const failures: Record<OpenAIFailure, Row> = {
     message: (c) => `The account behind the API key for ${c.origin} has no quota left${http(c)}; raise its limit or use another key.`,
   },
   server_error: { code: 'model_failed', retryable: true, message: (c) => `The model server at ${c.origin} failed${http(c)}.` },
-  unavailable: { code: 'model_unavailable', retryable: true, message: (c) => `The model server at ${c.origin} is unavailable${http(c)}; it may be starting or overloaded.` },
+  unavailable: {
+    code: 'model_unavailable',
+    retryable: true,
+    message: (c) => `The model server at ${c.origin} is unavailable${http(c)}; it may be starting or overloaded.`,
+  },
   gateway_timeout: { code: 'model_timeout', retryable: true, message: (c) => `A gateway in front of the model server at ${c.origin} timed out${http(c)}.` },
   not_streaming: {
     code: 'model_failed',
@@ -139,7 +148,11 @@ const egressFailures: Record<EgressErrorCode, OpenAIFailure> = {
 /** A failure as a ModelError. `cause` keeps the original (the server's own error) for logs. */
 export function modelError(failure: OpenAIFailure, context: FailureContext, extra: { details?: ModelErrorDetails; cause?: unknown } = {}): ModelError {
   const row = failures[failure];
-  return new ModelError(row.code, row.message(context), { retryable: row.retryable, details: { ...extra.details, ...(context.status && { httpStatus: context.status }) }, cause: extra.cause });
+  return new ModelError(row.code, row.message(context), {
+    retryable: row.retryable,
+    details: { ...extra.details, ...(context.status && { httpStatus: context.status }) },
+    cause: extra.cause,
+  });
 }
 
 /** Which failure an HTTP status is (a status in an SSE `error` object included). */

@@ -93,6 +93,6 @@ const finishReasons: Record<string, StopReason> = {
  * server said "stop", as some Ollama releases do, or the agent loop would never run the calls.
  */
 export function toStopReason(finishReason: string | null, calledTools: boolean): StopReason {
-  const reason = finishReason === null ? 'end_turn' : (Object.hasOwn(finishReasons, finishReason) ? finishReasons[finishReason]! : 'malformed_model_output');
+  const reason = finishReason === null ? 'end_turn' : Object.hasOwn(finishReasons, finishReason) ? finishReasons[finishReason]! : 'malformed_model_output';
   return calledTools && reason === 'end_turn' ? 'tool_use' : reason;
 }

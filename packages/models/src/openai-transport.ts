@@ -26,7 +26,11 @@ export interface GuardedStream {
  * connects to the checked address only. Redirects are not followed: an API that redirects a POST
  * is misconfigured, and the caller reports the status. Throws EgressError.
  */
-export async function postGuardedStream(url: string, request: { headers: Record<string, string>; body: string }, options: GuardedStreamOptions): Promise<GuardedStream> {
+export async function postGuardedStream(
+  url: string,
+  request: { headers: Record<string, string>; body: string },
+  options: GuardedStreamOptions,
+): Promise<GuardedStream> {
   const verdict = await checkUrl(url, { resolver: options.resolver, allowCidrs: options.allowCidrs ?? [] });
   if (!verdict.allowed) throw verdictError(verdict);
   const origin = verdict.url.origin;

@@ -20,11 +20,17 @@ describe('createTurnAssembler', () => {
     const turn = createTurnAssembler(2);
     turn.accept(delta({ tool_calls: [{ index: 0, function: { name: 'list_files', arguments: '' } }] }));
     turn.accept(delta({ tool_calls: [{ index: 0, function: { name: 'list_files', arguments: '' } }] }, 'tool_calls'));
-    expect(turn.finish().events).toEqual([{ type: 'tool_use', toolUseId: 'call_t2_0', name: 'list_files', input: {} }, { type: 'stop', reason: 'tool_use' }]);
+    expect(turn.finish().events).toEqual([
+      { type: 'tool_use', toolUseId: 'call_t2_0', name: 'list_files', input: {} },
+      { type: 'stop', reason: 'tool_use' },
+    ]);
   });
 
   it('refuses arguments that are JSON but not an object, and a call without a name', () => {
-    for (const fragment of [{ index: 0, function: { name: 'shell', arguments: '["ls"]' } }, { index: 0, function: { arguments: '{}' } }]) {
+    for (const fragment of [
+      { index: 0, function: { name: 'shell', arguments: '["ls"]' } },
+      { index: 0, function: { arguments: '{}' } },
+    ]) {
       const turn = createTurnAssembler(0);
       turn.accept(delta({ tool_calls: [fragment] }, 'tool_calls'));
       expect(turn.finish().events).toEqual([{ type: 'stop', reason: 'malformed_tool_use' }]);
@@ -34,7 +40,12 @@ describe('createTurnAssembler', () => {
 
 describe('toStopReason', () => {
   it('maps the documented finish reasons, and fails closed on others', () => {
-    const table = Object.fromEntries(['stop', 'tool_calls', 'function_call', 'length', 'content_filter', 'eos_token', 'stop_sequence', 'abort', 'constructor'].map((r) => [r, toStopReason(r, false)]));
+    const table = Object.fromEntries(
+      ['stop', 'tool_calls', 'function_call', 'length', 'content_filter', 'eos_token', 'stop_sequence', 'abort', 'constructor'].map((r) => [
+        r,
+        toStopReason(r, false),
+      ]),
+    );
     expect(table).toEqual({
       stop: 'end_turn',
       tool_calls: 'tool_use',

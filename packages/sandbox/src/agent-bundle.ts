@@ -47,7 +47,16 @@ const protocolOnlyCore: Plugin = {
   },
 };
 
-const common: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, write: false, legalComments: 'none', logLevel: 'silent' };
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  write: false,
+  legalComments: 'none',
+  logLevel: 'silent',
+};
 
 const pending = new Map<string, Promise<AgentBundle>>();
 
@@ -80,7 +89,13 @@ async function writeBundle(outDir: string, nodePath: string): Promise<AgentBundl
   const node = await stat(nodePath);
   const hash = createHash('sha256').update(agentJs).update(startCjs).update(`${nodePath}\0${node.size}\0${node.mtimeMs}`).digest('hex').slice(0, 16);
   const dir = join(outDir, `agent-${hash}`);
-  if (await stat(join(dir, 'agent.cache')).then(() => true, () => false)) return { dir, hash, bytes: agentJs.length };
+  if (
+    await stat(join(dir, 'agent.cache')).then(
+      () => true,
+      () => false,
+    )
+  )
+    return { dir, hash, bytes: agentJs.length };
 
   await mkdir(outDir, { recursive: true, mode: 0o755 });
   const temp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

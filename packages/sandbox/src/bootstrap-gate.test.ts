@@ -11,11 +11,14 @@ describe('BootstrapGate', () => {
     expect(await gate.check('y'.repeat(43))).toEqual({ ok: false, reason: 'token_used' });
   });
 
-  it.each(['', 'x', 'x'.repeat(42), 'x'.repeat(44), `${'x'.repeat(42)}y`, TOKEN.toUpperCase()])('refuses a wrong token %#, which does not spend the right one', async (wrong) => {
-    const gate = new BootstrapGate(TOKEN);
-    expect(await gate.check(wrong)).toEqual({ ok: false, reason: 'wrong_token' });
-    expect(await gate.check(TOKEN)).toEqual({ ok: true });
-  });
+  it.each(['', 'x', 'x'.repeat(42), 'x'.repeat(44), `${'x'.repeat(42)}y`, TOKEN.toUpperCase()])(
+    'refuses a wrong token %#, which does not spend the right one',
+    async (wrong) => {
+      const gate = new BootstrapGate(TOKEN);
+      expect(await gate.check(wrong)).toEqual({ ok: false, reason: 'wrong_token' });
+      expect(await gate.check(TOKEN)).toEqual({ ok: true });
+    },
+  );
 
   it('lets exactly one of two concurrent hellos through, even while the store is slow', async () => {
     let calls = 0;

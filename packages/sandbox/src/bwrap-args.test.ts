@@ -33,12 +33,33 @@ describe('bwrapCommand', () => {
   });
 
   it('binds only system dirs and this run’s two sockets, read-only, and copies in the image files instead', () => {
-    const allowed = ['/usr', '/proc/sys', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc/ssl/certs', '/etc/alternatives', '/etc/ld.so.cache', mounts.channelSocketPath, mounts.egressSocketPath];
+    const allowed = [
+      '/usr',
+      '/proc/sys',
+      '/bin',
+      '/sbin',
+      '/lib',
+      '/lib32',
+      '/lib64',
+      '/libx32',
+      '/etc/ssl/certs',
+      '/etc/alternatives',
+      '/etc/ld.so.cache',
+      mounts.channelSocketPath,
+      mounts.egressSocketPath,
+    ];
     for (const source of hostSources(options)) expect(allowed).toContain(source);
     expect(options.filter((o) => o === '--bind' || o === '--dev-bind')).toEqual([]); // nothing of the host is writable
     expect(joined).toContain(`--ro-bind ${mounts.channelSocketPath} ${SANDBOX_PATHS.channel}`);
     // A bind shows its host path in /proc/self/mountinfo; a copy (--file) into the root tmpfs does not.
-    expect(copies).toEqual([mounts.passwdPath, mounts.groupPath, `${mounts.agentDir}/start.cjs`, `${mounts.agentDir}/agent.js`, `${mounts.agentDir}/agent.cache`, mounts.loaderPath]);
+    expect(copies).toEqual([
+      mounts.passwdPath,
+      mounts.groupPath,
+      `${mounts.agentDir}/start.cjs`,
+      `${mounts.agentDir}/agent.js`,
+      `${mounts.agentDir}/agent.cache`,
+      mounts.loaderPath,
+    ]);
     const fd = (i: number) => BWRAP_FDS.firstCopy + i;
     expect(joined).toContain(`--perms 0444 --file ${fd(0)} /etc/passwd`);
     expect(joined).toContain(`--perms 0444 --file ${fd(4)} ${SANDBOX_PATHS.agent}/agent.cache`);

@@ -21,7 +21,11 @@ async function fakeHost(root: string, layout: { cgroup: string; mountinfo: strin
   return { procSelfCgroup: join(root, 'cgroup'), procSelfMountinfo: join(root, 'mountinfo'), root };
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('cgroup support', () => {
   let root: string;
@@ -49,7 +53,11 @@ describe('cgroup support', () => {
     expect(await readFile(join(own, 'remit', 'cgroup.subtree_control'), 'utf8')).toBe('+pids +memory');
     expect(await probeCgroups('auto', files)).toEqual(probe);
 
-    const [leaf, ...more] = await createCgroups((probe as { support: { version: 'v2'; parent: string } }).support, 'sbx-0123456789abcdef', defaultSandboxLimits);
+    const [leaf, ...more] = await createCgroups(
+      (probe as { support: { version: 'v2'; parent: string } }).support,
+      'sbx-0123456789abcdef',
+      defaultSandboxLimits,
+    );
     expect(more).toEqual([]);
     expect(leaf).toBe(join(own, 'remit', 'sbx-0123456789abcdef'));
     expect(await readFile(join(leaf!, 'pids.max'), 'utf8')).toBe(String(defaultSandboxLimits.maxProcesses + AGENT_TASKS));
@@ -92,7 +100,11 @@ describe('cgroup support', () => {
   });
 
   it('auto with neither version usable: rlimits alone', async () => {
-    const files = await fakeHost(root, { cgroup: '0::/\n', mountinfo: ['41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw'], files: { 'sys/fs/cgroup/cgroup.controllers': '' } });
+    const files = await fakeHost(root, {
+      cgroup: '0::/\n',
+      mountinfo: ['41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw'],
+      files: { 'sys/fs/cgroup/cgroup.controllers': '' },
+    });
     expect(await probeCgroups('auto', files)).toEqual({ support: { version: 'none' } });
     expect(await probeCgroups('v2', files)).toEqual({ unavailable: expect.stringContaining('offers []') });
   });

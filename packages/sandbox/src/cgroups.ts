@@ -104,7 +104,9 @@ async function probeV2(files: CgroupFiles): Promise<CgroupProbe> {
   const offered = (await readFile(join(ownDir, 'cgroup.controllers'), 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
   const missing = CONTROLLERS.filter((c) => !offered.includes(c));
   if (missing.length > 0) {
-    return { unavailable: `cgroup v2 at ${mount.mountPoint} offers [${offered.join(' ')}] to this process, not ${missing.join(' and ')} (on a hybrid host they belong to cgroup v1)` };
+    return {
+      unavailable: `cgroup v2 at ${mount.mountPoint} offers [${offered.join(' ')}] to this process, not ${missing.join(' and ')} (on a hybrid host they belong to cgroup v1)`,
+    };
   }
   try {
     await enableControllers(ownDir, true);
@@ -185,9 +187,10 @@ export async function createCgroups(support: CgroupSupport, id: string, limits: 
   const bytes = String(limits.memoryMb * 1024 * 1024);
   const tasks = String(limits.maxProcesses + AGENT_TASKS);
   // Swap limits are absent when the kernel does not account swap; then there is none to limit.
-  const optional = (write: Promise<void>) => write.catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
+  const optional = (write: Promise<void>) =>
+    write.catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   try {
     if (support.version === 'v2') {
       const dir = await make(support.parent);

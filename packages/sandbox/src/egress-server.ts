@@ -30,7 +30,9 @@ export async function listenEgress(socketPath: string, handler: EgressHandler): 
     res.on('error', () => undefined); // the sandbox hung up
     const fail = () => {
       if (res.headersSent || res.destroyed) return void res.destroy();
-      res.writeHead(502, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'egress_internal', message: 'The egress proxy could not handle this request.' } }));
+      res
+        .writeHead(502, { 'content-type': 'application/json', connection: 'close' })
+        .end(JSON.stringify({ error: { code: 'egress_internal', message: 'The egress proxy could not handle this request.' } }));
     };
     // The handler reports its own failures (egress-proxy.ts); this only keeps a bug in it from
     // leaving a request unanswered or ending the process.
@@ -51,7 +53,8 @@ export async function listenEgress(socketPath: string, handler: EgressHandler): 
     } catch {
       // Recording is best effort here; the answer below is what matters.
     }
-    if (socket.writable && err.code !== 'ECONNRESET') socket.end(`HTTP/1.1 ${code === 'egress_headers_too_large' ? 431 : 400} ${code}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    if (socket.writable && err.code !== 'ECONNRESET')
+      socket.end(`HTTP/1.1 ${code === 'egress_headers_too_large' ? 431 : 400} ${code}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {

@@ -11,7 +11,10 @@ const asRoot = process.getuid?.() === 0;
 const none: LaunchSetup = { cgroupProcs: [], rlimits: [], keepFds: [] };
 
 /** Lists the calling perl's own descriptors, leaving out the one it reads the listing through. */
-const LIST_FDS = ['-e', 'opendir(my $d, "/proc/self/fd"); my $own = fileno($d); print join(" ", sort { $a <=> $b } grep { /^\\d+$/ && $_ != $own } readdir $d)'];
+const LIST_FDS = [
+  '-e',
+  'opendir(my $d, "/proc/self/fd"); my $own = fileno($d); print join(" ", sort { $a <=> $b } grep { /^\\d+$/ && $_ != $own } readdir $d)',
+];
 
 /** Runs `argv` with `planted` extra pipes inherited at descriptors 3, 4, …, as a service manager or CI runner might leave them. */
 function run(argv: string[], planted = 0): Promise<{ code: number | null; stdout: string }> {
@@ -54,7 +57,12 @@ describe('the launch wrapper', () => {
       `syscall(${syscallNumber(arch, 'add_key')}, $type, $desc, $data, length($data), -3) > 0 or die "add_key: $!"; ` +
       `${report('caller')} exec @ARGV;`;
     const { stdout } = await run([PERL, '-e', caller, PERL, ...launchArgs(arch, none, [PERL, '-e', report('sandbox')])]);
-    const fields = Object.fromEntries(stdout.trim().split(/\s+/).map((f) => f.split('=') as [string, string]));
+    const fields = Object.fromEntries(
+      stdout
+        .trim()
+        .split(/\s+/)
+        .map((f) => f.split('=') as [string, string]),
+    );
     expect(fields).toMatchObject({ caller: 'found', sandbox: 'missing' });
     expect(Number(fields['sandbox-ring'])).toBeGreaterThan(0);
     expect(fields['sandbox-ring']).not.toBe(fields['caller-ring']);
@@ -101,7 +109,7 @@ describe('the launch wrapper', () => {
     ]) {
       expect((await wrap(setup, command)).code).toBe(125);
     }
-    expect((await run([PERL, '-e', (launchArgs(arch, none, command)[1])!, 'remit-sandbox', 'bogus=1', '--', ...command])).code).toBe(125);
+    expect((await run([PERL, '-e', launchArgs(arch, none, command)[1]!, 'remit-sandbox', 'bogus=1', '--', ...command])).code).toBe(125);
     await expect(readFile(marker)).rejects.toMatchObject({ code: 'ENOENT' });
     // Positive control: the same command runs when nothing fails.
     expect((await wrap(none, command)).code).toBe(0);

@@ -13,7 +13,18 @@ import { hostSyscallArch, type SyscallArch } from './syscall-table.ts';
 import type { SandboxDriver, SandboxHandle, SandboxInfo, SandboxSpec } from './sandbox-driver.ts';
 import { SandboxError } from './sandbox-error.ts';
 import { prepareImageFiles, type SandboxImageFiles } from './sandbox-image-files.ts';
-import { isSandboxId, isSandboxProcess, listStates, newSandboxId, processStartTicks, readState, removeSockets, removeState, writeState, type SandboxState } from './sandbox-state.ts';
+import {
+  isSandboxId,
+  isSandboxProcess,
+  listStates,
+  newSandboxId,
+  processStartTicks,
+  readState,
+  removeSockets,
+  removeState,
+  writeState,
+  type SandboxState,
+} from './sandbox-state.ts';
 
 export interface LocalDriverOptions {
   /** Holds `<id>.json` for each sandbox, shared by every process that may reap them. */
@@ -80,7 +91,12 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     const cgroupDirs = await createCgroups(support, id, spec.limits).catch((cause: unknown) => {
       throw new SandboxError('start_failed', undefined, { cause });
     });
-    const bwrap = bwrapCommand({ ...files, channelSocketPath: spec.channelSocketPath, egressSocketPath: spec.egressSocketPath, memoryMb: spec.limits.memoryMb });
+    const bwrap = bwrapCommand({
+      ...files,
+      channelSocketPath: spec.channelSocketPath,
+      egressSocketPath: spec.egressSocketPath,
+      memoryMb: spec.limits.memoryMb,
+    });
     const copies: number[] = [];
     let child: ChildProcess;
     let seccomp: Buffer;
@@ -127,7 +143,15 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     feed(BWRAP_FDS.args, bwrap.options.map((option) => `${option}\0`).join(''));
     feed(BWRAP_FDS.seccomp, seccomp);
     const startedAt = new Date();
-    const state: SandboxState = { id, runId: spec.runId, pid: child.pid, startTicks, startedAt: startedAt.toISOString(), cgroups: cgroupDirs, sockets: [spec.channelSocketPath, spec.egressSocketPath] };
+    const state: SandboxState = {
+      id,
+      runId: spec.runId,
+      pid: child.pid,
+      startTicks,
+      startedAt: startedAt.toISOString(),
+      cgroups: cgroupDirs,
+      sockets: [spec.channelSocketPath, spec.egressSocketPath],
+    };
     try {
       await writeState(stateDir, state);
     } catch (cause) {

@@ -33,7 +33,11 @@ describe('the bootstrap token', () => {
       expect(JSON.parse(wrong.stdout)).toMatchObject({ type: 'refused' });
       const garbage = await nodeScript(session, sendToChannel(JSON.stringify({ type: 'result', id: '1', ok: true, output: {} })));
       expect(JSON.parse(garbage.stdout)).toMatchObject({ type: 'refused' });
-      expect(events.filter((e) => e.type === 'bootstrap_refused').map((e) => e.type === 'bootstrap_refused' && e.reason)).toEqual(['token_used', 'token_used', 'malformed']);
+      expect(events.filter((e) => e.type === 'bootstrap_refused').map((e) => e.type === 'bootstrap_refused' && e.reason)).toEqual([
+        'token_used',
+        'token_used',
+        'malformed',
+      ]);
       expect(consumed).toHaveLength(1); // the store is never asked about a replay
       // Positive control: the real agent's channel is untouched.
       expect((await exec(session, ['echo', 'still here'])).stdout).toBe('still here\n');

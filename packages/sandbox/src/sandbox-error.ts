@@ -1,12 +1,5 @@
 /** Why a sandbox could not be opened. Messages name no secret (never the token) and no host path. */
-const SandboxErrorCode = {
-  start_failed: 'start_failed',
-  not_ready: 'not_ready',
-  bootstrap_refused: 'bootstrap_refused',
-  aborted: 'aborted',
-  call_failed: 'call_failed',
-} as const;
-type SandboxErrorCode = (typeof SandboxErrorCode)[keyof typeof SandboxErrorCode];
+type SandboxErrorCode = 'start_failed' | 'not_ready' | 'bootstrap_refused' | 'aborted' | 'call_failed';
 
 const messages: Record<SandboxErrorCode, string> = {
   start_failed: 'The sandbox could not be started.',

@@ -20,7 +20,10 @@ describe('git_checkout inside a sandbox', () => {
       await withSession({ runId, bundle, egress: gitHttpBackendHandler(repo.projectRoot, seen) }, async (session) => {
         const checkout = await session.call('git_checkout', { connection: 'github', repository: repo.repository });
         expect(checkout).toMatchObject({ ok: true, output: { dir: 'repo', commit: repo.commit } });
-        expect(await session.call('read_file', { path: 'repo/README.md' })).toMatchObject({ ok: true, output: { content: 'checked out inside the sandbox\n' } });
+        expect(await session.call('read_file', { path: 'repo/README.md' })).toMatchObject({
+          ok: true,
+          output: { content: 'checked out inside the sandbox\n' },
+        });
         expect(seen.length).toBeGreaterThan(0);
         for (const request of seen) {
           expect(request.host).toBe('github');

@@ -99,7 +99,13 @@ const probeArgs = (probes: typeof PROBES) =>
     return nr === undefined ? [] : [[name, nr, ...args].join(',')];
   });
 
-const parseProbes = (stdout: string) => Object.fromEntries(stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
+const parseProbes = (stdout: string) =>
+  Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=') as [string, string]),
+  );
 
 /** Prints the outcome of a TCP connect from inside: CONNECTED or the error code. */
 const tryConnect = (host: string, port: number) => `
@@ -126,7 +132,11 @@ describe('a local sandbox, attacked from inside', () => {
         const own = await nodeScript(session, `require('net').createServer(() => {}).listen(5432, '127.0.0.1', () => { ${tryConnect('127.0.0.1', 5432)} });`);
         expect(own.stdout.trim()).toBe('CONNECTED');
       });
-      const fromHost = await new Promise<boolean>((resolve) => createConnection({ host: '127.0.0.1', port }).once('connect', () => resolve(true)).once('error', () => resolve(false)));
+      const fromHost = await new Promise<boolean>((resolve) =>
+        createConnection({ host: '127.0.0.1', port })
+          .once('connect', () => resolve(true))
+          .once('error', () => resolve(false)),
+      );
       expect(fromHost).toBe(true);
     } finally {
       listener.close();
@@ -139,7 +149,10 @@ describe('a local sandbox, attacked from inside', () => {
     await new Promise<void>((resolve) => server.listen(`\0${name}`, resolve));
     try {
       await withSession({}, async (session) => {
-        const probe = await nodeScript(session, `require('net').connect('\\0${name}').on('data', (d) => console.log(String(d).trim())).on('error', (e) => console.log(e.code))`);
+        const probe = await nodeScript(
+          session,
+          `require('net').connect('\\0${name}').on('data', (d) => console.log(String(d).trim())).on('error', (e) => console.log(e.code))`,
+        );
         expect(probe.stdout.trim()).toBe('ECONNREFUSED');
       });
     } finally {
@@ -154,7 +167,12 @@ describe('a local sandbox, attacked from inside', () => {
       // Nor does any process in the sandbox (bwrap, the agent) carry more, or the bootstrap token.
       const all = await exec(session, ['sh', '-c', 'cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n" | sort -u']);
       // (PWD is the shell's own, set by the `sh -c` this test runs.)
-      expect(all.stdout.trim().split('\n').filter((line) => line !== '' && !['HOME=/work', 'PATH=/usr/bin:/bin', 'PWD=/work'].includes(line))).toEqual([]);
+      expect(
+        all.stdout
+          .trim()
+          .split('\n')
+          .filter((line) => line !== '' && !['HOME=/work', 'PATH=/usr/bin:/bin', 'PWD=/work'].includes(line)),
+      ).toEqual([]);
     });
   });
 
@@ -175,7 +193,11 @@ describe('a local sandbox, attacked from inside', () => {
   it('cannot write host sysctls or read root-only kernel files', async () => {
     await withSession({}, async (session) => {
       // Writes back the value already there: harmless even if the protection were missing.
-      const sysctl = await exec(session, ['sh', '-c', 'v=$(cat /proc/sys/kernel/core_pattern); (printf "%s" "$v" > /proc/sys/kernel/core_pattern) 2>/dev/null && echo WRITABLE || echo denied']);
+      const sysctl = await exec(session, [
+        'sh',
+        '-c',
+        'v=$(cat /proc/sys/kernel/core_pattern); (printf "%s" "$v" > /proc/sys/kernel/core_pattern) 2>/dev/null && echo WRITABLE || echo denied',
+      ]);
       expect(sysctl.stdout.trim()).toBe('denied');
       for (const path of ['/proc/slabinfo', '/proc/kcore', '/proc/sysrq-trigger']) {
         const read = await exec(session, ['sh', '-c', `head -c1 ${path} >/dev/null 2>&1 && echo readable || echo denied`]);
@@ -191,10 +213,12 @@ describe('a local sandbox, attacked from inside', () => {
     await withSession({}, async (first, { stateDir }) => {
       await withSession({}, async () => {
         const hostUids = await Promise.all(
-          (await readdir(stateDir)).filter((n) => n.endsWith('.json')).map(async (name) => {
-            const { pid } = JSON.parse(await readFile(join(stateDir, name), 'utf8')) as { pid: number };
-            return Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
-          }),
+          (await readdir(stateDir))
+            .filter((n) => n.endsWith('.json'))
+            .map(async (name) => {
+              const { pid } = JSON.parse(await readFile(join(stateDir, name), 'utf8')) as { pid: number };
+              return Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
+            }),
         );
         expect(hostUids).toHaveLength(1); // the second session has its own state dir
         expect(hostUids[0]).toBeGreaterThanOrEqual(HOST_ID_RANGE.first);
@@ -208,7 +232,11 @@ describe('a local sandbox, attacked from inside', () => {
       // pid 2 is the agent (pid 1 is bwrap's reaper).
       const agent = await exec(session, ['sh', '-c', 'tr "\\0" " " < /proc/2/cmdline']);
       expect(agent.stdout).toBe(AGENT_CMDLINE);
-      const probe = await exec(session, ['sh', '-c', 'for f in maps environ mem fd/0 fd/3; do head -c1 /proc/2/$f >/dev/null 2>&1 && echo "$f readable" || echo "$f denied"; done; readlink /proc/2/exe >/dev/null 2>&1 && echo "exe readable" || echo "exe denied"']);
+      const probe = await exec(session, [
+        'sh',
+        '-c',
+        'for f in maps environ mem fd/0 fd/3; do head -c1 /proc/2/$f >/dev/null 2>&1 && echo "$f readable" || echo "$f denied"; done; readlink /proc/2/exe >/dev/null 2>&1 && echo "exe readable" || echo "exe denied"',
+      ]);
       expect(probe.stdout.trim().split('\n')).toEqual(['maps denied', 'environ denied', 'mem denied', 'fd/0 denied', 'fd/3 denied', 'exe denied']);
       // Positive control: a process's own /proc entries are readable.
       expect((await exec(session, ['sh', '-c', 'head -c1 /proc/self/maps >/dev/null && echo ok'])).stdout.trim()).toBe('ok');
@@ -222,12 +250,23 @@ describe('a local sandbox, attacked from inside', () => {
         expect(`${path}: ${probe.stdout.trim()}`).toBe(`${path}: absent`);
       }
       expect((await exec(session, ['ls', '/run/remit'])).stdout.trim().split('\n')).toEqual(['channel.sock', 'egress.sock']);
-      for (const path of ['/usr/bin/planted', '/etc/planted', '/planted', '/opt/remit/agent/agent.js', '/opt/remit/agent/new', '/opt/remit/ld.so', '/dev/planted', '/run/remit/planted']) {
+      for (const path of [
+        '/usr/bin/planted',
+        '/etc/planted',
+        '/planted',
+        '/opt/remit/agent/agent.js',
+        '/opt/remit/agent/new',
+        '/opt/remit/ld.so',
+        '/dev/planted',
+        '/run/remit/planted',
+      ]) {
         const write = await exec(session, ['sh', '-c', `echo x > ${path} 2>&1 || echo refused`]);
         expect(write.stdout).toMatch(/refused/);
       }
       // Positive control: the workdir, /tmp and /dev/shm are writable, and so are /dev/null's kind.
-      expect((await exec(session, ['sh', '-c', 'echo x > /work/f && echo x > /tmp/f && echo x > /dev/shm/f && echo x > /dev/null && echo ok'])).stdout.trim()).toBe('ok');
+      expect(
+        (await exec(session, ['sh', '-c', 'echo x > /work/f && echo x > /tmp/f && echo x > /dev/shm/f && echo x > /dev/null && echo ok'])).stdout.trim(),
+      ).toBe('ok');
     });
   });
 
@@ -254,19 +293,36 @@ describe('a local sandbox, attacked from inside', () => {
       }
       // clone with a namespace flag (here CLONE_NEWUSER | SIGCHLD); without one it is how fork works.
       const clone = syscallNumber(arch, 'clone')!;
-      const cloned = await exec(session, ['perl', '-e', `$! = 0; my $r = syscall(${clone}, 0x10000011, 0, 0, 0, 0); exit 0 if $r == 0; print $r == -1 ? $! + 0 : 'child'`]);
+      const cloned = await exec(session, [
+        'perl',
+        '-e',
+        `$! = 0; my $r = syscall(${clone}, 0x10000011, 0, 0, 0, 0); exit 0 if $r == 0; print $r == -1 ? $! + 0 : 'child'`,
+      ]);
       expect(cloned.stdout).toBe(EPERM);
       // Positive controls: ordinary calls, fork, the personality query, threads; node, git and sh run.
-      const fine = await exec(session, ['perl', '-e', `my $pid = fork(); exit 7 if $pid == 0; waitpid($pid, 0); print $? >> 8, ' ', syscall(${syscallNumber(arch, 'getpid')}) > 0 ? 'pid' : 'nopid', ' ', syscall(${syscallNumber(arch, 'personality')}, 0xffffffff)`]);
+      const fine = await exec(session, [
+        'perl',
+        '-e',
+        `my $pid = fork(); exit 7 if $pid == 0; waitpid($pid, 0); print $? >> 8, ' ', syscall(${syscallNumber(arch, 'getpid')}) > 0 ? 'pid' : 'nopid', ' ', syscall(${syscallNumber(arch, 'personality')}, 0xffffffff)`,
+      ]);
       expect(fine.stdout).toBe('7 pid 0');
-      expect((await nodeScript(session, `new (require('worker_threads').Worker)('require("worker_threads").parentPort.postMessage(6 * 7)', { eval: true }).on('message', (m) => console.log(m))`)).stdout).toBe('42\n');
+      expect(
+        (
+          await nodeScript(
+            session,
+            `new (require('worker_threads').Worker)('require("worker_threads").parentPort.postMessage(6 * 7)', { eval: true }).on('message', (m) => console.log(m))`,
+          )
+        ).stdout,
+      ).toBe('42\n');
       expect((await exec(session, ['sh', '-c', 'git --version >/dev/null && echo ok'])).stdout).toBe('ok\n');
     });
     // Control: on the host, outside the filter, the same calls succeed or fail otherwise, so
     // EPERM above is the filter's doing. (In a session keyring of its own: add_key must not touch the test's.)
     const keyctl = syscallNumber(arch, 'keyctl')!;
     const host = await new Promise<string>((resolve, reject) => {
-      const child = spawn(PERL, ['-e', `syscall(${keyctl}, 1, 0); ${PROBE_SCRIPT}`, ...probeArgs(PROBES.filter((p) => p.host))], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(PERL, ['-e', `syscall(${keyctl}, 1, 0); ${PROBE_SCRIPT}`, ...probeArgs(PROBES.filter((p) => p.host))], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.once('error', reject);
@@ -274,7 +330,8 @@ describe('a local sandbox, attacked from inside', () => {
     });
     const outside = parseProbes(host);
     expect(Object.keys(outside).length).toBeGreaterThan(20);
-    for (const [name, result] of Object.entries(outside)) expect(`${name}: ${[EPERM, ENOSYS].includes(result) ? 'denied' : 'answered'}`).toBe(`${name}: answered`);
+    for (const [name, result] of Object.entries(outside))
+      expect(`${name}: ${[EPERM, ENOSYS].includes(result) ? 'denied' : 'answered'}`).toBe(`${name}: answered`);
   });
 
   it.runIf(arch === 'x64')('kills a process that makes an x32-ABI system call', async () => {
@@ -339,16 +396,23 @@ describe('a local sandbox, attacked from inside', () => {
       const { sockets } = JSON.parse(await readFile(join(stateDir, stateFile!), 'utf8')) as SandboxState;
       const repo = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
       const hostPaths = [stateDir, TEST_IMAGE_DIR, dirname(sockets[0]!), ...sockets, repo, `${tmpdir()}/`, realpathSync(TEST_IMAGE_DIR)];
-      const read = await exec(session, ['sh', '-c', 'cat /proc/self/mountinfo; echo =====; cat /proc/net/unix /proc/self/cgroup; for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; tr "\\0" " " < $p/environ; echo; done 2>/dev/null; true']);
+      const read = await exec(session, [
+        'sh',
+        '-c',
+        'cat /proc/self/mountinfo; echo =====; cat /proc/net/unix /proc/self/cgroup; for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; tr "\\0" " " < $p/environ; echo; done 2>/dev/null; true',
+      ]);
       const [mountinfo, rest] = read.stdout.split('=====\n') as [string, string];
       expect(rest).toContain('/run/remit/channel.sock'); // positive control: the agent's cmdline is in there
       expect(rest).toContain('channel.sock'); // and the channel's entry in /proc/net/unix
       // A mountinfo line's mount point is the sandbox's own path; its root (field 4), source and
       // options are where the host shows through.
-      const hostFacing = mountinfo.split('\n').filter(Boolean).map((line) => {
-        const fields = line.split(' ');
-        return `${fields[3]} ${line.split(' - ')[1]}`;
-      });
+      const hostFacing = mountinfo
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const fields = line.split(' ');
+          return `${fields[3]} ${line.split(' - ')[1]}`;
+        });
       expect(hostFacing.length).toBeGreaterThan(10);
       for (const path of hostPaths) {
         expect(hostFacing.filter((line) => line.includes(path))).toEqual([]);
@@ -356,7 +420,10 @@ describe('a local sandbox, attacked from inside', () => {
       }
       // Nothing is bound from anywhere but the system directories and the sockets' own tmpfs.
       const roots = hostFacing.map((line) => line.split(' ')[0]!).filter((root) => root !== '/');
-      for (const root of roots) expect(root).toMatch(/^(\/usr|\/etc\/(ssl\/certs|alternatives|ld\.so\.cache)|\/sys|\/(null|zero|full|random|urandom|tty)|\/newroot|\/remit-run-\w+\/(channel|egress)\.sock)$/);
+      for (const root of roots)
+        expect(root).toMatch(
+          /^(\/usr|\/etc\/(ssl\/certs|alternatives|ld\.so\.cache)|\/sys|\/(null|zero|full|random|urandom|tty)|\/newroot|\/remit-run-\w+\/(channel|egress)\.sock)$/,
+        );
     });
   });
 });

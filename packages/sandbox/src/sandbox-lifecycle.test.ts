@@ -141,7 +141,10 @@ describe('sandbox lifecycle', () => {
            console.log(s.sandboxId);
            setInterval(() => {}, 1000);`,
         );
-        const worker = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: fileURLToPath(new URL('.', import.meta.url)) });
+        const worker = spawn(process.execPath, ['--import', 'tsx', script], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          cwd: fileURLToPath(new URL('.', import.meta.url)),
+        });
         const sandboxId = await new Promise<string>((resolve, reject) => {
           worker.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
           worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));

@@ -15,7 +15,11 @@ const bundle: CredentialBundle = {
   ],
   secrets: [
     { connection: 'github', kind: 'git_token', values: { token: GIT_TOKEN } },
-    { connection: 'aws-prod', kind: 'aws_session', values: { accessKeyId: 'ASIAEXAMPLEKEYID1234', secretAccessKey: STS_SECRET, sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLEsessionTOKEN' } },
+    {
+      connection: 'aws-prod',
+      kind: 'aws_session',
+      values: { accessKeyId: 'ASIAEXAMPLEKEYID1234', secretAccessKey: STS_SECRET, sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLEsessionTOKEN' },
+    },
   ],
 };
 const secrets = bundle.secrets.flatMap((s) => Object.values(s.values));
@@ -41,7 +45,14 @@ describe('secrets from the bundle never come back in tool output', () => {
   it('is scrubbed from exec output, raw, base64 and URL-encoded, on stdout and stderr', async () => {
     await withSession({ runId, bundle }, async (session) => {
       for (const secret of secrets) {
-        const printed = await exec(session, ['sh', '-c', 'printf "%s\\n" "$1"; printf "%s" "$1" | base64 -w0; echo; printf "%s" "$1" | base64 -w0 | tr "+/" "-_"; echo; echo "$2" >&2', 'sh', secret, encodeURIComponent(secret)]);
+        const printed = await exec(session, [
+          'sh',
+          '-c',
+          'printf "%s\\n" "$1"; printf "%s" "$1" | base64 -w0; echo; printf "%s" "$1" | base64 -w0 | tr "+/" "-_"; echo; echo "$2" >&2',
+          'sh',
+          secret,
+          encodeURIComponent(secret),
+        ]);
         expect(printed.stdout).toContain('[redacted]'); // positive control: the echo did happen
         expectNoSecret(printed);
       }

@@ -20,7 +20,10 @@ function scriptedAgentDriver(behave: (channel: Socket, spec: SandboxSpec, line: 
     create: async (spec) => {
       const channel = connect(spec.channelSocketPath);
       channel.on('error', () => undefined);
-      channel.on('data', createLineSplitter(1 << 26, (line) => behave(channel, spec, line)));
+      channel.on(
+        'data',
+        createLineSplitter(1 << 26, (line) => behave(channel, spec, line)),
+      );
       channel.once('connect', () => behave(channel, spec, ''));
       return { id: 'sbx-fake', runId: spec.runId, driver: 'local', startedAt: new Date() };
     },
@@ -51,7 +54,10 @@ describe('openSandboxSession against a lying agent', () => {
     const driver = scriptedAgentDriver(agent((channel, line) => send(channel, { type: 'result', id: callId(line), ok: true, output: { stdout: 42 } })));
     const session = await openSandboxSession(driver, { runId: randomUUID(), runDirParent });
     try {
-      expect(await session.call('exec', { command: ['true'] })).toEqual({ ok: false, error: { code: 'failed', message: 'The sandbox returned a malformed result.' } });
+      expect(await session.call('exec', { command: ['true'] })).toEqual({
+        ok: false,
+        error: { code: 'failed', message: 'The sandbox returned a malformed result.' },
+      });
     } finally {
       await session.close();
     }
@@ -59,10 +65,12 @@ describe('openSandboxSession against a lying agent', () => {
 
   it('ignores results for calls it never made, and still takes the right one', async () => {
     const output = { exitCode: 0, signal: null, stdout: 'real', stderr: '', truncated: false, timedOut: false, durationMs: 1 };
-    const driver = scriptedAgentDriver(agent((channel, line) => {
-      send(channel, { type: 'result', id: 'forged', ok: true, output: { ...output, stdout: 'forged' } });
-      send(channel, { type: 'result', id: callId(line), ok: true, output });
-    }));
+    const driver = scriptedAgentDriver(
+      agent((channel, line) => {
+        send(channel, { type: 'result', id: 'forged', ok: true, output: { ...output, stdout: 'forged' } });
+        send(channel, { type: 'result', id: callId(line), ok: true, output });
+      }),
+    );
     const session = await openSandboxSession(driver, { runId: randomUUID(), runDirParent });
     try {
       expect(await session.call('exec', { command: ['true'] })).toEqual({ ok: true, output });

@@ -80,7 +80,7 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
   let egress: Server | undefined;
   let handle: SandboxHandle | undefined;
   let closing: Promise<void> | undefined;
-  let wallTimer: NodeJS.Timeout | undefined;
+  let wallTimer: NodeJS.Timeout | undefined = undefined; // set once the sandbox is up; close() may run before
 
   const close = () =>
     (closing ??= (async () => {

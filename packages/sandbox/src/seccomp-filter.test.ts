@@ -54,7 +54,8 @@ describe('seccompFilter', () => {
 
   for (const arch of ARCHES) {
     const program = seccompFilter(arch);
-    const call = (name: Parameters<typeof syscallNumber>[1], args: number[] = []) => run(program, { arch: AUDIT_ARCH[arch], nr: syscallNumber(arch, name)!, args });
+    const call = (name: Parameters<typeof syscallNumber>[1], args: number[] = []) =>
+      run(program, { arch: AUDIT_ARCH[arch], nr: syscallNumber(arch, name)!, args });
 
     it(`${arch}: denies every listed call the architecture has with EPERM`, () => {
       const present = DENIED_SYSCALLS.filter((name) => syscallNumber(arch, name) !== undefined);

@@ -8,16 +8,58 @@ import { syscallNumber, type SyscallArch, type SyscallName } from './syscall-tab
  * other processes, and host-wide clocks, swap, quotas and reboot. Denied with EPERM.
  */
 export const DENIED_SYSCALLS = [
-  'io_uring_setup', 'io_uring_enter', 'io_uring_register',
-  'bpf', 'userfaultfd', 'perf_event_open',
-  'add_key', 'request_key', 'keyctl',
-  'kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module',
-  'mount', 'umount2', 'pivot_root', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'open_tree', 'move_mount', 'mount_setattr',
-  'unshare', 'setns',
-  'ptrace', 'process_vm_readv', 'process_vm_writev', 'pidfd_getfd', 'kcmp',
-  'reboot', 'swapon', 'swapoff', 'acct', 'quotactl', 'quotactl_fd', 'syslog', 'open_by_handle_at', 'lookup_dcookie',
-  'settimeofday', 'clock_settime', 'clock_adjtime', 'adjtimex', 'fanotify_init', 'nfsservctl', 'vhangup',
-  'iopl', 'ioperm', 'modify_ldt', 'uselib', '_sysctl',
+  'io_uring_setup',
+  'io_uring_enter',
+  'io_uring_register',
+  'bpf',
+  'userfaultfd',
+  'perf_event_open',
+  'add_key',
+  'request_key',
+  'keyctl',
+  'kexec_load',
+  'kexec_file_load',
+  'init_module',
+  'finit_module',
+  'delete_module',
+  'mount',
+  'umount2',
+  'pivot_root',
+  'fsopen',
+  'fsconfig',
+  'fsmount',
+  'fspick',
+  'open_tree',
+  'move_mount',
+  'mount_setattr',
+  'unshare',
+  'setns',
+  'ptrace',
+  'process_vm_readv',
+  'process_vm_writev',
+  'pidfd_getfd',
+  'kcmp',
+  'reboot',
+  'swapon',
+  'swapoff',
+  'acct',
+  'quotactl',
+  'quotactl_fd',
+  'syslog',
+  'open_by_handle_at',
+  'lookup_dcookie',
+  'settimeofday',
+  'clock_settime',
+  'clock_adjtime',
+  'adjtimex',
+  'fanotify_init',
+  'nfsservctl',
+  'vhangup',
+  'iopl',
+  'ioperm',
+  'modify_ldt',
+  'uselib',
+  '_sysctl',
 ] as const satisfies readonly SyscallName[];
 
 /** seccomp_data.arch values (linux/audit.h): the machine number with the 64-bit and little-endian bits. */
@@ -31,7 +73,14 @@ export const X32_SYSCALL_BIT = 0x4000_0000;
  * a container runtime sets them. The kernel reads clone's flags as 32 bits (kernel/fork.c:
  * lower_32_bits(clone_flags)), so the low word is the whole truth.
  */
-const CLONE_NAMESPACE_FLAGS = 0x0002_0000 /* NEWNS */ | 0x0200_0000 /* NEWCGROUP */ | 0x0400_0000 /* NEWUTS */ | 0x0800_0000 /* NEWIPC */ | 0x1000_0000 /* NEWUSER */ | 0x2000_0000 /* NEWPID */ | 0x4000_0000; /* NEWNET */
+const CLONE_NAMESPACE_FLAGS =
+  0x0002_0000 /* NEWNS */ |
+  0x0200_0000 /* NEWCGROUP */ |
+  0x0400_0000 /* NEWUTS */ |
+  0x0800_0000 /* NEWIPC */ |
+  0x1000_0000 /* NEWUSER */ |
+  0x2000_0000 /* NEWPID */ |
+  0x4000_0000; /* NEWNET */
 
 /** personality() values a program may pass: PER_LINUX and the 0xffffffff query. Anything else turns off ASLR or emulates another OS. */
 const ALLOWED_PERSONALITIES = [0, 0xffff_ffff] as const;

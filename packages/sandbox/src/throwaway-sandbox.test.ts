@@ -14,7 +14,11 @@ describe('runThrowawaySandbox (remit sandbox exec)', () => {
 
   it('throws a SandboxError when the command cannot run, and still cleans up', async () => {
     await withLocalDriver(async ({ driver, stateFiles }) => {
-      await expect(runThrowawaySandbox(driver, ['no-such-command'])).rejects.toMatchObject({ name: 'SandboxError', code: 'call_failed', message: expect.stringContaining('not_found') });
+      await expect(runThrowawaySandbox(driver, ['no-such-command'])).rejects.toMatchObject({
+        name: 'SandboxError',
+        code: 'call_failed',
+        message: expect.stringContaining('not_found'),
+      });
       expect(await driver.list()).toEqual([]);
       expect(await stateFiles()).toEqual([]);
     });

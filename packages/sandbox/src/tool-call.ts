@@ -6,8 +6,7 @@ export type ToolCallInput<T extends ToolName> = z.input<(typeof toolInputSchemas
 type ToolOutput<T extends ToolName> = z.output<(typeof toolOutputSchemas)[T]>;
 
 export type ToolCallResult<T extends ToolName = ToolName> =
-  | { ok: true; output: ToolOutput<T> }
-  | { ok: false; error: { code: ToolErrorCode; message: string } };
+  { ok: true; output: ToolOutput<T> } | { ok: false; error: { code: ToolErrorCode; message: string } };
 
 export function toolFailure(code: ToolErrorCode, message: string): { ok: false; error: { code: ToolErrorCode; message: string } } {
   return { ok: false, error: { code, message } };

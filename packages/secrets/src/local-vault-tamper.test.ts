@@ -35,18 +35,24 @@ describe('LocalVaultStore against a tampered vault file', () => {
     ['another connection of the same org', connectionRef(ORG_A, { ownerId: 'b7c6d5e4-f3a2-4b1c-8d9e-0f1a2b3c4d5e' })],
     ['another secret name of the same connection', connectionRef(ORG_A, { name: 'client_secret' })],
     ['another user of the same connection', { orgId: ORG_A, scope: 'oauth_user', ownerId: `${CONNECTION}:user-b`, name: 'token' }],
-  ])('refuses org A\'s ciphertext copied into the entry of %s', async (_who, victim) => {
-    await withVault([[connectionRef(ORG_A), VALUE_A], [victim, VALUE_B]], async (store, dataDir) => {
-      await editVault(dataDir, (doc) => {
-        const from = entryOf(doc.entries, connectionRef(ORG_A));
-        Object.assign(entryOf(doc.entries, victim), { nonce: from.nonce, ciphertext: from.ciphertext, tag: from.tag, version: from.version });
-      });
-      expectNoValue(await expectSecretError(store.get(victim), 'secret_corrupt'));
-      expect((await store.get(connectionRef(ORG_A))).reveal()).toBe(VALUE_A);
-    });
+  ])("refuses org A's ciphertext copied into the entry of %s", async (_who, victim) => {
+    await withVault(
+      [
+        [connectionRef(ORG_A), VALUE_A],
+        [victim, VALUE_B],
+      ],
+      async (store, dataDir) => {
+        await editVault(dataDir, (doc) => {
+          const from = entryOf(doc.entries, connectionRef(ORG_A));
+          Object.assign(entryOf(doc.entries, victim), { nonce: from.nonce, ciphertext: from.ciphertext, tag: from.tag, version: from.version });
+        });
+        expectNoValue(await expectSecretError(store.get(victim), 'secret_corrupt'));
+        expect((await store.get(connectionRef(ORG_A))).reveal()).toBe(VALUE_A);
+      },
+    );
   });
 
-  it('refuses an entry whose ref was rewritten to another org\'s', async () => {
+  it("refuses an entry whose ref was rewritten to another org's", async () => {
     await withVault([[connectionRef(ORG_A), VALUE_A]], async (store, dataDir) => {
       await editVault(dataDir, (doc) => {
         doc.entries[0]!.ref = formatSecretRef(connectionRef(ORG_B));
@@ -83,12 +89,18 @@ describe('LocalVaultStore against a tampered vault file', () => {
   });
 
   it('refuses a ref stored twice rather than picking one', async () => {
-    await withVault([[connectionRef(ORG_A), VALUE_A], [connectionRef(ORG_B), VALUE_B]], async (store, dataDir) => {
-      await editVault(dataDir, (doc) => {
-        doc.entries.push({ ...entryOf(doc.entries, connectionRef(ORG_A)) });
-      });
-      await expectSecretError(store.get(connectionRef(ORG_A)), 'secret_corrupt');
-    });
+    await withVault(
+      [
+        [connectionRef(ORG_A), VALUE_A],
+        [connectionRef(ORG_B), VALUE_B],
+      ],
+      async (store, dataDir) => {
+        await editVault(dataDir, (doc) => {
+          doc.entries.push({ ...entryOf(doc.entries, connectionRef(ORG_A)) });
+        });
+        await expectSecretError(store.get(connectionRef(ORG_A)), 'secret_corrupt');
+      },
+    );
   });
 
   it('refuses a damaged vault file for reads and writes, and never overwrites it', async () => {

@@ -76,7 +76,7 @@ describe('LocalVaultStore', () => {
     });
   });
 
-  it('lists an org\'s refs, optionally of one scope, sorted, and never another org\'s', async () => {
+  it("lists an org's refs, optionally of one scope, sorted, and never another org's", async () => {
     await withDataDir(async (dataDir) => {
       const store = await LocalVaultStore.open({ dataDir });
       const userToken = { orgId: ORG_A, scope: 'oauth_user', ownerId: `${CONNECTION}:user-1`, name: 'refresh_token' } as const;
@@ -151,9 +151,7 @@ describe('LocalVaultStore', () => {
   it('serialises concurrent writes within one process without losing any', async () => {
     await withDataDir(async (dataDir) => {
       const [one, two] = await Promise.all([LocalVaultStore.open({ dataDir }), LocalVaultStore.open({ dataDir })]);
-      await Promise.all(
-        Array.from({ length: 40 }, (_, i) => (i % 2 ? one! : two!).put(connectionRef(ORG_A, { ownerId: `c${i}` }), new SecretValue(`v${i}`))),
-      );
+      await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? one! : two!).put(connectionRef(ORG_A, { ownerId: `c${i}` }), new SecretValue(`v${i}`))));
       expect(await one!.list({ orgId: ORG_A })).toHaveLength(40);
       for (let i = 0; i < 40; i++) expect((await two!.get(connectionRef(ORG_A, { ownerId: `c${i}` }))).reveal()).toBe(`v${i}`);
     });

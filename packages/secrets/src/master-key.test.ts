@@ -43,17 +43,18 @@ describe('loadMasterKey', () => {
     });
   });
 
-  it.each([['empty', ''], ['too short', randomBytes(16).toString('base64')], ['not base64', '!'.repeat(44)]])(
-    'refuses a %s key file instead of replacing it',
-    async (_what, content) => {
-      await withDataDir(async (dir) => {
-        await writeFile(join(dir, 'master.key'), content, { mode: 0o600 });
-        const err = await expectSecretError(loadMasterKey({ secretsDir: dir }), 'secret_key_invalid');
-        expect(err.message).toContain('REMIT_MASTER_KEY');
-        expect(await readFile(join(dir, 'master.key'), 'utf8')).toBe(content);
-      });
-    },
-  );
+  it.each([
+    ['empty', ''],
+    ['too short', randomBytes(16).toString('base64')],
+    ['not base64', '!'.repeat(44)],
+  ])('refuses a %s key file instead of replacing it', async (_what, content) => {
+    await withDataDir(async (dir) => {
+      await writeFile(join(dir, 'master.key'), content, { mode: 0o600 });
+      const err = await expectSecretError(loadMasterKey({ secretsDir: dir }), 'secret_key_invalid');
+      expect(err.message).toContain('REMIT_MASTER_KEY');
+      expect(await readFile(join(dir, 'master.key'), 'utf8')).toBe(content);
+    });
+  });
 
   it('uses REMIT_MASTER_KEY when given and creates no key file', async () => {
     await withDataDir(async (dir) => {
@@ -65,16 +66,17 @@ describe('loadMasterKey', () => {
     });
   });
 
-  it.each([['16 bytes', randomBytes(16).toString('base64')], ['33 bytes', randomBytes(33).toString('base64')], ['empty', '']])(
-    'refuses a REMIT_MASTER_KEY of %s, naming the variable but not its value',
-    async (_what, value) => {
-      await withDataDir(async (dir) => {
-        const err = await expectSecretError(loadMasterKey({ secretsDir: dir, masterKey: value }), 'secret_key_invalid');
-        expect(err.message).toContain('REMIT_MASTER_KEY');
-        if (value !== '') expect(err.message).not.toContain(value);
-      });
-    },
-  );
+  it.each([
+    ['16 bytes', randomBytes(16).toString('base64')],
+    ['33 bytes', randomBytes(33).toString('base64')],
+    ['empty', ''],
+  ])('refuses a REMIT_MASTER_KEY of %s, naming the variable but not its value', async (_what, value) => {
+    await withDataDir(async (dir) => {
+      const err = await expectSecretError(loadMasterKey({ secretsDir: dir, masterKey: value }), 'secret_key_invalid');
+      expect(err.message).toContain('REMIT_MASTER_KEY');
+      if (value !== '') expect(err.message).not.toContain(value);
+    });
+  });
 
   it('refuses a directory where the key file should be', async () => {
     await withDataDir(async (dir) => {

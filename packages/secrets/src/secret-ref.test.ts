@@ -77,7 +77,7 @@ describe('formatSecretRef and parseSecretRef', () => {
     expectInvalid(() => formatSecretRef({ orgId: ORG_A, scope: 'connection', ownerId: CONNECTION, name: 'token', ...overrides }));
   });
 
-  it('copies the ref instead of returning the caller\'s object', () => {
+  it("copies the ref instead of returning the caller's object", () => {
     const ref: SecretRef = { orgId: ORG_A, scope: 'connection', ownerId: CONNECTION, name: 'token' };
     const checked = checkSecretRef(ref);
     expect(checked).toEqual(ref);

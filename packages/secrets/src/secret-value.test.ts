@@ -18,13 +18,16 @@ describe('SecretValue', () => {
     ['Object.entries', () => JSON.stringify(Object.entries(secret))],
     ['spread', () => inspect({ ...secret })],
     ['structuredClone', () => inspect(structuredClone(secret))],
-    ['a thrown error', () => {
-      try {
-        throw new Error(`upstream refused ${secret}`, { cause: { secret } });
-      } catch (err) {
-        return `${(err as Error).message} ${inspect(err)} ${JSON.stringify(err)}`;
-      }
-    }],
+    [
+      'a thrown error',
+      () => {
+        try {
+          throw new Error(`upstream refused ${secret}`, { cause: { secret } });
+        } catch (err) {
+          return `${(err as Error).message} ${inspect(err)} ${JSON.stringify(err)}`;
+        }
+      },
+    ],
   ];
 
   it.each(spellings)('never shows the value through %s', (_how, spell) => {

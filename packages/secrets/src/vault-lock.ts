@@ -119,7 +119,14 @@ async function readHolder(lockPath: string): Promise<LockHolder | 'unreadable' |
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
     // pid 0 or below would make kill(2) address a process group.
-    if (Number.isSafeInteger(v.pid) && v.pid! > 0 && typeof v.host === 'string' && (v.start === null || typeof v.start === 'string') && typeof v.token === 'string' && TOKEN.test(v.token)) {
+    if (
+      Number.isSafeInteger(v.pid) &&
+      v.pid! > 0 &&
+      typeof v.host === 'string' &&
+      (v.start === null || typeof v.start === 'string') &&
+      typeof v.token === 'string' &&
+      TOKEN.test(v.token)
+    ) {
       return v as LockHolder;
     }
   } catch {

@@ -20,7 +20,10 @@ const keys = {
 const stsSuccess = {
   $metadata: { httpStatusCode: 200, requestId: 'c6104cbe-af31-11e0-8154-cbc7ccf896c7', attempts: 1, totalRetryDelay: 0 },
   Credentials: { ...keys, Expiration: new Date('2026-03-01T12:15:00Z') },
-  AssumedRoleUser: { AssumedRoleId: 'AROA3XFRBF535PLBIFPI4:remit-run-1a2b3c4d', Arn: 'arn:aws:sts::444455556666:assumed-role/remit-readonly/remit-run-1a2b3c4d' },
+  AssumedRoleUser: {
+    AssumedRoleId: 'AROA3XFRBF535PLBIFPI4:remit-run-1a2b3c4d',
+    Arn: 'arn:aws:sts::444455556666:assumed-role/remit-readonly/remit-run-1a2b3c4d',
+  },
 };
 
 /** An STS error as the SDK deserializes it: the service's code as `name`, its fault and metadata. */
@@ -34,7 +37,10 @@ function fakeSts() {
 }
 
 async function failure(work: Promise<unknown>): Promise<CredentialError> {
-  const err = await work.then(() => undefined, (e: unknown) => e);
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(CredentialError);
   return err as CredentialError;
 }
@@ -121,7 +127,11 @@ describe('assumeRoleForRun: what the run gets', () => {
 describe('assumeRoleForRun: failures are translated', () => {
   it('AccessDenied names the role and points at its trust policy', async () => {
     const { client, sts } = fakeSts();
-    const denied = stsError('AccessDenied', 403, `User: arn:aws:sts::111122223333:assumed-role/remit-worker/i-0abc is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    const denied = stsError(
+      'AccessDenied',
+      403,
+      `User: arn:aws:sts::111122223333:assumed-role/remit-worker/i-0abc is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+    );
     sts.on(AssumeRoleCommand).rejects(denied);
     const err = await failure(assumeRoleForRun(config, { runId, client }));
     expect(err).toMatchObject({
@@ -135,13 +145,23 @@ describe('assumeRoleForRun: failures are translated', () => {
   it('missing credentials (the SDK credential chain found none) say so', async () => {
     const { client, sts } = fakeSts();
     // The shape @smithy's CredentialsProviderError has when the default chain runs dry.
-    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false }));
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false }));
     const err = await failure(assumeRoleForRun(config, { runId, client }));
     expect(err.reason).toMatch(/^Remit has no AWS credentials here/);
   });
 
   it('missing credentials, end to end: the real default chain on a machine without any', async () => {
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    ]) {
       vi.stubEnv(name, undefined);
     }
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/remit-test/credentials');
@@ -165,17 +185,33 @@ describe('assumeRoleForRun: failures are translated', () => {
   });
 
   const cases: [string, Error, RegExp][] = [
-    ['an invalid worker key', stsError('InvalidClientTokenId', 403, 'The security token included in the request is invalid.'), /^Remit has no valid AWS credentials here/],
-    ['an expired worker session', stsError('ExpiredToken', 400, 'The security token included in the request is expired'), /^Remit has no valid AWS credentials here/],
+    [
+      'an invalid worker key',
+      stsError('InvalidClientTokenId', 403, 'The security token included in the request is invalid.'),
+      /^Remit has no valid AWS credentials here/,
+    ],
+    [
+      'an expired worker session',
+      stsError('ExpiredToken', 400, 'The security token included in the request is expired'),
+      /^Remit has no valid AWS credentials here/,
+    ],
     [
       'a disabled region',
       new RegionDisabledException({ $metadata: { httpStatusCode: 403 }, message: 'STS is not activated in this region for account:444455556666.' }),
       /^STS is not activated in eu-west-1/,
     ],
-    ['a duration above the role maximum', stsError('ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.'), /as invalid \(check the ARN, and the role's maximum session duration\)/],
+    [
+      'a duration above the role maximum',
+      stsError('ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.'),
+      /as invalid \(check the ARN, and the role's maximum session duration\)/,
+    ],
     ['throttling left after the SDK retries', stsError('Throttling', 400, 'Rate exceeded'), /^STS is throttling Remit/],
     ['a timeout', Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' }), /^STS in eu-west-1 could not be reached/],
-    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 52.94.0.1:443'), { code: 'ECONNREFUSED' }), /^STS in eu-west-1 could not be reached/],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 52.94.0.1:443'), { code: 'ECONNREFUSED' }),
+      /^STS in eu-west-1 could not be reached/,
+    ],
     ['a server fault', stsError('InternalFailure', 500, 'An internal error occurred.', 'server'), /^STS failed with an internal error/],
     ['an unknown code', stsError('SomethingNew', 400, 'new'), new RegExp(`^AssumeRole on ${roleArn.replace(/[/.]/g, '\\$&')} failed \\(SomethingNew\\)\\.$`)],
   ];
@@ -212,12 +248,20 @@ describe('verifyAwsConnection', () => {
     const { client, sts } = fakeSts();
     sts.on(AssumeRoleCommand).resolves(stsSuccess);
     expect(await verifyAwsConnection(config, { client })).toEqual({ ok: true });
-    expect(sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input).toEqual({ RoleArn: roleArn, RoleSessionName: 'remit-verify', DurationSeconds: 900, ExternalId: externalId });
+    expect(sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input).toEqual({
+      RoleArn: roleArn,
+      RoleSessionName: 'remit-verify',
+      DurationSeconds: 900,
+      ExternalId: externalId,
+    });
   });
 
   it('answers the translated reason when STS refuses', async () => {
     const { client, sts } = fakeSts();
     sts.on(AssumeRoleCommand).rejects(stsError('AccessDenied', 403, 'not authorized'));
-    expect(await verifyAwsConnection(config, { client })).toEqual({ ok: false, reason: `Remit's AWS identity may not assume ${roleArn} (check the role's trust policy and external id).` });
+    expect(await verifyAwsConnection(config, { client })).toEqual({
+      ok: false,
+      reason: `Remit's AWS identity may not assume ${roleArn} (check the role's trust policy and external id).`,
+    });
   });
 });

@@ -39,10 +39,7 @@ export async function assumeRoleForRun(config: AwsConfig, options: AssumeRoleOpt
 }
 
 /** Proves the role can be assumed (and the keys are then dropped); the reason is safe to show. */
-export async function verifyAwsConnection(
-  config: AwsConfig,
-  options: { client?: STSClient } = {},
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function verifyAwsConnection(config: AwsConfig, options: { client?: STSClient } = {}): Promise<{ ok: true } | { ok: false; reason: string }> {
   try {
     await assumeRole(config, 'remit-verify', options.client, 900);
     return { ok: true };
@@ -90,7 +87,13 @@ async function assumeRole(config: AwsConfig, roleSessionName: string, given: STS
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
       throw new CredentialError('aws_assume_role_failed', 'STS answered AssumeRole without credentials.');
     }
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration.toISOString(), region: config.region };
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration.toISOString(),
+      region: config.region,
+    };
   } catch (err) {
     if (err instanceof CredentialError) throw err;
     throw translateAwsError(err, config);
@@ -119,7 +122,8 @@ const awsFailureReason: Record<string, (config: AwsConfig) => string> = {
   SignatureDoesNotMatch: rejectedCredentials,
   ExpiredToken: rejectedCredentials,
   ExpiredTokenException: rejectedCredentials,
-  RegionDisabledException: ({ region }) => `STS is not activated in ${region} for the role's account; activate the region in the account's IAM settings, or use another region.`,
+  RegionDisabledException: ({ region }) =>
+    `STS is not activated in ${region} for the role's account; activate the region in the account's IAM settings, or use another region.`,
   // e.g. DurationSeconds above the role's MaxSessionDuration, or a role ARN STS cannot parse.
   ValidationError: ({ roleArn }) => `STS refused the AssumeRole request for ${roleArn} as invalid (check the ARN, and the role's maximum session duration).`,
   // Only seen once the SDK's own retries are spent.
@@ -135,10 +139,13 @@ function translateAwsError(err: unknown, config: AwsConfig): CredentialError {
   const name = typeof e.name === 'string' && /^[A-Za-z][\w.]{0,63}$/.test(e.name) ? e.name : 'Error';
   // Node socket failures surface as a plain Error with an errno code; 5xx as the service's own names.
   const key =
-    name in awsFailureReason ? name
-    : typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code) ? 'NetworkError'
-    : e.$fault === 'server' ? 'ServiceError'
-    : undefined;
+    name in awsFailureReason
+      ? name
+      : typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)
+        ? 'NetworkError'
+        : e.$fault === 'server'
+          ? 'ServiceError'
+          : undefined;
   const reason = key ? awsFailureReason[key]!(config) : `AssumeRole on ${config.roleArn} failed (${name}).`;
   const status = e.$metadata?.httpStatusCode;
   const requestId = e.$metadata?.requestId;

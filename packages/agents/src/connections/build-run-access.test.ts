@@ -17,7 +17,11 @@ const loopback = ['127.0.0.1/32'];
 const API_TOKEN = 'api-token-3f9a1c';
 const CLIENT_SECRET = 'client-secret-7d2e';
 const INSTALLATION_TOKEN = 'ghs_fakeInstallationToken0001';
-const appKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+const appKey = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+}).privateKey;
 const stsKeys = { AccessKeyId: 'ASIAFAKEKEY00000042', SecretAccessKey: 'fake/secret/access/key/0042', SessionToken: 'FwoGZXIvYXdzEFAKE0042' };
 
 const sts = mockClient(STSClient);
@@ -48,15 +52,22 @@ async function seedConnection(sql: Sql, secrets: SecretStore, orgId: string, inp
 }
 
 /** Seals a user's tokens and records their grant, expired, so the next run refreshes it. */
-async function seedExpiredGrant(sql: Sql, secrets: SecretStore, orgId: string, connectionId: string, userId: string, tokens: Record<string, string> | undefined): Promise<string> {
+async function seedExpiredGrant(
+  sql: Sql,
+  secrets: SecretStore,
+  orgId: string,
+  connectionId: string,
+  userId: string,
+  tokens: Record<string, string> | undefined,
+): Promise<string> {
   const ref = { orgId, scope: 'oauth_user' as const, ownerId: `${connectionId}:${userId}`, name: 'tokens' };
   if (tokens) await secrets.put(ref, new SecretValue(JSON.stringify(tokens)));
   await upsertOAuthGrant(sql, { connectionId, userId, secretRef: formatSecretRef(ref), expiresAt: new Date(Date.now() - 60_000), scopes: [] });
   return formatSecretRef(ref);
 }
 
-
-const verifiedAt = (db: Database) => db.owner((sql) => sql.query<{ name: string; verified: boolean }>('select name, verified_at is not null as verified from connections order by name'));
+const verifiedAt = (db: Database) =>
+  db.owner((sql) => sql.query<{ name: string; verified: boolean }>('select name, verified_at is not null as verified from connections order by name'));
 
 describe.each(testDrivers)('building a run’s access on %s', (driver) => {
   it('calls STS, GitHub, the token endpoint and the upstream with no transaction open, then records the checks and the refreshed token', async () => {
@@ -88,18 +99,43 @@ describe.each(testDrivers)('building a run’s access on %s', (driver) => {
 
           const { userId, roleId, ticketsId, oldRef } = await db.tenant({ orgId: orgA, userId: null }, async (sql) => {
             const user = await upsertUser(sql, { sub: 'alice', email: 'alice@example.com' });
-            await seedConnection(sql, secrets, orgA, { name: 'api', type: 'http', config: { baseUrl: api.url, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: loopback } }, { token: API_TOKEN });
-            await seedConnection(sql, secrets, orgA, { name: 'repos', type: 'github', config: { apiUrl: github.url, auth: 'app', appId: 1, installationId: 2, allowPrivateCidrs: loopback } }, { privateKey: appKey });
-            await seedConnection(sql, secrets, orgA, { name: 'prod-aws', type: 'aws', config: { roleArn: 'arn:aws:iam::123456789012:role/remit', region: 'eu-west-1' } });
+            await seedConnection(
+              sql,
+              secrets,
+              orgA,
+              { name: 'api', type: 'http', config: { baseUrl: api.url, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: loopback } },
+              { token: API_TOKEN },
+            );
+            await seedConnection(
+              sql,
+              secrets,
+              orgA,
+              { name: 'repos', type: 'github', config: { apiUrl: github.url, auth: 'app', appId: 1, installationId: 2, allowPrivateCidrs: loopback } },
+              { privateKey: appKey },
+            );
+            await seedConnection(sql, secrets, orgA, {
+              name: 'prod-aws',
+              type: 'aws',
+              config: { roleArn: 'arn:aws:iam::123456789012:role/remit', region: 'eu-west-1' },
+            });
             const tickets = await seedConnection(
               sql,
               secrets,
               orgA,
-              { name: 'tickets', type: 'http', authMode: 'oauth_user', config: { baseUrl: provider.url, verifyPath: '/me', allowPrivateCidrs: loopback }, oauth: { authorizeUrl: `${provider.url}/authorize`, tokenUrl: `${provider.url}/token`, clientId: 'remit' } },
+              {
+                name: 'tickets',
+                type: 'http',
+                authMode: 'oauth_user',
+                config: { baseUrl: provider.url, verifyPath: '/me', allowPrivateCidrs: loopback },
+                oauth: { authorizeUrl: `${provider.url}/authorize`, tokenUrl: `${provider.url}/token`, clientId: 'remit' },
+              },
               { clientSecret: CLIENT_SECRET },
             );
             const grantRef = await seedExpiredGrant(sql, secrets, orgA, tickets, user.id, { access_token: 'at-old', refresh_token: 'rt-old' });
-            const role = await createRole(sql, RoleCreate.parse({ name: 'sre', connections: ['api', 'repos', 'prod-aws', 'tickets'], runKinds: ['troubleshoot'] }));
+            const role = await createRole(
+              sql,
+              RoleCreate.parse({ name: 'sre', connections: ['api', 'repos', 'prod-aws', 'tickets'], runKinds: ['troubleshoot'] }),
+            );
             return { userId: user.id, roleId: role.id, ticketsId: tickets, oldRef: grantRef };
           });
 
@@ -116,8 +152,13 @@ describe.each(testDrivers)('building a run’s access on %s', (driver) => {
             repos: `Bearer ${INSTALLATION_TOKEN}`,
             tickets: 'Bearer at-new',
           });
-          expect(access.bundle.secrets.map((s) => [s.connection, s.kind]).sort()).toEqual([['prod-aws', 'aws_session'], ['repos', 'git_token']]);
-          expect(access.secretValues).toEqual(expect.arrayContaining([API_TOKEN, INSTALLATION_TOKEN, appKey, 'at-new', CLIENT_SECRET, stsKeys.SecretAccessKey]));
+          expect(access.bundle.secrets.map((s) => [s.connection, s.kind]).sort()).toEqual([
+            ['prod-aws', 'aws_session'],
+            ['repos', 'git_token'],
+          ]);
+          expect(access.secretValues).toEqual(
+            expect.arrayContaining([API_TOKEN, INSTALLATION_TOKEN, appKey, 'at-new', CLIENT_SECRET, stsKeys.SecretAccessKey]),
+          );
 
           // Written afterwards, in a short transaction: every check, and the refreshed tokens under a new entry.
           expect((await verifiedAt(db)).rows).toEqual(['api', 'prod-aws', 'repos', 'tickets'].map((name) => ({ name, verified: true })));
@@ -154,9 +195,18 @@ describe('a connection left out of a run', () => {
           const refused = await seedConnection(sql, secrets, orgA, oauthConnection('refused-refresh'), { clientSecret: CLIENT_SECRET });
           await seedExpiredGrant(sql, secrets, orgA, refused, user.id, { access_token: 'at-stale', refresh_token: 'rt-revoked' });
           // The connection's own credentials are gone from the vault.
-          const api = await seedConnection(sql, secrets, orgA, { name: 'api', type: 'http', config: { baseUrl: provider.url, auth: { scheme: 'bearer' }, allowPrivateCidrs: loopback } }, { token: API_TOKEN });
+          const api = await seedConnection(
+            sql,
+            secrets,
+            orgA,
+            { name: 'api', type: 'http', config: { baseUrl: provider.url, auth: { scheme: 'bearer' }, allowPrivateCidrs: loopback } },
+            { token: API_TOKEN },
+          );
           await secrets.delete({ orgId: orgA, scope: 'connection', ownerId: api, name: 'credentials' });
-          const role = await createRole(sql, RoleCreate.parse({ name: 'sre', connections: ['lost-tokens', 'refused-refresh', 'api'], runKinds: ['troubleshoot'] }));
+          const role = await createRole(
+            sql,
+            RoleCreate.parse({ name: 'sre', connections: ['lost-tokens', 'refused-refresh', 'api'], runKinds: ['troubleshoot'] }),
+          );
           return { userId: user.id, roleId: role.id };
         });
 
@@ -169,9 +219,13 @@ describe('a connection left out of a run', () => {
           { name: 'lost-tokens', reason: how('lost-tokens') },
           { name: 'refused-refresh', reason: how('refused-refresh') },
         ]);
-        const logged = (connection: string) => lines.find((l) => l.connection === connection) as { code: string; level: number; msg: string; err: { type: string; code?: string; message: string } };
+        const logged = (connection: string) =>
+          lines.find((l) => l.connection === connection) as { code: string; level: number; msg: string; err: { type: string; code?: string; message: string } };
         expect(logged('lost-tokens')).toMatchObject({ code: 'user_tokens_unreadable', err: { type: 'SecretError', code: 'secret_not_found' } });
-        expect(logged('refused-refresh')).toMatchObject({ code: 'oauth_refresh_failed', err: { type: 'RemitError', code: 'oauth_exchange_failed', message: expect.stringContaining('invalid_grant') } });
+        expect(logged('refused-refresh')).toMatchObject({
+          code: 'oauth_refresh_failed',
+          err: { type: 'RemitError', code: 'oauth_exchange_failed', message: expect.stringContaining('invalid_grant') },
+        });
         expect(logged('api')).toMatchObject({ code: 'connection_secret_unreadable', err: { type: 'SecretError', code: 'secret_not_found' } });
         expect(logged('lost-tokens').msg).not.toBe(logged('refused-refresh').msg);
         // The vault is the operator's problem (error), a refused refresh the user's (warn).

@@ -79,7 +79,10 @@ async function recordChecks(deps: RunAccessDeps, tx: Transact, run: Run, verifie
       sealed.push({ tokens: await sealTokens(deps, tx, { id: r.connectionId }, run.userId!, r.tokens, r.previousRefresh), previousRef: r.previousRef });
     } catch (err) {
       // This run still has its token; the next one refreshes again, unless the provider rotated the refresh token.
-      deps.logger.error({ err, connectionId: r.connectionId, code: 'user_tokens_not_sealed' }, 'a refreshed OAuth token could not be sealed; the user may have to authorize again');
+      deps.logger.error(
+        { err, connectionId: r.connectionId, code: 'user_tokens_not_sealed' },
+        'a refreshed OAuth token could not be sealed; the user may have to authorize again',
+      );
     }
   }
   let unreferenced: string[];
@@ -91,7 +94,11 @@ async function recordChecks(deps: RunAccessDeps, tx: Transact, run: Run, verifie
       return out;
     });
   } catch (err) {
-    await deleteSealed(deps, tx, sealed.map((s) => s.tokens.secretRef));
+    await deleteSealed(
+      deps,
+      tx,
+      sealed.map((s) => s.tokens.secretRef),
+    );
     throw err;
   }
   await deleteSealed(deps, tx, unreferenced);

@@ -14,9 +14,14 @@ describe('connection credentials', () => {
   it('apply each auth scheme as the upstream expects it', () => {
     expect(credentialHeaders(http('bearer'), { token: 't0k3n' })).toEqual({ authorization: 'Bearer t0k3n' });
     expect(credentialHeaders(http('header', { headerName: 'X-Api-Key' }), { token: 't0k3n' })).toEqual({ 'x-api-key': 't0k3n' });
-    expect(credentialHeaders(http('basic'), { username: 'svc', password: 'p@ss' })).toEqual({ authorization: `Basic ${Buffer.from('svc:p@ss').toString('base64')}` });
+    expect(credentialHeaders(http('basic'), { username: 'svc', password: 'p@ss' })).toEqual({
+      authorization: `Basic ${Buffer.from('svc:p@ss').toString('base64')}`,
+    });
     expect(credentialHeaders(http('none'), undefined)).toEqual({});
-    expect(credentialHeaders({ type: 'github', authMode: 'service_account', config: { auth: 'token' } }, { token: 'ghp_x' })).toMatchObject({ authorization: 'Bearer ghp_x', 'user-agent': 'remit' });
+    expect(credentialHeaders({ type: 'github', authMode: 'service_account', config: { auth: 'token' } }, { token: 'ghp_x' })).toMatchObject({
+      authorization: 'Bearer ghp_x',
+      'user-agent': 'remit',
+    });
     // A user-authorised connection uses the user's token, never a stored one.
     expect(credentialHeaders({ ...http('bearer'), authMode: 'oauth_user' }, { token: 'shared' }, 'users-own')).toEqual({ authorization: 'Bearer users-own' });
     expect(credentialHeaders({ ...http('bearer'), authMode: 'oauth_user' }, { token: 'shared' })).toEqual({});
@@ -40,7 +45,11 @@ describe('connection credentials', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const github = { type: 'github' as const, authMode: 'service_account' as const, config: { apiUrl: `http://127.0.0.1:${port}`, auth: 'token', allowPrivateCidrs: ['127.0.0.1/32'] } };
+      const github = {
+        type: 'github' as const,
+        authMode: 'service_account' as const,
+        config: { apiUrl: `http://127.0.0.1:${port}`, auth: 'token', allowPrivateCidrs: ['127.0.0.1/32'] },
+      };
       expect(await verifyConnection(github, { token: 'ghp_good' })).toEqual({ ok: true });
       const bad = await verifyConnection(github, { token: 'ghp_bad' });
       expect(bad).toEqual({ ok: false, reason: 'The credentials were rejected: GET /user answered HTTP 401.' });

@@ -14,50 +14,75 @@ const appId = 12345;
 const installationId = 67890;
 const installationToken = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';
 // GitHub hands out PKCS#1 PEM files; the fake holds the matching public key, as GitHub does.
-const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-const strangerKeys = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const appKeys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const strangerKeys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
-interface SeenCall { method: string; path: string; headers: IncomingHttpHeaders; claims?: JWTPayload; alg?: string }
+interface SeenCall {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  claims?: JWTPayload;
+  alg?: string;
+}
 type Answer = (res: ServerResponse, call: SeenCall) => void;
 
 const servers: { close(): void }[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': 'C0DE:1234:5678AB:9ABCDE:65F00000', ...headers }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': 'C0DE:1234:5678AB:9ABCDE:65F00000', ...headers })
+    .end(JSON.stringify(body));
 }
 
 /** A fake GitHub REST API for one app, on 127.0.0.1. `override` answers a path instead of the fake. */
 async function fakeGithub(options: { suspended?: boolean; override?: Record<string, Answer> } = {}) {
   const publicKey = createPublicKey(appKeys.publicKey);
   const seen: SeenCall[] = [];
-  const server = createServer(async (req, res) => {
-    for await (const _ of req);
-    const call: SeenCall = { method: req.method ?? '', path: req.url ?? '', headers: req.headers };
-    seen.push(call);
-    if (!req.headers['user-agent']) return json(res, 403, { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header' });
-    if (req.headers['x-github-api-version'] !== '2022-11-28') return json(res, 400, { message: 'Unsupported API version' });
-    const jwt = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    try {
-      if (!jwt) throw new Error('no bearer');
-      call.alg = decodeProtectedHeader(jwt).alg;
-      // GitHub: RS256 only, iss is the app, exp at most 10 minutes ahead.
-      const { payload } = await jwtVerify(jwt, publicKey, { algorithms: ['RS256'], issuer: String(appId), requiredClaims: ['iat', 'exp'] });
-      call.claims = payload;
-      if (payload.exp! - Date.now() / 1000 > 600) throw new Error('exp too far');
-    } catch {
-      return json(res, 401, { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest' });
-    }
-    const answer = options.override?.[`${req.method} ${req.url}`];
-    if (answer) return answer(res, call);
-    if (req.method === 'GET' && req.url === '/app') return json(res, 200, { id: appId, slug: 'remit-test', name: 'Remit test' });
-    if (req.method === 'GET' && req.url === `/app/installations/${installationId}`) {
-      return json(res, 200, { id: installationId, app_id: appId, suspended_at: options.suspended ? '2026-01-01T00:00:00Z' : null });
-    }
-    if (req.method === 'POST' && req.url === `/app/installations/${installationId}/access_tokens`) {
-      return json(res, 201, { token: installationToken, expires_at: '2026-03-01T13:00:00Z', permissions: { contents: 'read' }, repository_selection: 'selected' });
-    }
-    return json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  const server = createServer((req, res) => {
+    // A failing fake answers with a reset rather than an unhandled rejection.
+    void (async () => {
+      for await (const _ of req);
+      const call: SeenCall = { method: req.method ?? '', path: req.url ?? '', headers: req.headers };
+      seen.push(call);
+      if (!req.headers['user-agent'])
+        return json(res, 403, { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header' });
+      if (req.headers['x-github-api-version'] !== '2022-11-28') return json(res, 400, { message: 'Unsupported API version' });
+      const jwt = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      try {
+        if (!jwt) throw new Error('no bearer');
+        call.alg = decodeProtectedHeader(jwt).alg;
+        // GitHub: RS256 only, iss is the app, exp at most 10 minutes ahead.
+        const { payload } = await jwtVerify(jwt, publicKey, { algorithms: ['RS256'], issuer: String(appId), requiredClaims: ['iat', 'exp'] });
+        call.claims = payload;
+        if (payload.exp! - Date.now() / 1000 > 600) throw new Error('exp too far');
+      } catch {
+        return json(res, 401, { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest' });
+      }
+      const answer = options.override?.[`${req.method} ${req.url}`];
+      if (answer) return answer(res, call);
+      if (req.method === 'GET' && req.url === '/app') return json(res, 200, { id: appId, slug: 'remit-test', name: 'Remit test' });
+      if (req.method === 'GET' && req.url === `/app/installations/${installationId}`) {
+        return json(res, 200, { id: installationId, app_id: appId, suspended_at: options.suspended ? '2026-01-01T00:00:00Z' : null });
+      }
+      if (req.method === 'POST' && req.url === `/app/installations/${installationId}/access_tokens`) {
+        return json(res, 201, {
+          token: installationToken,
+          expires_at: '2026-03-01T13:00:00Z',
+          permissions: { contents: 'read' },
+          repository_selection: 'selected',
+        });
+      }
+      return json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const close = () => {
@@ -65,12 +90,21 @@ async function fakeGithub(options: { suspended?: boolean; override?: Record<stri
     server.close();
   };
   servers.push({ close });
-  const access: GithubAppAccess = { apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, appId, installationId, privateKey: appKeys.privateKey, allowCidrs: ['127.0.0.1/32'] };
+  const access: GithubAppAccess = {
+    apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    appId,
+    installationId,
+    privateKey: appKeys.privateKey,
+    allowCidrs: ['127.0.0.1/32'],
+  };
   return { seen, access };
 }
 
 async function failure(work: Promise<unknown>): Promise<CredentialError> {
-  const err = await work.then(() => undefined, (e: unknown) => e);
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(CredentialError);
   return err as CredentialError;
 }
@@ -94,12 +128,20 @@ describe('githubAppJwt', () => {
   });
 
   it('reads a PKCS#8 key as well as GitHub’s PKCS#1 file', async () => {
-    const pkcs8 = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const pkcs8 = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const jwt = await githubAppJwt(appId, pkcs8.privateKey, frozen);
     await expect(jwtVerify(jwt, createPublicKey(pkcs8.publicKey), { currentDate: frozen })).resolves.toBeTruthy();
   });
 
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const ec = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const badKeys: [string, string][] = [
     ['empty', ''],
     ['not PEM', 'ghp_notakeyatall'],
@@ -133,7 +175,11 @@ describe('githubInstallationToken against a fake GitHub', () => {
   it('a key that is not the app’s is rejected by GitHub, and said so', async () => {
     const { access } = await fakeGithub();
     const err = await failure(githubInstallationToken({ ...access, privateKey: strangerKeys.privateKey }));
-    expect(err).toMatchObject({ code: 'github_app_token_failed', reason: "GitHub rejected the app's key (check appId and privateKey).", details: { httpStatus: 401, requestId: 'C0DE:1234:5678AB:9ABCDE:65F00000' } });
+    expect(err).toMatchObject({
+      code: 'github_app_token_failed',
+      reason: "GitHub rejected the app's key (check appId and privateKey).",
+      details: { httpStatus: 401, requestId: 'C0DE:1234:5678AB:9ABCDE:65F00000' },
+    });
   });
 
   it('a wrong app id fails the same way', async () => {
@@ -150,7 +196,10 @@ describe('githubInstallationToken against a fake GitHub', () => {
   it('a redirect is not followed: the JWT never reaches the second host', async () => {
     const elsewhere = await fakeGithub();
     const { access, seen } = await fakeGithub({
-      override: { [`POST /app/installations/${installationId}/access_tokens`]: (res) => res.writeHead(307, { location: `${elsewhere.access.apiUrl}/app/installations/${installationId}/access_tokens` }).end() },
+      override: {
+        [`POST /app/installations/${installationId}/access_tokens`]: (res) =>
+          res.writeHead(307, { location: `${elsewhere.access.apiUrl}/app/installations/${installationId}/access_tokens` }).end(),
+      },
     });
     const err = await failure(githubInstallationToken(access));
     expect(err.details.providerCode).toBe('egress_too_many_redirects');
@@ -196,9 +245,24 @@ describe('verifyGithubApp against a fake GitHub', () => {
   const refusals: [string, Partial<GithubAppAccess>, { suspended?: boolean }, string][] = [
     ['a stranger’s key', { privateKey: strangerKeys.privateKey }, {}, "GitHub rejected the app's key (check appId and privateKey)."],
     ['a wrong app id', { appId: 4242 }, {}, "GitHub rejected the app's key (check appId and privateKey)."],
-    ['an unknown installation', { installationId: 11 }, {}, 'GitHub has no such installation 11 for app 12345 (check installationId; the app may have been uninstalled).'],
-    ['a suspended installation', {}, { suspended: true }, `Installation ${installationId} of app 12345 is suspended; unsuspend it in the account's GitHub App settings.`],
-    ['a key that is not PEM', { privateKey: 'not-a-key' }, {}, "The privateKey is not a PEM RSA private key (use the .pem file from the GitHub App's settings)."],
+    [
+      'an unknown installation',
+      { installationId: 11 },
+      {},
+      'GitHub has no such installation 11 for app 12345 (check installationId; the app may have been uninstalled).',
+    ],
+    [
+      'a suspended installation',
+      {},
+      { suspended: true },
+      `Installation ${installationId} of app 12345 is suspended; unsuspend it in the account's GitHub App settings.`,
+    ],
+    [
+      'a key that is not PEM',
+      { privateKey: 'not-a-key' },
+      {},
+      "The privateKey is not a PEM RSA private key (use the .pem file from the GitHub App's settings).",
+    ],
   ];
   it.each(refusals)('refuses %s with a reason', async (_label, change, fake, reason) => {
     const { access } = await fakeGithub(fake);

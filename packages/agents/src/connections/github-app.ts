@@ -66,7 +66,10 @@ export async function verifyGithubApp(access: GithubAppAccess, options: GithubAp
     const installation = await callGithub(access, 'GET', `/app/installations/${access.installationId}`, jwt, options);
     if (installation.status !== 200) throw githubFailure(installation, 'installation', access);
     if (InstallationBody.safeParse(parseJson(installation.body)).data?.suspended_at) {
-      return { ok: false, reason: `Installation ${access.installationId} of app ${access.appId} is suspended; unsuspend it in the account's GitHub App settings.` };
+      return {
+        ok: false,
+        reason: `Installation ${access.installationId} of app ${access.appId} is suspended; unsuspend it in the account's GitHub App settings.`,
+      };
     }
     return { ok: true };
   } catch (err) {
@@ -105,13 +108,17 @@ async function callGithub(access: GithubAppAccess, method: 'GET' | 'POST', path:
     'user-agent': 'remit',
   };
   try {
-    return await guardedFetch(url, { method, headers }, {
-      ...(options.resolver ? { resolver: options.resolver } : {}),
-      allowCidrs: access.allowCidrs,
-      timeoutMs: GITHUB_TIMEOUT_MS,
-      maxBytes: GITHUB_MAX_BYTES,
-      maxRedirects: 0,
-    });
+    return await guardedFetch(
+      url,
+      { method, headers },
+      {
+        ...(options.resolver ? { resolver: options.resolver } : {}),
+        allowCidrs: access.allowCidrs,
+        timeoutMs: GITHUB_TIMEOUT_MS,
+        maxBytes: GITHUB_MAX_BYTES,
+        maxRedirects: 0,
+      },
+    );
   } catch (err) {
     // Egress messages name at most a host and port, never a header: safe to pass on.
     if (isEgressError(err)) throw new CredentialError('github_app_token_failed', err.message, { providerCode: err.code });
@@ -125,7 +132,11 @@ const stepRequest: Record<Step, string> = {
   installation: 'GET /app/installations/{id}',
   token: 'POST /app/installations/{id}/access_tokens',
 };
-interface FailureContext { step: Step; appId: number; installationId: number }
+interface FailureContext {
+  step: Step;
+  appId: number;
+  installationId: number;
+}
 
 /**
  * GitHub → Remit, by HTTP status. GitHub's own message is not used: error bodies can echo
@@ -134,7 +145,9 @@ interface FailureContext { step: Step; appId: number; installationId: number }
 const githubFailureReason: Record<number, (c: FailureContext) => string> = {
   401: () => "GitHub rejected the app's key (check appId and privateKey).",
   403: ({ step, installationId }) =>
-    step === 'app' ? 'GitHub refused the request (HTTP 403): the app may be rate limited.' : `GitHub refused access to installation ${installationId}: it may be suspended, or the app rate limited.`,
+    step === 'app'
+      ? 'GitHub refused the request (HTTP 403): the app may be rate limited.'
+      : `GitHub refused access to installation ${installationId}: it may be suspended, or the app rate limited.`,
   404: ({ step, appId, installationId }) =>
     step === 'app'
       ? "GitHub has no app API at this apiUrl (GitHub Enterprise Server's ends in /api/v3)."

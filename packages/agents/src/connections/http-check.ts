@@ -16,7 +16,12 @@ export function endpointAt(url: unknown, config: Record<string, unknown>): Endpo
  * no user token at save time, so its OAuth endpoints are checked by the guard and its base URL
  * must answer; each run checks it again with the user's own token.
  */
-export async function probeEndpoint(c: CredentialedConnection, endpoint: Endpoint | null, path: string, options: { resolver?: Resolver | undefined }): Promise<Verification> {
+export async function probeEndpoint(
+  c: CredentialedConnection,
+  endpoint: Endpoint | null,
+  path: string,
+  options: { resolver?: Resolver | undefined },
+): Promise<Verification> {
   if (!endpoint) return { ok: false, reason: 'The connection has no URL.' };
   const guard = { ...(options.resolver ? { resolver: options.resolver } : {}), allowCidrs: endpoint.allowCidrs };
   if (c.authMode === 'oauth_user' && c.oauth) {
@@ -28,7 +33,11 @@ export async function probeEndpoint(c: CredentialedConnection, endpoint: Endpoin
   const url = new URL(endpoint.baseUrl.replace(/\/$/, '') + path).href;
   const probingWithoutUser = c.authMode === 'oauth_user' && !c.userToken;
   try {
-    const res = await guardedFetch(url, { method: 'GET', headers: c.headers }, { ...guard, timeoutMs: VERIFY_TIMEOUT_MS, maxBytes: VERIFY_MAX_BYTES, maxRedirects: 0 });
+    const res = await guardedFetch(
+      url,
+      { method: 'GET', headers: c.headers },
+      { ...guard, timeoutMs: VERIFY_TIMEOUT_MS, maxBytes: VERIFY_MAX_BYTES, maxRedirects: 0 },
+    );
     if (probingWithoutUser) return res.status < 500 ? { ok: true } : { ok: false, reason: `GET ${path} answered HTTP ${res.status}.` };
     if (res.status === 401 || res.status === 403) return { ok: false, reason: `The credentials were rejected: GET ${path} answered HTTP ${res.status}.` };
     if (res.status >= 400) return { ok: false, reason: `GET ${path} answered HTTP ${res.status}; set verifyPath to an endpoint that answers 2xx.` };

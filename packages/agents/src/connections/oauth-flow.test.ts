@@ -52,7 +52,14 @@ describe.each(testDrivers)('an OAuth authorization on %s', (driver) => {
             const confirmed = await confirmAuthorization(deps, tx, { connectionName: 'tickets', state });
             expect(new URL(confirmed.providerUrl).searchParams.get('code_challenge_method')).toBe('S256');
             gates.push(gate);
-            const completing = completeAuthorization(deps, tx, { connectionName: 'tickets', state, browserValue: confirmed.browserValue, code: 'a-code', error: undefined, requestId: 'req-1' });
+            const completing = completeAuthorization(deps, tx, {
+              connectionName: 'tickets',
+              state,
+              browserValue: confirmed.browserValue,
+              code: 'a-code',
+              error: undefined,
+              requestId: 'req-1',
+            });
             await releaseEach([gate], () => expect(counted.open()).toBe(0));
             await completing;
             return tx((sql) => findOAuthGrant(sql, connection.id, userId));

@@ -41,7 +41,12 @@ export async function startAuthorization(
   requireOAuth(c);
   const state = randomBytes(32).toString('base64url');
   const verifier = randomBytes(48).toString('base64url');
-  const verifierRef = await sealUnreferenced(deps, t.tx, { orgId: deps.orgId, scope: 'oauth_user', ownerId: `${c.id}:${userId}`, name: `pkce-${hashState(state).slice(0, 16)}` }, verifier);
+  const verifierRef = await sealUnreferenced(
+    deps,
+    t.tx,
+    { orgId: deps.orgId, scope: 'oauth_user', ownerId: `${c.id}:${userId}`, name: `pkce-${hashState(state).slice(0, 16)}` },
+    verifier,
+  );
   try {
     return await t.write(async (sql) => {
       await adoptSealed(sql, verifierRef);
@@ -55,17 +60,25 @@ export async function startAuthorization(
 }
 
 /** A started, unconfirmed, unexpired flow for this connection, or invalid_oauth_state. */
-async function openFlow(sql: Sql, connectionName: string, state: string): Promise<{ saved: OAuthStateRecord & { startedBy: string }; connection: OAuthConnection }> {
+async function openFlow(
+  sql: Sql,
+  connectionName: string,
+  state: string,
+): Promise<{ saved: OAuthStateRecord & { startedBy: string }; connection: OAuthConnection }> {
   const saved = await findOAuthState(sql, hashState(state));
   if (!saved || saved.expiresAt.getTime() < Date.now()) throw new RemitError('invalid_oauth_state');
   const connection = await getConnectionRecord(sql, { id: saved.connectionId });
   if (connection.name !== connectionName) throw new RemitError('invalid_oauth_state');
-  if (saved.browserHash) throw new RemitError('invalid_oauth_state', 'This link was already confirmed in a browser, and works once; start the authorization again.');
+  if (saved.browserHash)
+    throw new RemitError('invalid_oauth_state', 'This link was already confirmed in a browser, and works once; start the authorization again.');
   return { saved, connection };
 }
 
 /** What the confirmation page shows: who asked, and where the browser will be sent. */
-export async function describeAuthorization(sql: Sql, p: { connectionName: string; state: string }): Promise<{ startedBy: string; providerOrigin: string; expiresAt: Date }> {
+export async function describeAuthorization(
+  sql: Sql,
+  p: { connectionName: string; state: string },
+): Promise<{ startedBy: string; providerOrigin: string; expiresAt: Date }> {
   const { saved, connection } = await openFlow(sql, p.connectionName, p.state);
   return { startedBy: saved.startedBy, providerOrigin: new URL(requireOAuth(connection).authorizeUrl).origin, expiresAt: saved.expiresAt };
 }
@@ -114,7 +127,11 @@ function sameBrowser(storedHash: string | null, presented: string | undefined): 
  * flow cannot be finished by anyone. The verifier is retired in that transaction and read and
  * deleted after it, outside any transaction.
  */
-async function spendState(deps: OAuthDeps, tx: Transact, state: string): Promise<{ saved: OAuthStateRecord; connection: OAuthConnection; verifier: string } | undefined> {
+async function spendState(
+  deps: OAuthDeps,
+  tx: Transact,
+  state: string,
+): Promise<{ saved: OAuthStateRecord; connection: OAuthConnection; verifier: string } | undefined> {
   const spent = await tx(async (sql) => {
     const saved = await takeOAuthState(sql, hashState(state));
     if (!saved) return undefined;
@@ -143,7 +160,14 @@ const providerErrorCode = (error: string) => (/^[a-z_]{1,64}$/.test(error) ? err
 export async function completeAuthorization(
   deps: OAuthDeps,
   tx: Transact,
-  p: { connectionName: string; state: string | undefined; browserValue: string | undefined; code: string | undefined; error: string | undefined; requestId: string },
+  p: {
+    connectionName: string;
+    state: string | undefined;
+    browserValue: string | undefined;
+    code: string | undefined;
+    error: string | undefined;
+    requestId: string;
+  },
 ): Promise<{ userId: string; connection: OAuthConnection }> {
   let flow: { userId: string; connectionId: string } | undefined;
   try {
@@ -152,20 +176,38 @@ export async function completeAuthorization(
     if (spent) flow = { userId: spent.saved.userId, connectionId: spent.saved.connectionId };
     if (!spent || spent.saved.expiresAt.getTime() < Date.now() || spent.connection.name !== p.connectionName) throw new RemitError('invalid_oauth_state');
     if (!sameBrowser(spent.saved.browserHash, p.browserValue)) {
-      throw new RemitError('oauth_browser_mismatch', 'This browser did not confirm this authorization: finish it in the browser that opened Remit’s link. It has been cancelled; start again.');
+      throw new RemitError(
+        'oauth_browser_mismatch',
+        'This browser did not confirm this authorization: finish it in the browser that opened Remit’s link. It has been cancelled; start again.',
+      );
     }
-    if (p.error !== undefined) throw new RemitError('oauth_provider_refused', `The provider did not authorize Remit (${providerErrorCode(p.error)}); start the authorization again.`);
-    if (!p.code) throw new RemitError('validation_failed', 'code: the provider sent the browser back without an authorization code; start the authorization again.');
+    if (p.error !== undefined)
+      throw new RemitError('oauth_provider_refused', `The provider did not authorize Remit (${providerErrorCode(p.error)}); start the authorization again.`);
+    if (!p.code)
+      throw new RemitError('validation_failed', 'code: the provider sent the browser back without an authorization code; start the authorization again.');
     const { saved, connection, verifier } = spent;
     // The exchange and the sealing happen between transactions: the provider may take seconds.
     const clientSecret = connection.secretRef ? await openConnectionSecret(deps.secrets, connection.secretRef) : undefined;
-    const tokens = await tokenRequest(deps, connection, clientSecret, { grant_type: 'authorization_code', code: p.code, redirect_uri: saved.redirectUri, code_verifier: verifier });
+    const tokens = await tokenRequest(deps, connection, clientSecret, {
+      grant_type: 'authorization_code',
+      code: p.code,
+      redirect_uri: saved.redirectUri,
+      code_verifier: verifier,
+    });
     const sealed = await sealTokens(deps, tx, connection, saved.userId, tokens);
     let replaced: string[];
     try {
       replaced = await tx(async (sql) => {
         const retired = await recordGrant(sql, sealed);
-        await appendAudit(sql, { actorId: saved.userId, action: 'oauth.connect', targetType: 'connection', targetId: connection.id, outcome: 'success', requestId: p.requestId, detail: { connection: connection.name } });
+        await appendAudit(sql, {
+          actorId: saved.userId,
+          action: 'oauth.connect',
+          targetType: 'connection',
+          targetId: connection.id,
+          outcome: 'success',
+          requestId: p.requestId,
+          detail: { connection: connection.name },
+        });
         return retired;
       });
     } catch (err) {

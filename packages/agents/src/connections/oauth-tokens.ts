@@ -39,7 +39,12 @@ export function requireOAuth(c: OAuthConnection): NonNullable<Connection['oauth'
  * (`secret`, opened by the caller); redirects are refused (RFC 6749 §3.2 wants a direct
  * answer). Never call it inside a database transaction: the provider may take seconds.
  */
-export async function tokenRequest(deps: Pick<OAuthDeps, 'resolver'>, c: OAuthConnection, secret: ConnectionSecret | undefined, form: Record<string, string>): Promise<TokenSet> {
+export async function tokenRequest(
+  deps: Pick<OAuthDeps, 'resolver'>,
+  c: OAuthConnection,
+  secret: ConnectionSecret | undefined,
+  form: Record<string, string>,
+): Promise<TokenSet> {
   const oauth = requireOAuth(c);
   const body = new URLSearchParams({ ...form, client_id: oauth.clientId, ...(secret?.clientSecret ? { client_secret: secret.clientSecret } : {}) });
   let res;
@@ -47,7 +52,13 @@ export async function tokenRequest(deps: Pick<OAuthDeps, 'resolver'>, c: OAuthCo
     res = await guardedFetch(
       oauth.tokenUrl,
       { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: body.toString() },
-      { ...(deps.resolver ? { resolver: deps.resolver } : {}), allowCidrs: allowedCidrs(c.config), maxRedirects: 0, timeoutMs: TOKEN_TIMEOUT_MS, maxBytes: TOKEN_MAX_BYTES },
+      {
+        ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        allowCidrs: allowedCidrs(c.config),
+        maxRedirects: 0,
+        timeoutMs: TOKEN_TIMEOUT_MS,
+        maxBytes: TOKEN_MAX_BYTES,
+      },
     );
   } catch (err) {
     throw new RemitError('oauth_exchange_failed', `The token endpoint could not be reached${isEgressError(err) ? `: ${err.message}` : ''}.`, { cause: err });
@@ -80,7 +91,14 @@ export interface SealedTokens {
  * Seals a user's tokens under a new entry, before the transaction that records the grant; a
  * refresh keeps the previous refresh token when the provider sends none (RFC 6749 §6).
  */
-export async function sealTokens(deps: OAuthDeps, tx: Transact, c: Pick<OAuthConnection, 'id'>, userId: string, tokens: TokenSet, previousRefresh?: string): Promise<SealedTokens> {
+export async function sealTokens(
+  deps: OAuthDeps,
+  tx: Transact,
+  c: Pick<OAuthConnection, 'id'>,
+  userId: string,
+  tokens: TokenSet,
+  previousRefresh?: string,
+): Promise<SealedTokens> {
   const ref = { orgId: deps.orgId, scope: 'oauth_user' as const, ownerId: `${c.id}:${userId}`, name: `tokens-${randomBytes(8).toString('hex')}` };
   const stored = { access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? previousRefresh };
   const secretRef = await sealUnreferenced(deps, tx, ref, JSON.stringify(stored));
@@ -112,8 +130,7 @@ export async function recordRefresh(sql: Sql, sealed: SealedTokens, previousRef:
 export type UserTokenProblem = 'user_tokens_unreadable' | 'oauth_refresh_failed';
 
 export type UserToken =
-  | { ok: true; token: string | undefined; refreshed?: { tokens: TokenSet; previousRefresh: string } }
-  | { ok: false; problem: UserTokenProblem; cause: unknown };
+  { ok: true; token: string | undefined; refreshed?: { tokens: TokenSet; previousRefresh: string } } | { ok: false; problem: UserTokenProblem; cause: unknown };
 
 /**
  * The triggering user's access token from their grant (read beforehand), refreshed at the

@@ -39,10 +39,15 @@ export type OpenedConnection = ({ ok: true; grant: RunGrant; secretValues: strin
  * transcript shows; what went wrong is logged for operators, an unreadable vault and a failed
  * OAuth refresh under different codes.
  */
-export async function openRunConnection(deps: OpenConnectionDeps, run: { id: string; userId: string | null }, { record: c, grant }: PlannedConnection): Promise<OpenedConnection> {
+export async function openRunConnection(
+  deps: OpenConnectionDeps,
+  run: { id: string; userId: string | null },
+  { record: c, grant }: PlannedConnection,
+): Promise<OpenedConnection> {
   const log = deps.logger.child({ connection: c.name });
   const how = `authorize Remit once at GET /v1/oauth/${c.name}/start`;
-  if (c.authMode === 'oauth_user' && !run.userId) return { ok: false, reason: 'it acts with the triggering user’s own authorization, and this run has no user' };
+  if (c.authMode === 'oauth_user' && !run.userId)
+    return { ok: false, reason: 'it acts with the triggering user’s own authorization, and this run has no user' };
   let secret;
   try {
     secret = c.secretRef ? await openConnectionSecret(deps.secrets, c.secretRef) : undefined;
@@ -55,7 +60,8 @@ export async function openRunConnection(deps: OpenConnectionDeps, run: { id: str
   if (c.authMode === 'oauth_user') {
     const user = await openUserToken(deps, c, secret, grant);
     if (!user.ok) {
-      if (user.problem === 'user_tokens_unreadable') log.error({ err: user.cause, code: user.problem }, 'the user’s sealed OAuth tokens could not be opened from the vault');
+      if (user.problem === 'user_tokens_unreadable')
+        log.error({ err: user.cause, code: user.problem }, 'the user’s sealed OAuth tokens could not be opened from the vault');
       else log.warn({ err: user.cause, code: user.problem }, 'the user’s OAuth token could not be refreshed at the token endpoint');
       return { ok: false, reason: `your authorization could not be refreshed; ${how}` };
     }
@@ -65,7 +71,11 @@ export async function openRunConnection(deps: OpenConnectionDeps, run: { id: str
   }
   let opening: RunOpening;
   try {
-    opening = await connectionType(c.type).openForRun(withCredentials(c, secret, userToken), { runId: run.id, connectionName: c.name, resolver: deps.resolver });
+    opening = await connectionType(c.type).openForRun(withCredentials(c, secret, userToken), {
+      runId: run.id,
+      connectionName: c.name,
+      resolver: deps.resolver,
+    });
   } catch (err) {
     if (!isCredentialError(err)) throw err;
     // A CredentialError carries no cause by design (credential-error.ts): its code and identifiers are what operators get.

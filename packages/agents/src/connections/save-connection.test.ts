@@ -27,7 +27,12 @@ async function upstream(good: string[], gates: Gate[] = []): Promise<FakeServer>
 }
 
 const api = (url: string, token: string, name = 'api') =>
-  ConnectionCreate.parse({ name, type: 'http', config: { baseUrl: url, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: loopback }, secret: { token } });
+  ConnectionCreate.parse({
+    name,
+    type: 'http',
+    config: { baseUrl: url, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: loopback },
+    secret: { token },
+  });
 
 /** What the admin routes give a save: short transactions of its own for reads, one for the write. */
 const transactions = (db: Database, orgId: string): Transactions<Connection> => {
@@ -117,7 +122,11 @@ describe('a save', () => {
         // Another admin's change lands while the first one's live check is out.
         await db.tenant({ orgId: orgA, userId: null }, async (sql) => {
           const current = await getConnectionRecord(sql, { name: 'api' });
-          await updateConnection(sql, current.id, { description: 'changed meanwhile', authMode: current.authMode, config: { ...current.config, verifyPath: '/' } });
+          await updateConnection(sql, current.id, {
+            description: 'changed meanwhile',
+            authMode: current.authMode,
+            config: { ...current.config, verifyPath: '/' },
+          });
         });
         gate.release();
         await expect(updating).rejects.toMatchObject({ code: 'in_use' });
@@ -142,7 +151,13 @@ describe('a save', () => {
         const [left] = (await secrets.list({ orgId: orgA })).filter((r) => !sealed.some((s) => formatSecretRef(s) === formatSecretRef(r)));
         expect(left).toBeDefined();
         expect((await orphans(db)).rows).toEqual([{ secret_ref: formatSecretRef(left!), attempts: 1 }]);
-        expect(lines).toContainEqual(expect.objectContaining({ code: 'secret_delete_failed', secretRef: formatSecretRef(left!), err: expect.objectContaining({ code: 'secret_store_unavailable' }) }));
+        expect(lines).toContainEqual(
+          expect.objectContaining({
+            code: 'secret_delete_failed',
+            secretRef: formatSecretRef(left!),
+            err: expect.objectContaining({ code: 'secret_store_unavailable' }),
+          }),
+        );
 
         // Still refusing: the sweep tries, logs, and keeps it listed for the next pass.
         await db.owner((sql) => sql.query(`update secret_orphans set due_at = now()`));
@@ -186,7 +201,13 @@ describe('a save', () => {
           await secrets.put(tokens, new SecretValue('{"access_token":"at"}'));
           await secrets.put(verifier, new SecretValue('verifier'));
           await upsertOAuthGrant(sql, { connectionId: created.id, userId: user.id, secretRef: formatSecretRef(tokens), expiresAt: null, scopes: [] });
-          await createOAuthState(sql, 'state-hash', { connectionId: created.id, userId: user.id, codeVerifierRef: formatSecretRef(verifier), redirectUri: 'http://remit.test/cb', ttlSeconds: 600 });
+          await createOAuthState(sql, 'state-hash', {
+            connectionId: created.id,
+            userId: user.id,
+            codeVerifierRef: formatSecretRef(verifier),
+            redirectUri: 'http://remit.test/cb',
+            ttlSeconds: 600,
+          });
         });
         expect(await secrets.list({ orgId: orgA })).toHaveLength(3);
 

@@ -1,6 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { RemitError, zodToRemitError, type Connection, type ConnectionCreate, type ConnectionSecret, type ConnectionUpdate, type ResourceRef } from '@remit/core';
-import { createConnection, deleteConnection, deleteOAuthGrants, deleteOAuthStates, getConnectionRecord, lockConnectionRecord, updateConnection } from '@remit/db';
+import {
+  RemitError,
+  zodToRemitError,
+  type Connection,
+  type ConnectionCreate,
+  type ConnectionSecret,
+  type ConnectionUpdate,
+  type ResourceRef,
+} from '@remit/core';
+import {
+  createConnection,
+  deleteConnection,
+  deleteOAuthGrants,
+  deleteOAuthStates,
+  getConnectionRecord,
+  lockConnectionRecord,
+  updateConnection,
+} from '@remit/db';
 import { validateAllowCidr, type Resolver } from '@remit/egress';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
@@ -31,7 +47,8 @@ function checkAllowances(config: Record<string, unknown>): void {
 }
 
 function checkOAuth(c: { authMode: Connection['authMode']; oauth?: Connection['oauth'] | undefined }): void {
-  if (c.authMode === 'oauth_user' && !c.oauth) throw new RemitError('validation_failed', 'oauth: required when authMode is oauth_user (authorizeUrl, tokenUrl, clientId).');
+  if (c.authMode === 'oauth_user' && !c.oauth)
+    throw new RemitError('validation_failed', 'oauth: required when authMode is oauth_user (authorizeUrl, tokenUrl, clientId).');
 }
 
 /** The live check, with no transaction open; a refusal names the reason, and an unexpected failure is logged for operators. */
@@ -43,7 +60,13 @@ async function verifyOrRefuse(deps: ConnectionServiceDeps, c: ConnectionSettings
 }
 
 /** Seals a connection's credentials before the write that refers to them, when it stores any. */
-async function sealFor(deps: ConnectionServiceDeps, t: Transactions<Connection>, c: ConnectionSettings, connectionId: string, secret: ConnectionSecret | undefined): Promise<string | null> {
+async function sealFor(
+  deps: ConnectionServiceDeps,
+  t: Transactions<Connection>,
+  c: ConnectionSettings,
+  connectionId: string,
+  secret: ConnectionSecret | undefined,
+): Promise<string | null> {
   if (!secret || requiredSecretFields(c).length === 0) return null;
   return sealUnreferenced(deps, t.tx, newConnectionSecretRef(deps.orgId, connectionId), JSON.stringify(secret));
 }
@@ -82,7 +105,12 @@ const reach = (c: ConnectionRecord) => JSON.stringify([c.updatedAt, c.authMode, 
  * removes every user's grant, and each user authorizes again. If another write changed the
  * connection meanwhile, nothing is saved (409 in_use).
  */
-export async function updateConnectionChecked(deps: ConnectionServiceDeps, t: Transactions<Connection>, ref: ResourceRef, patch: ConnectionUpdate): Promise<Connection> {
+export async function updateConnectionChecked(
+  deps: ConnectionServiceDeps,
+  t: Transactions<Connection>,
+  ref: ResourceRef,
+  patch: ConnectionUpdate,
+): Promise<Connection> {
   const current = await t.tx((sql) => getConnectionRecord(sql, ref));
   let config = current.config;
   if (patch.config) {
@@ -98,7 +126,10 @@ export async function updateConnectionChecked(deps: ConnectionServiceDeps, t: Tr
   if (!patch.secret && current.secretRef && storesSecret) {
     const moved = changedDestinationFields(secretDestination(current), secretDestination(next));
     if (moved.length) {
-      throw new RemitError('secret_required_for_new_destination', `This change moves where the stored secret would be sent (${moved.join(', ')}); send "secret" again with it. Nothing was saved.`);
+      throw new RemitError(
+        'secret_required_for_new_destination',
+        `This change moves where the stored secret would be sent (${moved.join(', ')}); send "secret" again with it. Nothing was saved.`,
+      );
     }
   }
   // Users' own tokens cannot be given again by an admin: moving them signs every user out.

@@ -76,7 +76,10 @@ async function deleteClaimed(deps: VaultDeps, tx: Transact, claim: (sql: Sql) =>
       await deps.secrets.delete(parseSecretRef(ref));
       deleted.push(ref);
     } catch (err) {
-      deps.logger.warn({ err, secretRef: ref, code: 'secret_delete_failed' }, 'the vault did not delete an unreferenced secret; the secret_orphans sweep tries again');
+      deps.logger.warn(
+        { err, secretRef: ref, code: 'secret_delete_failed' },
+        'the vault did not delete an unreferenced secret; the secret_orphans sweep tries again',
+      );
     }
   }
   await tx((sql) => removeSecretOrphans(sql, deleted));

@@ -53,7 +53,8 @@ describe('where a stored secret is sent', () => {
 
   it('moves an OAuth client secret with the token URL, the authorize URL or the client id, and with a change of auth mode', () => {
     const oauth = { authorizeUrl: 'https://idp.example.com/authorize', tokenUrl: 'https://idp.example.com/token', clientId: 'remit', scopes: [] };
-    const user = (o: Partial<typeof oauth>) => secretDestination({ type: 'http', authMode: 'oauth_user', config: { baseUrl: 'https://api.example.com' }, oauth: { ...oauth, ...o } });
+    const user = (o: Partial<typeof oauth>) =>
+      secretDestination({ type: 'http', authMode: 'oauth_user', config: { baseUrl: 'https://api.example.com' }, oauth: { ...oauth, ...o } });
     expect(changedDestinationFields(user({}), user({ tokenUrl: 'https://evil.example.net/token' }))).toEqual(['oauth.tokenUrl']);
     expect(changedDestinationFields(user({}), user({ authorizeUrl: 'https://evil.example.net/authorize' }))).toEqual(['oauth.authorizeUrl']);
     expect(changedDestinationFields(user({}), user({ clientId: 'other' }))).toEqual(['oauth.clientId']);

@@ -82,11 +82,14 @@ export interface FakeServer {
 /** A fake upstream on 127.0.0.1 (the real ones cannot be reached here); `handle` answers each request, with its body read. */
 export async function fakeServer(handle: (req: IncomingMessage, res: ServerResponse, body: string) => unknown): Promise<FakeServer> {
   const seen: string[] = [];
-  const server = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += String(chunk);
-    seen.push(`${req.method} ${req.url}`);
-    await handle(req, res, body);
+  const server = createServer((req, res) => {
+    // A failing fake answers with a reset rather than an unhandled rejection.
+    void (async () => {
+      let body = '';
+      for await (const chunk of req) body += String(chunk);
+      seen.push(`${req.method} ${req.url}`);
+      await handle(req, res, body);
+    })().catch(() => res.destroy());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -96,7 +99,8 @@ export async function fakeServer(handle: (req: IncomingMessage, res: ServerRespo
   };
 }
 
-export const json = (res: ServerResponse, status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+export const json = (res: ServerResponse, status: number, body: unknown): void =>
+  void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 /** A logger that keeps its lines, parsed, for the test to read. */
 export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {

@@ -25,10 +25,16 @@ describe('names are never ids', () => {
 
   it('a path segment that is a valid name is always looked up as a name, never as an id', () => {
     fc.assert(
-      fc.property(fc.oneof(slugShaped, uuidShaped.map((u) => u.toLowerCase())), (segment) => {
-        if (Slug.safeParse(segment).success) expect(refFromSegment(segment)).toEqual({ name: segment });
-        else expect(refFromSegment(segment)).toEqual({ id: segment });
-      }),
+      fc.property(
+        fc.oneof(
+          slugShaped,
+          uuidShaped.map((u) => u.toLowerCase()),
+        ),
+        (segment) => {
+          if (Slug.safeParse(segment).success) expect(refFromSegment(segment)).toEqual({ name: segment });
+          else expect(refFromSegment(segment)).toEqual({ id: segment });
+        },
+      ),
       { numRuns: 2000 },
     );
   });

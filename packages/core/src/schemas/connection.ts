@@ -30,11 +30,20 @@ const HttpConnectionConfig = z
     auth: z
       .object({
         scheme: z.enum(['none', 'bearer', 'header', 'basic']),
-        headerName: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional().meta({ description: 'For scheme "header"' }),
+        headerName: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,64}$/)
+          .optional()
+          .meta({ description: 'For scheme "header"' }),
       })
       .strict()
       .default({ scheme: 'none' }),
-    verifyPath: z.string().startsWith('/').max(1024).default('/').meta({ description: 'GET here must answer below 400 for the connection to count as working' }),
+    verifyPath: z
+      .string()
+      .startsWith('/')
+      .max(1024)
+      .default('/')
+      .meta({ description: 'GET here must answer below 400 for the connection to count as working' }),
     allowPrivateCidrs,
   })
   .strict();
@@ -51,7 +60,7 @@ const GithubConnectionConfig = z
 
 export const AwsConnectionConfig = z
   .object({
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'expected an IAM role ARN'),
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'expected an IAM role ARN'),
     externalId: z.string().min(2).max(1224).optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
   })
@@ -77,7 +86,10 @@ export const OAuthSettings = z
     authorizeUrl: httpUrl,
     tokenUrl: httpUrl,
     clientId: z.string().min(1).max(256),
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/)).max(50).default([]),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/))
+      .max(50)
+      .default([]),
   })
   .strict();
 export type OAuthSettings = z.infer<typeof OAuthSettings>;

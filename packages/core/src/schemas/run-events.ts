@@ -27,7 +27,9 @@ const runEventDataSchemas = {
     text: z.string(),
     toolCalls: z.array(ToolUse),
     stopReason: z.string(),
-    usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), cacheReadInputTokens: z.number().optional(), cacheWriteInputTokens: z.number().optional() }).nullable(),
+    usage: z
+      .object({ inputTokens: z.number(), outputTokens: z.number(), cacheReadInputTokens: z.number().optional(), cacheWriteInputTokens: z.number().optional() })
+      .nullable(),
   }),
   tool_call: ToolUse,
   tool_result: z.looseObject({
@@ -37,8 +39,20 @@ const runEventDataSchemas = {
     output: z.unknown().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   }),
-  tool_denied: z.looseObject({ id: z.string(), name: z.string(), connection: z.string().nullable().optional(), reason: z.enum(['tool_not_offered', 'connection_not_in_role']) }),
-  egress: z.looseObject({ connection: z.string(), method: z.string(), path: z.string(), allowed: z.boolean(), reason: z.string().nullable(), status: z.int().optional() }),
+  tool_denied: z.looseObject({
+    id: z.string(),
+    name: z.string(),
+    connection: z.string().nullable().optional(),
+    reason: z.enum(['tool_not_offered', 'connection_not_in_role']),
+  }),
+  egress: z.looseObject({
+    connection: z.string(),
+    method: z.string(),
+    path: z.string(),
+    allowed: z.boolean(),
+    reason: z.string().nullable(),
+    status: z.int().optional(),
+  }),
   sandbox: z.looseObject({ type: z.string() }),
   connection_unavailable: z.looseObject({ name: z.string(), reason: z.string() }),
   error: z.looseObject({ reason: z.string(), message: z.string() }),

@@ -73,9 +73,18 @@ export type ReadFileOutput = z.infer<typeof ReadFileOutput>;
 
 export const GitCheckoutInput = z
   .object({
-    connection: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).meta({ description: 'a github/http connection that hosts the repository' }),
-    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/).meta({ example: 'acme/payments' }),
-    ref: z.string().regex(/^[\w./-]{1,255}$/).default('HEAD'),
+    connection: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,62}$/)
+      .meta({ description: 'a github/http connection that hosts the repository' }),
+    repository: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/)
+      .meta({ example: 'acme/payments' }),
+    ref: z
+      .string()
+      .regex(/^[\w./-]{1,255}$/)
+      .default('HEAD'),
     dir: relativePath.default('repo'),
   })
   .strict();
@@ -119,15 +128,7 @@ export const CredentialBundle = z
   .strict();
 export type CredentialBundle = z.infer<typeof CredentialBundle>;
 
-export const ToolErrorCode = z.enum([
-  'invalid_input',
-  'not_allowed',
-  'timeout',
-  'output_too_large',
-  'not_found',
-  'failed',
-  'sandbox_unavailable',
-]);
+export const ToolErrorCode = z.enum(['invalid_input', 'not_allowed', 'timeout', 'output_too_large', 'not_found', 'failed', 'sandbox_unavailable']);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
 // A plain union: the two `result` variants share a discriminator value, which z.discriminatedUnion rejects at the first parse.

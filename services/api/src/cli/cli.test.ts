@@ -49,9 +49,12 @@ describe('bin/remit', () => {
   });
 
   it('sandbox exec runs one command in a throwaway sandbox with no network and no credentials, and exits with its code', () => {
-    const res = run(['sandbox', 'exec', '--', 'bash', '-c', 'echo "uid=$(id -u)"; env; (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && echo CONNECTED; exit 7'], {
-      REMIT_CANARY: 'canary-f00d',
-    });
+    const res = run(
+      ['sandbox', 'exec', '--', 'bash', '-c', 'echo "uid=$(id -u)"; env; (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && echo CONNECTED; exit 7'],
+      {
+        REMIT_CANARY: 'canary-f00d',
+      },
+    );
     expect(res.stdout).toMatch(/^uid=1000\n/);
     expect(res.stdout).not.toMatch(/canary-f00d|REMIT_/);
     expect(res.stdout).not.toContain('CONNECTED');

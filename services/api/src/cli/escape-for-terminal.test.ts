@@ -66,4 +66,3 @@ describe('escapeForTerminal', () => {
     expect(escapeForTerminal(input)).toBe(shown);
   });
 });
-

@@ -5,6 +5,7 @@
  * controls), and the bidirectional embeddings, overrides, isolates and marks, which reorder
  * what the eye reads (Trojan Source, CVE-2021-42574).
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

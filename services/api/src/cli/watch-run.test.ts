@@ -58,6 +58,7 @@ describe('renderEvent', () => {
       fc.assert(
         fc.property(hostileEvent, (event) => {
           const line = renderEvent(event);
+          // eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
           expect(unsafeIn(line.replace(/\u001b\[\d+m/g, ''))).toEqual([]);
         }),
         { numRuns: 500 },
@@ -69,7 +70,9 @@ describe('renderEvent', () => {
 });
 
 /** A fake Remit API (the CLI is the thing under test): accepts one run and streams `events` for it. */
-async function fakeApi(handler: (req: { method: string; url: string }, res: import('node:http').ServerResponse) => void): Promise<{ url: string; server: Server }> {
+async function fakeApi(
+  handler: (req: { method: string; url: string }, res: import('node:http').ServerResponse) => void,
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => handler({ method: req.method ?? 'GET', url: req.url ?? '/' }, res));
@@ -134,7 +137,10 @@ describe('remit run --watch against a hostile transcript', () => {
     const res = await runCli(['run', 'troubleshoot', 'why?', '--watch', '--api', api.url, '--token', 'fake-token']);
 
     expect(res.status).toBe(0);
-    for (const [name, out] of [['stdout', res.stdout], ['stderr', res.stderr]] as const) {
+    for (const [name, out] of [
+      ['stdout', res.stdout],
+      ['stderr', res.stderr],
+    ] as const) {
       expect(unsafeIn(out), name).toEqual([]);
       expect(out, name).not.toContain('\u001b');
     }

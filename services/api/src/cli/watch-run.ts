@@ -27,7 +27,11 @@ export function renderEvent(e: RunEvent): string {
   switch (e.type) {
     case 'status': {
       const status = String(d.status);
-      const extra = [d.reason && `reason: ${text(d.reason)}`, d.model && `model: ${text(d.model)}`, d.readyMs !== undefined && `sandbox ready in ${text(d.readyMs)} ms`]
+      const extra = [
+        d.reason && `reason: ${text(d.reason)}`,
+        d.model && `model: ${text(d.model)}`,
+        d.readyMs !== undefined && `sandbox ready in ${text(d.readyMs)} ms`,
+      ]
         .filter(Boolean)
         .join(', ');
       const line = `${bold('●')} ${text(status)}${extra ? dim(` (${extra})`) : ''}`;
@@ -47,7 +51,9 @@ export function renderEvent(e: RunEvent): string {
     case 'tool_denied':
       return `${red('✗ denied')} ${text(d.name)}${d.connection ? ` → ${text(d.connection)}` : ''} ${dim(`(${text(d.reason)})`)}`;
     case 'egress':
-      return dim(`  egress ${d.allowed ? 'allowed' : 'refused'}: ${text(d.method)} ${text(d.connection)}${text(d.path)}${d.status ? ` → ${text(d.status)}` : ''}`);
+      return dim(
+        `  egress ${d.allowed ? 'allowed' : 'refused'}: ${text(d.method)} ${text(d.connection)}${text(d.path)}${d.status ? ` → ${text(d.status)}` : ''}`,
+      );
     case 'connection_unavailable':
       return `${yellow('! connection')} ${text(d.name)} left out: ${text(d.reason)}`;
     case 'error':

@@ -15,7 +15,12 @@ const errorLog = (now: number) =>
     const at = new Date(now - (12 - i) * 17_000).toISOString();
     return i % 4 === 3
       ? { at, level: 'error', msg: 'POST /checkout 500: inventory reservation conflict', orderId: `ord_${1040 + i}` }
-      : { at, level: 'error', msg: 'POST /checkout 500: card-processor timed out after 3000 ms (pool exhausted: 20/20 connections busy)', orderId: `ord_${1040 + i}` };
+      : {
+          at,
+          level: 'error',
+          msg: 'POST /checkout 500: card-processor timed out after 3000 ms (pool exhausted: 20/20 connections busy)',
+          orderId: `ord_${1040 + i}`,
+        };
   });
 
 /** `readToken` opens the read endpoints (logs, metrics, status), `adminToken` the admin ones; /health is open. */

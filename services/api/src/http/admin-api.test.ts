@@ -39,18 +39,35 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
         const role = await t.request('/v1/admin/roles', { method: 'POST', token, json: developer });
         expect(role.status).toBe(201);
         const created = (await role.json()) as { id: string };
-        expect(created).toMatchObject({ name: 'developer', connections: ['payments-api'], runKinds: ['troubleshoot'], limits: { maxDurationSeconds: 300, maxSteps: 10 } });
+        expect(created).toMatchObject({
+          name: 'developer',
+          connections: ['payments-api'],
+          runKinds: ['troubleshoot'],
+          limits: { maxDurationSeconds: 300, maxSteps: 10 },
+        });
 
         // By id and by name.
         expect((await t.request(`/v1/admin/roles/${created.id}`, { token })).status).toBe(200);
         const byName = await t.request('/v1/admin/roles/developer', { token });
         expect(((await byName.json()) as { id: string }).id).toBe(created.id);
 
-        const patched = await t.request('/v1/admin/roles/developer', { method: 'PATCH', token, json: { description: 'reads logs', limits: { maxDurationSeconds: 60, maxSteps: 3 } } });
+        const patched = await t.request('/v1/admin/roles/developer', {
+          method: 'PATCH',
+          token,
+          json: { description: 'reads logs', limits: { maxDurationSeconds: 60, maxSteps: 3 } },
+        });
         expect(patched.status).toBe(200);
-        expect(await patched.json()).toMatchObject({ description: 'reads logs', connections: ['payments-api'], limits: { maxDurationSeconds: 60, maxSteps: 3 } });
+        expect(await patched.json()).toMatchObject({
+          description: 'reads logs',
+          connections: ['payments-api'],
+          limits: { maxDurationSeconds: 60, maxSteps: 3 },
+        });
 
-        const binding = await t.request('/v1/admin/bindings', { method: 'POST', token, json: { role: 'developer', subject: { kind: 'user', email: 'Alice@Example.com' } } });
+        const binding = await t.request('/v1/admin/bindings', {
+          method: 'POST',
+          token,
+          json: { role: 'developer', subject: { kind: 'user', email: 'Alice@Example.com' } },
+        });
         expect(binding.status).toBe(201);
         const b = (await binding.json()) as { id: string; subject: unknown };
         expect(b.subject).toEqual({ kind: 'user', email: 'alice@example.com' });
@@ -64,7 +81,10 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
 
         // A role still bound cannot be deleted; a connection still used cannot either.
         expect(await errorOf(await t.request('/v1/admin/roles/developer', { method: 'DELETE', token }))).toMatchObject({ status: 409, code: 'in_use' });
-        expect(await errorOf(await t.request('/v1/admin/connections/payments-api', { method: 'DELETE', token }))).toMatchObject({ status: 409, code: 'in_use' });
+        expect(await errorOf(await t.request('/v1/admin/connections/payments-api', { method: 'DELETE', token }))).toMatchObject({
+          status: 409,
+          code: 'in_use',
+        });
 
         expect((await t.request(`/v1/admin/bindings/${b.id}`, { method: 'DELETE', token })).status).toBe(204);
         expect((await t.request('/v1/admin/roles/developer', { method: 'DELETE', token })).status).toBe(204);
@@ -115,7 +135,11 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
           method: 'PATCH',
           token,
           // A new verifyPath is a new destination for the stored token, so the token comes again.
-          json: { description: 'moved', config: { baseUrl: `${paymentsUrl}/`, auth: { scheme: 'bearer' }, verifyPath: '/metrics', allowPrivateCidrs: loopback }, secret: { token: READ_TOKEN } },
+          json: {
+            description: 'moved',
+            config: { baseUrl: `${paymentsUrl}/`, auth: { scheme: 'bearer' }, verifyPath: '/metrics', allowPrivateCidrs: loopback },
+            secret: { token: READ_TOKEN },
+          },
         });
         expect(ok.status).toBe(200);
         expect(await ok.json()).toMatchObject({ description: 'moved', hasSecret: true, config: { verifyPath: '/metrics' } });

@@ -57,7 +57,9 @@ describe('authentication', () => {
       expect(users.rows[0]).toEqual({ n: 0 });
       await t.refusals.flush();
       // Identical refusals (same source, reason and route) share an entry; the counts add up.
-      const denied = await t.db.owner((sql) => sql.query(`select coalesce(sum((detail->>'count')::int), 0)::int n from audit_events where action = 'auth.denied'`));
+      const denied = await t.db.owner((sql) =>
+        sql.query(`select coalesce(sum((detail->>'count')::int), 0)::int n from audit_events where action = 'auth.denied'`),
+      );
       expect(denied.rows[0]).toEqual({ n: Object.keys(tokens).length });
     });
   });
@@ -75,7 +77,11 @@ describe('authentication', () => {
     await withTestApp(async (t) => {
       const admin = await t.adminToken();
       await t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'remit-admins', runKinds: ['review'] } });
-      await t.request('/v1/admin/bindings', { method: 'POST', token: admin, json: { role: 'remit-admins', subject: { kind: 'user', email: 'eve@example.com' } } });
+      await t.request('/v1/admin/bindings', {
+        method: 'POST',
+        token: admin,
+        json: { role: 'remit-admins', subject: { kind: 'user', email: 'eve@example.com' } },
+      });
       const eve = await t.tokenFor({ email: 'eve@example.com' });
       expect(await (await t.request('/v1/me', { token: eve })).json()).toMatchObject({ roles: ['remit-admins'], isAdmin: false });
       expect(await errorOf(await t.request('/v1/admin/roles', { token: eve }))).toMatchObject({ status: 403, code: 'forbidden' });

@@ -23,7 +23,13 @@ export function authenticate(deps: AppDeps, failures: FailureBuckets): Middlewar
     if (!header) refuse(deps, c, source, 'missing_token', new RemitError('missing_token', 'Send a bearer token: Authorization: Bearer <token>.'));
     const wait = failures.retryAfterSeconds(source);
     if (wait !== undefined) {
-      refuse(deps, c, source, 'rate_limited', new RemitError('too_many_invalid_tokens', `Too many invalid tokens from this address; retry in ${wait} s.`, { details: { retryAfterSeconds: wait } }));
+      refuse(
+        deps,
+        c,
+        source,
+        'rate_limited',
+        new RemitError('too_many_invalid_tokens', `Too many invalid tokens from this address; retry in ${wait} s.`, { details: { retryAfterSeconds: wait } }),
+      );
     }
     const match = BEARER.exec(header);
     if (!match) {

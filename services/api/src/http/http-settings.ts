@@ -9,7 +9,10 @@ import type { AppDeps } from './deps.ts';
  * hops to trust, and the refusal tally. Whoever calls this closes `refusals` after the server
  * has stopped and before the database closes, so the last window's counts are written.
  */
-export function httpDepsFrom(config: ConfigEnv, parts: { db: Database; orgId: string; logger: Logger }): Required<Pick<AppDeps, 'httpLimits' | 'trustedProxyHops' | 'refusals'>> {
+export function httpDepsFrom(
+  config: ConfigEnv,
+  parts: { db: Database; orgId: string; logger: Logger },
+): Required<Pick<AppDeps, 'httpLimits' | 'trustedProxyHops' | 'refusals'>> {
   const httpLimits = {
     streamsPerUser: config.REMIT_STREAMS_PER_USER,
     streamsTotal: config.REMIT_STREAMS_TOTAL,

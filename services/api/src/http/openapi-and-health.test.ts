@@ -11,7 +11,16 @@ describe('public endpoints', () => {
         paths: Record<string, Record<string, unknown>>;
         components: { schemas: Record<string, { additionalProperties?: boolean; properties?: Record<string, unknown> }> };
       };
-      for (const path of ['/v1/admin/roles', '/v1/admin/roles/{ref}', '/v1/admin/connections', '/v1/admin/bindings/{ref}', '/v1/audit', '/v1/audit/verify', '/healthz', '/readyz']) {
+      for (const path of [
+        '/v1/admin/roles',
+        '/v1/admin/roles/{ref}',
+        '/v1/admin/connections',
+        '/v1/admin/bindings/{ref}',
+        '/v1/audit',
+        '/v1/audit/verify',
+        '/healthz',
+        '/readyz',
+      ]) {
         expect(doc.paths, path).toHaveProperty([path]);
       }
       expect(Object.keys(doc.paths['/v1/admin/roles/{ref}']!).sort()).toEqual(['delete', 'get', 'patch']);
@@ -26,7 +35,17 @@ describe('public endpoints', () => {
       const failing = { ...t.db, ping: () => Promise.reject(new Error('connection refused')) };
       const { createApp } = await import('./create-app.ts');
       const { createLogger } = await import('../logging/logger.ts');
-      const app = createApp({ db: failing, orgId: t.orgId, verifier: { verify: () => Promise.reject(new Error('x')) }, adminGroup: 'a', logger: createLogger({ level: 'silent' }), secrets: t.secrets, publicUrl: 'http://remit.test', rateLimits: defaultRateLimits, refusals: t.refusals });
+      const app = createApp({
+        db: failing,
+        orgId: t.orgId,
+        verifier: { verify: () => Promise.reject(new Error('x')) },
+        adminGroup: 'a',
+        logger: createLogger({ level: 'silent' }),
+        secrets: t.secrets,
+        publicUrl: 'http://remit.test',
+        rateLimits: defaultRateLimits,
+        refusals: t.refusals,
+      });
       const res = await app.request('/readyz');
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ status: 'not_ready', checks: { database: 'failing' } });

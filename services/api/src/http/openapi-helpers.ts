@@ -15,9 +15,7 @@ const errorText: Record<number, string> = {
 
 /** OpenAPI response entries for the error envelope, one per status a route can answer. */
 export function errorResponses(...statuses: number[]) {
-  return Object.fromEntries(
-    statuses.map((s) => [s, { description: errorText[s] ?? 'Error', content: { 'application/json': { schema: ApiError } } }]),
-  );
+  return Object.fromEntries(statuses.map((s) => [s, { description: errorText[s] ?? 'Error', content: { 'application/json': { schema: ApiError } } }]));
 }
 
 export function jsonContent<T extends z.ZodType>(schema: T, description: string) {

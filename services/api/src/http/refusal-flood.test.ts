@@ -62,7 +62,12 @@ describe.each(testDrivers)('a flood of bad tokens on %s', (driver) => {
           const sent = Array.from({ length: 100 }, () => t.request('/v1/me', { token: FORGED, from: ATTACKER }));
           if (batch === 15) {
             auditAppendsBeforeAdminWrite = counters!.auditAppends - before.auditAppends;
-            adminWrite = await t.request('/v1/admin/roles', { method: 'POST', token: admin, from: '198.51.100.7', json: { name: 'dev', runKinds: ['review'] } });
+            adminWrite = await t.request('/v1/admin/roles', {
+              method: 'POST',
+              token: admin,
+              from: '198.51.100.7',
+              json: { name: 'dev', runKinds: ['review'] },
+            });
           }
           for (const res of await Promise.all(sent)) {
             statuses.push(res.status);

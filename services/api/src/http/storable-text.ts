@@ -10,6 +10,7 @@ import type { MiddlewareHandler } from 'hono';
  */
 // NUL, a high surrogate not followed by a low one, or a low one not preceded by a high one.
 // (String#isWellFormed is ES2024; this is the same test plus NUL, in one linear pass.)
+// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function isStorable(text: string): boolean {

@@ -61,7 +61,11 @@ async function endpoints(t: TestApp, ids: Record<string, string>): Promise<Endpo
   return Object.entries(doc.paths)
     .filter(([path]) => path.startsWith('/v1/'))
     .flatMap(([template, methods]) =>
-      Object.keys(methods).map((method) => ({ method, template, path: template.replace(/\{(\w+)\}/g, (_, name: string) => ids[`${template}:${name}`] ?? ids[name] ?? 'x') })),
+      Object.keys(methods).map((method) => ({
+        method,
+        template,
+        path: template.replace(/\{(\w+)\}/g, (_, name: string) => ids[`${template}:${name}`] ?? ids[name] ?? 'x'),
+      })),
     );
 }
 
@@ -80,11 +84,19 @@ async function seed(t: TestApp): Promise<{ admin: string; ids: Record<string, st
   const admin = await t.adminToken();
   const json = async (res: Promise<Response>) => (await (await res).json()) as { id: string };
   const role = await json(t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'developer', runKinds: ['troubleshoot'] } }));
-  const binding = await json(t.request('/v1/admin/bindings', { method: 'POST', token: admin, json: { role: 'developer', subject: { kind: 'user', email: 'admin@example.com' } } }));
+  const binding = await json(
+    t.request('/v1/admin/bindings', { method: 'POST', token: admin, json: { role: 'developer', subject: { kind: 'user', email: 'admin@example.com' } } }),
+  );
   const run = await json(t.request('/v1/runs', { method: 'POST', token: admin, json: { kind: 'troubleshoot', input: 'why?' } }));
   return {
     admin,
-    ids: { '/v1/admin/roles/{ref}:ref': role.id, '/v1/admin/connections/{ref}:ref': 'payments', '/v1/admin/bindings/{ref}:ref': binding.id, id: run.id, connection: 'payments' },
+    ids: {
+      '/v1/admin/roles/{ref}:ref': role.id,
+      '/v1/admin/connections/{ref}:ref': 'payments',
+      '/v1/admin/bindings/{ref}:ref': binding.id,
+      id: run.id,
+      connection: 'payments',
+    },
   };
 }
 
@@ -107,7 +119,12 @@ describe.each(testDrivers)('NUL and broken Unicode on %s', (driver) => {
             async (endpoint, random, steps, bad, asKey) => {
               const base = random ?? templates[`${endpoint.method} ${endpoint.template}`] ?? {};
               const body = JSON.stringify(poison(base, steps, bad, asKey));
-              const res = await t.request(endpoint.path, { method: endpoint.method.toUpperCase(), token: admin, body, headers: { 'content-type': 'application/json' } });
+              const res = await t.request(endpoint.path, {
+                method: endpoint.method.toUpperCase(),
+                token: admin,
+                body,
+                headers: { 'content-type': 'application/json' },
+              });
               expect(await errorOf(res), `${endpoint.method} ${endpoint.path} ${body}`).toMatchObject({ status: 400, code: 'invalid_characters' });
             },
           ),

@@ -7,7 +7,9 @@ const ID_SHAPE = `'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 async function counts(t: TestApp): Promise<unknown> {
   const res = await t.db.owner((sql) =>
-    sql.query(`select (select count(*)::int from roles) r, (select count(*)::int from connections) c, (select count(*)::int from role_bindings) b, (select count(*)::int from audit_events) a`),
+    sql.query(
+      `select (select count(*)::int from roles) r, (select count(*)::int from connections) c, (select count(*)::int from role_bindings) b, (select count(*)::int from audit_events) a`,
+    ),
   );
   return res.rows[0];
 }
@@ -39,14 +41,24 @@ describe.each(testDrivers)('names and ids in admin paths on %s', (driver) => {
     await withTestApp(
       async (t) => {
         const admin = await t.adminToken();
-        const dev = (await (await t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'developer', runKinds: ['review'] } })).json()) as { id: string };
+        const dev = (await (
+          await t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'developer', runKinds: ['review'] } })
+        ).json()) as { id: string };
         const before = await counts(t);
         for (const name of [dev.id, dev.id.toUpperCase(), 'a0000000-0000-0000-0000-000000000000']) {
           const attempts = {
             role: t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name, runKinds: ['review'] } }),
-            connection: t.request('/v1/admin/connections', { method: 'POST', token: admin, json: { name, type: 'http', config: { baseUrl: 'https://example.com' } } }),
+            connection: t.request('/v1/admin/connections', {
+              method: 'POST',
+              token: admin,
+              json: { name, type: 'http', config: { baseUrl: 'https://example.com' } },
+            }),
             binding: t.request('/v1/admin/bindings', { method: 'POST', token: admin, json: { role: name, subject: { kind: 'group', group: 'g' } } }),
-            'role naming a connection': t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'ops', runKinds: ['review'], connections: [name] } }),
+            'role naming a connection': t.request('/v1/admin/roles', {
+              method: 'POST',
+              token: admin,
+              json: { name: 'ops', runKinds: ['review'], connections: [name] },
+            }),
           };
           for (const [what, res] of Object.entries(attempts)) {
             expect(await errorOf(await res), `${what} ${name}`).toMatchObject({ status: 422, code: 'name_looks_like_id' });
@@ -67,13 +79,19 @@ describe.each(testDrivers)('names and ids in admin paths on %s', (driver) => {
         for (const resource of ['roles', 'connections']) {
           const path = `/v1/admin/${resource}/${name}`;
           expect(await errorOf(await t.request(path, { token: admin })), `GET ${path}`).toMatchObject({ status: 404, code: 'not_found' });
-          expect(await errorOf(await t.request(path, { method: 'PATCH', token: admin, json: { description: 'changed' } })), `PATCH ${path}`).toMatchObject({ status: 404, code: 'not_found' });
+          expect(await errorOf(await t.request(path, { method: 'PATCH', token: admin, json: { description: 'changed' } })), `PATCH ${path}`).toMatchObject({
+            status: 404,
+            code: 'not_found',
+          });
           expect(await errorOf(await t.request(path, { method: 'DELETE', token: admin })), `DELETE ${path}`).toMatchObject({ status: 404, code: 'not_found' });
         }
         // Untouched, and still reachable by their own ids.
         const role = (await (await t.request(`/v1/admin/roles/${legacy.roleId}`, { token: admin })).json()) as { name: string; description: string };
         expect(role).toMatchObject({ name, description: 'legacy' });
-        const connection = (await (await t.request(`/v1/admin/connections/${legacy.connectionId}`, { token: admin })).json()) as { name: string; description: string };
+        const connection = (await (await t.request(`/v1/admin/connections/${legacy.connectionId}`, { token: admin })).json()) as {
+          name: string;
+          description: string;
+        };
         expect(connection).toMatchObject({ name, description: 'legacy' });
       },
       { driver },
@@ -84,7 +102,9 @@ describe.each(testDrivers)('names and ids in admin paths on %s', (driver) => {
     await withTestApp(
       async (t) => {
         const admin = await t.adminToken();
-        const dev = (await (await t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'developer', runKinds: ['review'] } })).json()) as { id: string };
+        const dev = (await (
+          await t.request('/v1/admin/roles', { method: 'POST', token: admin, json: { name: 'developer', runKinds: ['review'] } })
+        ).json()) as { id: string };
         await legacyRows(t, dev.id);
         expect(await (await t.request(`/v1/admin/roles/${dev.id}`, { token: admin })).json()).toMatchObject({ id: dev.id, name: 'developer' });
         const patched = await t.request(`/v1/admin/roles/${dev.id}`, { method: 'PATCH', token: admin, json: { description: 'by id' } });

@@ -1,14 +1,4 @@
-import {
-  Binding,
-  BindingCreate,
-  BindingUpdate,
-  Connection,
-  ConnectionCreate,
-  ConnectionUpdate,
-  Role,
-  RoleCreate,
-  RoleUpdate,
-} from '@remit/core';
+import { Binding, BindingCreate, BindingUpdate, Connection, ConnectionCreate, ConnectionUpdate, Role, RoleCreate, RoleUpdate } from '@remit/core';
 import { createConnectionChecked, deleteConnectionChecked, updateConnectionChecked, type ConnectionServiceDeps } from '@remit/agents';
 import {
   createBinding,

@@ -5,14 +5,11 @@ import type { AppDeps } from '../http/deps.ts';
 import { jsonContent } from '../http/openapi-helpers.ts';
 
 const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
-const Readiness = z
-  .object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.enum(['ok', 'failing'])) })
-  .meta({ id: 'Readiness' });
+const Readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.enum(['ok', 'failing'])) }).meta({ id: 'Readiness' });
 
 export function mountHealth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  app.openapi(
-    createRoute({ method: 'get', path: '/healthz', tags: ['health'], summary: 'Liveness', responses: { 200: jsonContent(Health, 'Alive') } }),
-    (c) => c.json({ status: 'ok' as const }, 200),
+  app.openapi(createRoute({ method: 'get', path: '/healthz', tags: ['health'], summary: 'Liveness', responses: { 200: jsonContent(Health, 'Alive') } }), (c) =>
+    c.json({ status: 'ok' as const }, 200),
   );
   app.openapi(
     createRoute({

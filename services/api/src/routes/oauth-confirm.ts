@@ -11,7 +11,8 @@ import { browserCookie, setBrowserCookie } from './oauth-browser-cookie.ts';
 import { confirmPage, confirmPageHeaders } from './oauth-confirm-page.ts';
 
 /** The browser link that `GET /v1/oauth/{connection}/start` hands out. */
-export const confirmUrl = (publicUrl: string, connection: string, state: string) => `${publicUrl}/oauth/${connection}/authorize?state=${encodeURIComponent(state)}`;
+export const confirmUrl = (publicUrl: string, connection: string, state: string) =>
+  `${publicUrl}/oauth/${connection}/authorize?state=${encodeURIComponent(state)}`;
 
 const request = {
   params: z.object({ connection: Slug.meta({ param: { name: 'connection', in: 'path' } }) }),
@@ -65,7 +66,15 @@ export function mountOAuthConfirm(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
         const audited = <T extends { userId: string; connectionId: string }>(fn: (sql: Sql) => Promise<T>) =>
           tx(async (sql) => {
             const result = await fn(sql);
-            await appendAudit(sql, { actorId: result.userId, action: 'oauth.confirm', targetType: 'connection', targetId: result.connectionId, outcome: 'success', requestId: c.var.requestId, detail: { connection } });
+            await appendAudit(sql, {
+              actorId: result.userId,
+              action: 'oauth.confirm',
+              targetType: 'connection',
+              targetId: result.connectionId,
+              outcome: 'success',
+              requestId: c.var.requestId,
+              detail: { connection },
+            });
             return result;
           });
         const bound = await confirmAuthorization(deps, audited, { connectionName: connection, state });

@@ -56,7 +56,13 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
           write: (fn) =>
             tx(async (sql) => {
               const flow = await fn(sql);
-              await auditRequest(sql, c, { action: 'oauth.start', targetType: 'connection', targetId: record.id, outcome: 'success', detail: { connection: record.name } });
+              await auditRequest(sql, c, {
+                action: 'oauth.start',
+                targetType: 'connection',
+                targetId: record.id,
+                outcome: 'success',
+                detail: { connection: record.name },
+              });
               return flow;
             }),
         },
@@ -79,7 +85,9 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       request: {
         params: ConnectionParam,
         // All optional so that every malformed return is spent and audited by the flow, not refused before it.
-        query: z.object({ code: z.string().min(1).max(4096).optional(), state: z.string().min(1).max(512).optional(), error: z.string().max(256).optional() }).passthrough(),
+        query: z
+          .object({ code: z.string().min(1).max(4096).optional(), state: z.string().min(1).max(512).optional(), error: z.string().max(256).optional() })
+          .passthrough(),
       },
       responses: {
         200: jsonContent(z.object({ connected: z.literal(true), connection: Slug }), 'Connected'),
@@ -92,7 +100,14 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       const q = c.req.valid('query');
       const browserValue = q.state ? takeBrowserCookie(c, browserCookie(c, deps.publicUrl, connection, q.state)) : undefined;
       const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.db.tenant({ orgId: deps.orgId, userId: null }, fn);
-      const done = await completeAuthorization(deps, tx, { connectionName: connection, state: q.state, browserValue, code: q.code, error: q.error, requestId: c.var.requestId });
+      const done = await completeAuthorization(deps, tx, {
+        connectionName: connection,
+        state: q.state,
+        browserValue,
+        code: q.code,
+        error: q.error,
+        requestId: c.var.requestId,
+      });
       return c.json({ connected: true as const, connection: done.connection.name }, 200);
     },
   );

@@ -31,11 +31,19 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps, slots: S
       summary: 'The run transcript as Server-Sent Events; resumes from Last-Event-ID',
       request: {
         params: z.object({ id: Id.meta({ param: { name: 'id', in: 'path' } }) }),
-        headers: z.object({ 'last-event-id': z.string().regex(/^\d{1,10}$/).optional() }),
+        headers: z.object({
+          'last-event-id': z
+            .string()
+            .regex(/^\d{1,10}$/)
+            .optional(),
+        }),
         query: z.object({ after: z.coerce.number().int().min(0).optional() }).strict(),
       },
       responses: {
-        200: { description: 'text/event-stream of RunEvent, one per SSE event (id = seq, event = type)', content: { 'text/event-stream': { schema: RunEvent } } },
+        200: {
+          description: 'text/event-stream of RunEvent, one per SSE event (id = seq, event = type)',
+          content: { 'text/event-stream': { schema: RunEvent } },
+        },
         ...errorResponses(400, 401, 404, 429),
       },
     }),

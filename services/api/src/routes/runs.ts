@@ -27,7 +27,11 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
     async (c) => {
       const body = c.req.valid('json');
       const actor = c.var.actor;
-      const run = await startRun(deps, { kind: body.kind, input: body.input, trigger: { type: 'user', userId: actor.userId, roles: actor.roles, role: body.role, requestId: c.var.requestId } });
+      const run = await startRun(deps, {
+        kind: body.kind,
+        input: body.input,
+        trigger: { type: 'user', userId: actor.userId, roles: actor.roles, role: body.role, requestId: c.var.requestId },
+      });
       deps.onRunQueued?.();
       return c.json({ id: run.id, status: 'queued' as const }, 202);
     },
@@ -41,7 +45,11 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       summary: 'Your runs (all runs for an admin), newest first',
       request: {
         query: z
-          .object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.iso.datetime().optional(), mine: z.enum(['true', 'false']).optional() })
+          .object({
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            before: z.iso.datetime().optional(),
+            mine: z.enum(['true', 'false']).optional(),
+          })
           .strict(),
       },
       responses: { 200: jsonContent(z.object({ items: z.array(Run) }), 'Runs'), ...errorResponses(400, 401) },
@@ -50,7 +58,9 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       const q = c.req.valid('query');
       const actor = c.var.actor;
       const onlyMine = !actor.isAdmin || q.mine === 'true';
-      const rows = await tx(c, (sql) => listRuns(sql, { limit: q.limit, ...(onlyMine ? { userId: actor.userId } : {}), ...(q.before ? { before: new Date(q.before) } : {}) }));
+      const rows = await tx(c, (sql) =>
+        listRuns(sql, { limit: q.limit, ...(onlyMine ? { userId: actor.userId } : {}), ...(q.before ? { before: new Date(q.before) } : {}) }),
+      );
       return c.json({ items: rows.map(toRun) }, 200);
     },
   );
@@ -91,5 +101,4 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       return c.json({ id, status: result.status }, 202);
     },
   );
-
 }

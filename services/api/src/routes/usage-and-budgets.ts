@@ -9,7 +9,16 @@ import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
 
 const UsageRow = z
-  .object({ key: z.string(), label: z.string().nullable(), calls: z.int(), inputTokens: z.int(), outputTokens: z.int(), cacheReadTokens: z.int(), cacheWriteTokens: z.int(), costUsd: z.number() })
+  .object({
+    key: z.string(),
+    label: z.string().nullable(),
+    calls: z.int(),
+    inputTokens: z.int(),
+    outputTokens: z.int(),
+    cacheReadTokens: z.int(),
+    cacheWriteTokens: z.int(),
+    costUsd: z.number(),
+  })
   .meta({ id: 'UsageRow' });
 
 const Budget = z
@@ -38,9 +47,14 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
       security: bearerSecurity,
       summary: 'Metered model usage, grouped by role, user or model (default: this month)',
       request: {
-        query: z.object({ group_by: z.enum(['role', 'user', 'model']).default('model'), from: z.iso.datetime().optional(), to: z.iso.datetime().optional() }).strict(),
+        query: z
+          .object({ group_by: z.enum(['role', 'user', 'model']).default('model'), from: z.iso.datetime().optional(), to: z.iso.datetime().optional() })
+          .strict(),
       },
-      responses: { 200: jsonContent(z.object({ from: z.string(), to: z.string(), groupBy: z.string(), items: z.array(UsageRow) }), 'Usage'), ...errorResponses(400, 401, 403) },
+      responses: {
+        200: jsonContent(z.object({ from: z.string(), to: z.string(), groupBy: z.string(), items: z.array(UsageRow) }), 'Usage'),
+        ...errorResponses(400, 401, 403),
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -67,7 +81,13 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
         return Promise.all(
           rows
             .filter((r) => r.scope !== 'user')
-            .map(async (r) => ({ scope: r.scope as 'org' | 'role', role: r.scope === 'role' ? ((await findRole(sql, { id: r.scopeKey }))?.name ?? null) : null, monthlyCapUsd: r.monthlyCapUsd, spentUsd: r.spentUsd, reservedUsd: r.reservedUsd })),
+            .map(async (r) => ({
+              scope: r.scope as 'org' | 'role',
+              role: r.scope === 'role' ? ((await findRole(sql, { id: r.scopeKey }))?.name ?? null) : null,
+              monthlyCapUsd: r.monthlyCapUsd,
+              spentUsd: r.spentUsd,
+              reservedUsd: r.reservedUsd,
+            })),
         );
       });
       return c.json({ items }, 200);
@@ -89,7 +109,13 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
       await tx(c, async (sql) => {
         const { scope, key } = await budgetKey(sql, body);
         await setBudget(sql, scope, key, body.monthlyCapUsd);
-        await auditRequest(sql, c, { action: 'budget.set', targetType: 'budget', targetId: `${scope}:${body.role ?? 'org'}`, outcome: 'success', detail: { monthlyCapUsd: body.monthlyCapUsd } });
+        await auditRequest(sql, c, {
+          action: 'budget.set',
+          targetType: 'budget',
+          targetId: `${scope}:${body.role ?? 'org'}`,
+          outcome: 'success',
+          detail: { monthlyCapUsd: body.monthlyCapUsd },
+        });
       });
       return c.json({ ok: true as const }, 200);
     },

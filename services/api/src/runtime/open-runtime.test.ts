@@ -26,7 +26,9 @@ describe.runIf(testDatabaseUrl)('openRuntime on PostgreSQL', () => {
         const config = parseConfig({ DATABASE_URL: testDatabaseUrl, REMIT_DB_SCHEMA: schema, REMIT_DATA_DIR: dir, REMIT_DEV_ISSUER: '1' });
         const rt = await openRuntime(config, silent);
         try {
-          const who = await rt.db.tenant({ orgId: rt.orgId, userId: null }, (sql) => sql.query<{ role: string; login: string }>('select current_user as role, session_user as login'));
+          const who = await rt.db.tenant({ orgId: rt.orgId, userId: null }, (sql) =>
+            sql.query<{ role: string; login: string }>('select current_user as role, session_user as login'),
+          );
           expect(who.rows[0]).toEqual({ role: 'remit_app', login: 'remit_app' });
         } finally {
           await rt.close();
@@ -39,10 +41,18 @@ describe.runIf(testDatabaseUrl)('openRuntime on PostgreSQL', () => {
     await withThrowawayLogin({ attributes: 'superuser' }, (login) =>
       withDataDir((dir) =>
         withTestSchema(async (schema) => {
-          const config = parseConfig({ DATABASE_URL: testDatabaseUrl, REMIT_DATABASE_APP_URL: login.url, REMIT_DB_SCHEMA: schema, REMIT_DATA_DIR: dir, REMIT_DEV_ISSUER: '1' });
+          const config = parseConfig({
+            DATABASE_URL: testDatabaseUrl,
+            REMIT_DATABASE_APP_URL: login.url,
+            REMIT_DB_SCHEMA: schema,
+            REMIT_DATA_DIR: dir,
+            REMIT_DEV_ISSUER: '1',
+          });
           const opening = openRuntime(config, silent);
           await expect(opening).rejects.toBeInstanceOf(StartupError);
-          await expect(opening).rejects.toThrow(`refusing to serve requests as database login ${login.name}: ${login.name} is a superuser (request_login_superuser)`);
+          await expect(opening).rejects.toThrow(
+            `refusing to serve requests as database login ${login.name}: ${login.name} is a superuser (request_login_superuser)`,
+          );
         }),
       ),
     );
@@ -53,8 +63,16 @@ describe.runIf(testDatabaseUrl)('openRuntime on PostgreSQL', () => {
       withTestSchema(async (schema) => {
         const nobody = new URL(testDatabaseUrl!);
         nobody.username = 'remit_no_such_login';
-        const config = parseConfig({ DATABASE_URL: testDatabaseUrl, REMIT_DATABASE_APP_URL: nobody.toString(), REMIT_DB_SCHEMA: schema, REMIT_DATA_DIR: dir, REMIT_DEV_ISSUER: '1' });
-        await expect(openRuntime(config, silent)).rejects.toThrow(/^the request login \(REMIT_DATABASE_APP_URL; default: DATABASE_URL as remit_app\) could not be checked: .*remit_no_such_login/);
+        const config = parseConfig({
+          DATABASE_URL: testDatabaseUrl,
+          REMIT_DATABASE_APP_URL: nobody.toString(),
+          REMIT_DB_SCHEMA: schema,
+          REMIT_DATA_DIR: dir,
+          REMIT_DEV_ISSUER: '1',
+        });
+        await expect(openRuntime(config, silent)).rejects.toThrow(
+          /^the request login \(REMIT_DATABASE_APP_URL; default: DATABASE_URL as remit_app\) could not be checked: .*remit_no_such_login/,
+        );
       }),
     );
   });

@@ -65,7 +65,23 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
       await http.refusals.close();
       await db.close();
     };
-    return { config, dataDir, db, orgId, verifier, adminGroup: config.REMIT_ADMIN_GROUP, logger, devIssuer, sandboxes, modelFor, secrets, rateLimits: config.REMIT_RATE_LIMITS, ...http, publicUrl: (config.REMIT_PUBLIC_URL ?? `http://${config.REMIT_HOST}:${config.REMIT_PORT}`).replace(/\/$/, ''), close };
+    return {
+      config,
+      dataDir,
+      db,
+      orgId,
+      verifier,
+      adminGroup: config.REMIT_ADMIN_GROUP,
+      logger,
+      devIssuer,
+      sandboxes,
+      modelFor,
+      secrets,
+      rateLimits: config.REMIT_RATE_LIMITS,
+      ...http,
+      publicUrl: (config.REMIT_PUBLIC_URL ?? `http://${config.REMIT_HOST}:${config.REMIT_PORT}`).replace(/\/$/, ''),
+      close,
+    };
   } catch (err) {
     await db.close();
     throw err;

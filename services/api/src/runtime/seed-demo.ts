@@ -22,25 +22,27 @@ export async function seedDemo(
   options: { paymentsUrl: string; readToken: string; adminToken: string },
 ): Promise<{ created: string[] }> {
   const { db, orgId } = deps;
-  const connections: ConnectionCreate[] = ([
-    {
-      name: 'payments-api',
-      type: 'http',
-      description: 'The toy payments service (read: health, logs, metrics)',
-      authMode: 'service_account',
-      // The toy service listens on loopback, which the egress guard refuses unless an admin allows it.
-      config: { baseUrl: options.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
-      secret: { token: options.readToken },
-    },
-    {
-      name: 'payments-admin',
-      type: 'http',
-      description: 'Admin endpoints of the payments service (restart, feature flags)',
-      authMode: 'service_account',
-      config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
-      secret: { token: options.adminToken },
-    },
-  ] satisfies z.input<typeof ConnectionCreate>[]).map((c) => ConnectionCreate.parse(c));
+  const connections: ConnectionCreate[] = (
+    [
+      {
+        name: 'payments-api',
+        type: 'http',
+        description: 'The toy payments service (read: health, logs, metrics)',
+        authMode: 'service_account',
+        // The toy service listens on loopback, which the egress guard refuses unless an admin allows it.
+        config: { baseUrl: options.paymentsUrl, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+        secret: { token: options.readToken },
+      },
+      {
+        name: 'payments-admin',
+        type: 'http',
+        description: 'Admin endpoints of the payments service (restart, feature flags)',
+        authMode: 'service_account',
+        config: { baseUrl: `${options.paymentsUrl}/admin`, auth: { scheme: 'bearer' }, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+        secret: { token: options.adminToken },
+      },
+    ] satisfies z.input<typeof ConnectionCreate>[]
+  ).map((c) => ConnectionCreate.parse(c));
   const roles: RoleCreate[] = [
     {
       name: 'developer',

@@ -3,7 +3,8 @@ type StartupErrorCode = 'bubblewrap_missing' | 'request_login_unchecked' | 'requ
 
 const messages: Record<StartupErrorCode, string> = {
   bubblewrap_missing: 'bubblewrap is not installed, and local sandboxes need it: apt-get install -y bubblewrap (then bin/remit doctor)',
-  request_login_unchecked: 'the request login (REMIT_DATABASE_APP_URL; default: DATABASE_URL as remit_app) could not be checked; set REMIT_DATABASE_APP_URL, then run bin/remit doctor',
+  request_login_unchecked:
+    'the request login (REMIT_DATABASE_APP_URL; default: DATABASE_URL as remit_app) could not be checked; set REMIT_DATABASE_APP_URL, then run bin/remit doctor',
   request_login_unsafe: 'refusing to serve requests as a database login that could get past row-level security. Run bin/remit doctor for the fix',
 };
 

@@ -39,4 +39,3 @@ export const hostile = fc.string({
     fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
   ),
 });
-

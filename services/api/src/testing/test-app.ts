@@ -49,50 +49,66 @@ export async function withTestApp<T>(
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
   try {
-    return await withTestDb(async ({ db, orgA }) => {
-      const issuer = await loadOrCreateDevIssuer(dir);
-      const rawLogs: string[] = [];
-      const destination = new Writable({
-        write(chunk: Buffer, _enc, done) {
-          rawLogs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-          done();
-        },
-      });
-      const logger = createLogger({ level: 'debug', destination });
-      const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithm: issuer.algorithm, keys: issuer.keys });
-      const secrets = await LocalVaultStore.open({ dataDir: dir });
-      const appDb = options.wrapDb?.(db) ?? db;
-      const httpLimits = { ...defaultHttpLimits, ...options.httpLimits };
-      const refusals = new RefusalTally({ db: appDb, orgId: orgA, windowMs: httpLimits.refusalAuditWindowSeconds * 1000, log: logger });
-      const app = createApp({ db: appDb, orgId: orgA, verifier, adminGroup: ADMIN_GROUP, logger, secrets, publicUrl: 'http://remit.test', rateLimits: options.rateLimits ?? defaultRateLimits, httpLimits, refusals, ...(options.now ? { now: options.now } : {}), ...(options.resolver ? { resolver: options.resolver } : {}) });
-      const t: TestApp = {
-        db,
-        secrets,
-        orgId: orgA,
-        issuer,
-        dataDir: dir,
-        rawLogs,
-        refusals,
-        get logs() {
-          return rawLogs.map((l) => JSON.parse(l) as Record<string, unknown>);
-        },
-        async request(path, init = {}) {
-          const { token, json, from, ...rest } = init;
-          const headers = new Headers(rest.headers);
-          if (token) headers.set('authorization', `Bearer ${token}`);
-          if (json !== undefined) headers.set('content-type', 'application/json');
-          const env = from === undefined ? undefined : { incoming: { socket: { remoteAddress: from } } };
-          return app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }, env);
-        },
-        tokenFor: ({ email, groups = [] }) => issuer.sign({ sub: email, email, groups }),
-        adminToken: () => issuer.sign({ sub: 'admin@example.com', email: 'admin@example.com', groups: [ADMIN_GROUP] }),
-      };
-      try {
-        return await fn(t);
-      } finally {
-        await refusals.close(); // before the schema is dropped: it writes what is still counted
-      }
-    }, { ...(options.driver ? { driver: options.driver } : {}), ...(options.poolSize ? { poolSize: options.poolSize } : {}) });
+    return await withTestDb(
+      async ({ db, orgA }) => {
+        const issuer = await loadOrCreateDevIssuer(dir);
+        const rawLogs: string[] = [];
+        const destination = new Writable({
+          write(chunk: Buffer, _enc, done) {
+            rawLogs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+            done();
+          },
+        });
+        const logger = createLogger({ level: 'debug', destination });
+        const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithm: issuer.algorithm, keys: issuer.keys });
+        const secrets = await LocalVaultStore.open({ dataDir: dir });
+        const appDb = options.wrapDb?.(db) ?? db;
+        const httpLimits = { ...defaultHttpLimits, ...options.httpLimits };
+        const refusals = new RefusalTally({ db: appDb, orgId: orgA, windowMs: httpLimits.refusalAuditWindowSeconds * 1000, log: logger });
+        const app = createApp({
+          db: appDb,
+          orgId: orgA,
+          verifier,
+          adminGroup: ADMIN_GROUP,
+          logger,
+          secrets,
+          publicUrl: 'http://remit.test',
+          rateLimits: options.rateLimits ?? defaultRateLimits,
+          httpLimits,
+          refusals,
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.resolver ? { resolver: options.resolver } : {}),
+        });
+        const t: TestApp = {
+          db,
+          secrets,
+          orgId: orgA,
+          issuer,
+          dataDir: dir,
+          rawLogs,
+          refusals,
+          get logs() {
+            return rawLogs.map((l) => JSON.parse(l) as Record<string, unknown>);
+          },
+          async request(path, init = {}) {
+            const { token, json, from, ...rest } = init;
+            const headers = new Headers(rest.headers);
+            if (token) headers.set('authorization', `Bearer ${token}`);
+            if (json !== undefined) headers.set('content-type', 'application/json');
+            const env = from === undefined ? undefined : { incoming: { socket: { remoteAddress: from } } };
+            return app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }, env);
+          },
+          tokenFor: ({ email, groups = [] }) => issuer.sign({ sub: email, email, groups }),
+          adminToken: () => issuer.sign({ sub: 'admin@example.com', email: 'admin@example.com', groups: [ADMIN_GROUP] }),
+        };
+        try {
+          return await fn(t);
+        } finally {
+          await refusals.close(); // before the schema is dropped: it writes what is still counted
+        }
+      },
+      { ...(options.driver ? { driver: options.driver } : {}), ...(options.poolSize ? { poolSize: options.poolSize } : {}) },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

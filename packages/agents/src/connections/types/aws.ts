@@ -15,7 +15,11 @@ export const aws: ConnectionTypeModule = {
   secretFields: () => [],
 
   // No stored secret travels; listed so the table is complete: these decide whose keys a run gets.
-  secretDestination: (config) => ({ 'config.roleArn': text(config.roleArn), 'config.region': text(config.region), 'config.externalId': text(config.externalId) }),
+  secretDestination: (config) => ({
+    'config.roleArn': text(config.roleArn),
+    'config.region': text(config.region),
+    'config.externalId': text(config.externalId),
+  }),
 
   userTokenDestination: () => ({}),
 

@@ -62,6 +62,13 @@ export const github: ConnectionTypeModule = {
     }
     const check = await probeEndpoint(c, endpoint, '/user', options);
     if (!check.ok) return check;
-    return { ok: true, grant: { egress: { ...endpoint!, headers: c.headers }, ...(c.secret?.token ? { inside: gitToken(options.connectionName, c.secret.token) } : {}), minted: [] } };
+    return {
+      ok: true,
+      grant: {
+        egress: { ...endpoint!, headers: c.headers },
+        ...(c.secret?.token ? { inside: gitToken(options.connectionName, c.secret.token) } : {}),
+        minted: [],
+      },
+    };
   },
 };

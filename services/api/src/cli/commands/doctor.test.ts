@@ -14,7 +14,10 @@ function doctor(env: Record<string, string>): Promise<{ status: number | null; s
   return withTestSchema(
     (schema) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(remit, ['doctor'], { env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: dir, REMIT_DB_SCHEMA: schema, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(remit, ['doctor'], {
+          env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: dir, REMIT_DB_SCHEMA: schema, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -30,15 +33,23 @@ const line = (stdout: string, name: string) => stdout.split('\n').find((l) => l.
 describe('remit doctor on the embedded database', () => {
   it('says requests switch role inside PGlite, and that the development issuer is active because the host is loopback', async () => {
     const res = await doctor({});
-    expect(line(res.stdout, 'request login')).toMatch(/^✓ request login: embedded PGlite: one in-process connection that switches to remit_app per request transaction/);
+    expect(line(res.stdout, 'request login')).toMatch(
+      /^✓ request login: embedded PGlite: one in-process connection that switches to remit_app per request transaction/,
+    );
     expect(line(res.stdout, 'identity')).toMatch(/^✓ identity: development issuer \(remit token\), because loopback REMIT_HOST and embedded PGlite/);
   });
 });
 
 describe.runIf(testDatabaseUrl)('remit doctor on PostgreSQL', () => {
   it('passes the request login the migrations create, and names the OIDC issuer in use (positive control)', async () => {
-    const res = await doctor({ DATABASE_URL: testDatabaseUrl!, REMIT_OIDC_ISSUER: 'https://idp.example.com', REMIT_OIDC_JWKS_URL: 'https://idp.example.com/jwks' });
-    expect(line(res.stdout, 'request login')).toBe('✓ request login: remit_app: not a superuser, no BYPASSRLS or CREATEROLE, owns nothing, and cannot SET ROLE to a role that could');
+    const res = await doctor({
+      DATABASE_URL: testDatabaseUrl!,
+      REMIT_OIDC_ISSUER: 'https://idp.example.com',
+      REMIT_OIDC_JWKS_URL: 'https://idp.example.com/jwks',
+    });
+    expect(line(res.stdout, 'request login')).toBe(
+      '✓ request login: remit_app: not a superuser, no BYPASSRLS or CREATEROLE, owns nothing, and cannot SET ROLE to a role that could',
+    );
     expect(line(res.stdout, 'identity')).toMatch(/^✓ identity: OIDC issuer https:\/\/idp\.example\.com \(RS256\), because REMIT_OIDC_ISSUER is set/);
   });
 
@@ -60,7 +71,9 @@ describe.runIf(testDatabaseUrl)('remit doctor on PostgreSQL', () => {
       const res = await doctor({ DATABASE_URL: testDatabaseUrl!, REMIT_DATABASE_APP_URL: login.url, REMIT_DEV_ISSUER: '1' });
       expect(res.status).toBe(1);
       expect(line(res.stdout, 'request login')).toMatch(
-        new RegExp(`^✗ request login: ${login.name} could get past row-level security: ${login.name} can SET ROLE \\w+, which has SUPERUSER.*\\(request_login_can_become_privileged_role\\)$`),
+        new RegExp(
+          `^✗ request login: ${login.name} could get past row-level security: ${login.name} can SET ROLE \\w+, which has SUPERUSER.*\\(request_login_can_become_privileged_role\\)$`,
+        ),
       );
     });
   });

@@ -48,10 +48,20 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   }
 
   try {
-    const db = await openDatabase({ dataDir, ownerUrl: config.DATABASE_URL, appUrl: config.REMIT_DATABASE_APP_URL, schema: config.REMIT_DB_SCHEMA, poolSize: 1 });
+    const db = await openDatabase({
+      dataDir,
+      ownerUrl: config.DATABASE_URL,
+      appUrl: config.REMIT_DATABASE_APP_URL,
+      schema: config.REMIT_DB_SCHEMA,
+      poolSize: 1,
+    });
     try {
       await migrate(db);
-      checks.push({ name: 'database', ok: true, detail: db.driver === 'pg' ? 'PostgreSQL reachable as the owner (DATABASE_URL), schema up to date' : 'embedded PGlite, schema up to date' });
+      checks.push({
+        name: 'database',
+        ok: true,
+        detail: db.driver === 'pg' ? 'PostgreSQL reachable as the owner (DATABASE_URL), schema up to date' : 'embedded PGlite, schema up to date',
+      });
       const violations = await checkRls(db);
       checks.push({
         name: 'row-level security',
@@ -68,7 +78,9 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
       name: 'database',
       ok: false,
       detail: (err as Error).message,
-      fix: config.DATABASE_URL ? 'check DATABASE_URL: it must log in as the schema owner, which creates the schema and the remit_app role' : `check that ${dataDir} is not used by another process`,
+      fix: config.DATABASE_URL
+        ? 'check DATABASE_URL: it must log in as the schema owner, which creates the schema and the remit_app role'
+        : `check that ${dataDir} is not used by another process`,
     });
   }
 
@@ -128,7 +140,11 @@ async function requestLoginCheck(db: Database): Promise<Check> {
 function identityCheck(config: ConfigEnv, dataDir: string): Check {
   const identity = activeIssuer(config);
   if (identity.kind === 'oidc') {
-    return { name: 'identity', ok: true, detail: `OIDC issuer ${identity.issuer} (${config.REMIT_OIDC_ALG}), because ${identity.why}; admins: group ${config.REMIT_ADMIN_GROUP}` };
+    return {
+      name: 'identity',
+      ok: true,
+      detail: `OIDC issuer ${identity.issuer} (${config.REMIT_OIDC_ALG}), because ${identity.why}; admins: group ${config.REMIT_ADMIN_GROUP}`,
+    };
   }
   return {
     name: 'identity',

@@ -12,7 +12,11 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   const input = words.join(' ').trim();
   if (!input) throw new CliError('usage', 'say what the run should look into, e.g. remit run troubleshoot "why is checkout failing?"');
   const token = opts.token ?? process.env.REMIT_TOKEN;
-  if (!token) throw new CliError('usage', 'set REMIT_TOKEN (or pass --token); locally: export REMIT_TOKEN=$(bin/remit token --user you@example.com --groups developers | tail -1)');
+  if (!token)
+    throw new CliError(
+      'usage',
+      'set REMIT_TOKEN (or pass --token); locally: export REMIT_TOKEN=$(bin/remit token --user you@example.com --groups developers | tail -1)',
+    );
   const api = (opts.api ?? process.env.REMIT_API ?? `http://127.0.0.1:${ctx.config.REMIT_PORT}`).replace(/\/$/, '');
   let res: Response;
   try {

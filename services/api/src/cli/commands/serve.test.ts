@@ -24,7 +24,10 @@ function freePort(): Promise<number> {
 async function startLine(env: Record<string, string>): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-serve-'));
   const port = await freePort();
-  const child = spawn(remit, ['serve'], { env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: dir, REMIT_PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(remit, ['serve'], {
+    env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: dir, REMIT_PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     return await new Promise((resolve, reject) => {
       let out = '';
@@ -47,7 +50,12 @@ async function startLine(env: Record<string, string>): Promise<Record<string, un
 
 describe('remit serve’s start line', () => {
   it('says the development issuer is active, and why, on loopback with PGlite', async () => {
-    expect(await startLine({})).toMatchObject({ level: 'info', msg: 'remit api listening', issuer: 'development', issuerWhy: expect.stringContaining('loopback REMIT_HOST') });
+    expect(await startLine({})).toMatchObject({
+      level: 'info',
+      msg: 'remit api listening',
+      issuer: 'development',
+      issuerWhy: expect.stringContaining('loopback REMIT_HOST'),
+    });
   }, 60_000); // PGlite boots and migrates in the child first
 
   it.runIf(testDatabaseUrl)('warns when the development issuer was enabled on purpose for a real database', async () => {

@@ -25,7 +25,8 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
     });
   } catch (err) {
     await worker?.stop();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError('failed', `port ${port} on ${hostname} is in use; stop the other process or set REMIT_PORT`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new CliError('failed', `port ${port} on ${hostname} is in use; stop the other process or set REMIT_PORT`, { cause: err });
     throw err;
   }
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
