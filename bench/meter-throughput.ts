@@ -39,7 +39,9 @@ await withTestDb(
     const at = new Date();
     const usage = { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.008, latencyMs: 900 };
     const metered = async () => {
-      const { callId } = await db.tenant(ctx, (sql) => reserveModelCall(sql, { runId: null, roleId: null, userId: null, model: 'bench', estimateUsd: 0.07, at }));
+      const { callId } = await db.tenant(ctx, (sql) =>
+        reserveModelCall(sql, { runId: null, roleId: null, userId: null, model: 'bench', estimateUsd: 0.07, at }),
+      );
       await db.tenant(ctx, (sql) => settleModelCall(sql, callId, usage));
     };
     const empty = async () => {

@@ -12,6 +12,8 @@ const benches = [
   ['meter-throughput.ts'],
   ...(process.env.TEST_DATABASE_URL ? [['meter-throughput.ts', '--postgres']] : []),
   ['loop-overhead.ts'],
+  ['push-streams.ts'],
+  ...(process.env.TEST_DATABASE_URL ? [['push-streams.ts', '--postgres']] : []),
 ];
 
 let failed = 0;

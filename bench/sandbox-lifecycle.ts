@@ -23,7 +23,26 @@ const WARMUP = 3;
 const GOAL_MS = 100;
 
 /** The least bwrap needs to exec /usr/bin/true: the same flags, /usr and its root symlinks. */
-const BASELINE_ARGS = [...BWRAP_ISOLATION_FLAGS, '--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin', '--proc', '/proc', '--dev', '/dev', 'true'];
+const BASELINE_ARGS = [
+  ...BWRAP_ISOLATION_FLAGS,
+  '--ro-bind',
+  '/usr',
+  '/usr',
+  '--symlink',
+  'usr/lib',
+  '/lib',
+  '--symlink',
+  'usr/lib64',
+  '/lib64',
+  '--symlink',
+  'usr/bin',
+  '/bin',
+  '--proc',
+  '/proc',
+  '--dev',
+  '/dev',
+  'true',
+];
 
 function run(command: string, args: string[], stdin?: string): Promise<number> {
   const started = performance.now();
@@ -81,12 +100,16 @@ async function main(): Promise<void> {
     ];
     const p50Base = percentile(base, 50);
     const p95Base = percentile(base, 95);
-    console.log(`local sandbox lifecycle, ${RUNS} runs (+${WARMUP} warm-up), ${(await driver.limitEnforcement()).processes} / ${(await driver.limitEnforcement()).memory}`);
+    console.log(
+      `local sandbox lifecycle, ${RUNS} runs (+${WARMUP} warm-up), ${(await driver.limitEnforcement()).processes} / ${(await driver.limitEnforcement()).memory}`,
+    );
     console.log(`${'measure'.padEnd(44)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p50 ×'.padStart(7)} ${'p95 ×'.padStart(7)}`);
     for (const [name, samples] of rows) {
       const p50 = percentile(samples, 50);
       const p95 = percentile(samples, 95);
-      console.log(`${name.padEnd(44)} ${p50.toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${(p50 / p50Base).toFixed(1).padStart(7)} ${(p95 / p95Base).toFixed(1).padStart(7)}`);
+      console.log(
+        `${name.padEnd(44)} ${p50.toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${(p50 / p50Base).toFixed(1).padStart(7)} ${(p95 / p95Base).toFixed(1).padStart(7)}`,
+      );
     }
     const p50Cycle = percentile(cycle, 50);
     console.log(`goal: p50 create → exec → destroy under ${GOAL_MS} ms: ${p50Cycle < GOAL_MS ? 'met' : 'missed'} (${p50Cycle.toFixed(1)} ms)`);

@@ -81,7 +81,11 @@ export async function claimRuns(sql: Sql, worker: string, leaseSeconds: number, 
       returning id`,
     [worker, leaseSeconds, limit],
   );
-  return Promise.all(res.rows.map((r) => getRun(sql, r.id)));
+  // One statement at a time: a transaction is one connection, and pg 8 warns about (and pg 9
+  // refuses) queries issued while another is in flight on it.
+  const runs: RunRecord[] = [];
+  for (const row of res.rows) runs.push(await getRun(sql, row.id));
+  return runs;
 }
 
 /** Extends the lease if `worker` still holds it. Returns undefined when the lease was lost. */
