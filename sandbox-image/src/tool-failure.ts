@@ -1,4 +1,5 @@
 import type { ToolErrorCode } from '@remit/core';
+import { CodedError, type CodedErrorOptions } from '@remit/core/coded-error';
 
 const messages: Record<ToolErrorCode, string> = {
   invalid_input: 'The tool input is not valid.',
@@ -14,14 +15,8 @@ const messages: Record<ToolErrorCode, string> = {
  * A tool call that failed in a way the model should read: a protocol code and a plain message.
  * The message is sent to the orchestrator (scrubbed); `cause` stays in the sandbox.
  */
-export class ToolFailure extends Error {
-  readonly code: ToolErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-
-  constructor(code: ToolErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? messages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ToolFailure';
-    this.code = code;
-    this.details = options?.details;
+export class ToolFailure extends CodedError<ToolErrorCode> {
+  constructor(code: ToolErrorCode, message?: string, options?: CodedErrorOptions) {
+    super('ToolFailure', code, message ?? messages[code], options);
   }
 }

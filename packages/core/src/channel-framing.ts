@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { CodedError, type CodedErrorOptions } from './coded-error.ts';
 
 /**
  * The sandbox channel's framing, shared by the agent and the orchestrator: one JSON message per
@@ -17,15 +18,9 @@ const framingMessages: Record<FramingErrorCode, string> = {
 };
 
 /** A peer broke the framing; the socket is destroyed with it (see readLines). */
-export class LineTooLongError extends Error {
-  readonly code: FramingErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-
-  constructor(code: FramingErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? framingMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'LineTooLongError';
-    this.code = code;
-    this.details = options?.details;
+export class LineTooLongError extends CodedError<FramingErrorCode> {
+  constructor(code: FramingErrorCode, message?: string, options?: CodedErrorOptions) {
+    super('LineTooLongError', code, message ?? framingMessages[code], options);
   }
 }
 

@@ -2,6 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { HttpLimits, ModelPrices, RateLimits, defaultHttpLimits, defaultModelPrices, defaultRateLimits } from './limits.ts';
 import { Cidr } from './schemas/connection.ts';
+import { CodedError, type CodedErrorOptions } from './coded-error.ts';
 
 const json = <T extends z.ZodType>(schema: T) =>
   z
@@ -228,15 +229,9 @@ interface ConfigErrorDetails {
 }
 
 /** A configuration the process cannot start with; whoever stops the process prints `details.problems`. */
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
-  readonly details: Readonly<ConfigErrorDetails> | undefined;
-
-  constructor(code: ConfigErrorCode, message?: string, options?: { cause?: unknown; details?: ConfigErrorDetails }) {
-    super(message ?? configErrorMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ConfigError';
-    this.code = code;
-    this.details = options?.details;
+export class ConfigError extends CodedError<ConfigErrorCode, ConfigErrorDetails> {
+  constructor(code: ConfigErrorCode, message?: string, options?: CodedErrorOptions<ConfigErrorDetails>) {
+    super('ConfigError', code, message ?? configErrorMessages[code], options);
   }
 }
 

@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from './coded-error.ts';
 /**
  * Every failure a client can see has one stable, snake_case code. The HTTP status for each
  * code lives in exactly one table (services/api/src/http/error-status.ts), typed as
@@ -82,15 +83,9 @@ const defaultMessages: Record<ErrorCode, string> = {
  * The one error base for Remit. `message` is shown to clients, so it must never carry a
  * secret or an internal detail; put diagnostics for operators in `cause` (logged, not sent).
  */
-export class RemitError extends Error {
-  readonly code: ErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'RemitError';
-    this.code = code;
-    this.details = options?.details;
+export class RemitError extends CodedError<ErrorCode> {
+  constructor(code: ErrorCode, message?: string, options?: CodedErrorOptions) {
+    super('RemitError', code, message ?? defaultMessages[code], options);
   }
 }
 

@@ -1,3 +1,4 @@
+export { CodedError, type CodedErrorOptions } from './coded-error.ts';
 export { ErrorCode, RemitError, isRemitError } from './errors.ts';
 export { createScrubber, createSecretMatcher, scrubDeep, type SecretMatcher } from './secret-matcher.ts';
 export { zodToRemitError } from './zod-to-remit-error.ts';

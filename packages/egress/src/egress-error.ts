@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@remit/core';
 /** Every way a guarded outbound request can fail, as a stable snake_case code. */
 export const EgressErrorCode = {
   egress_invalid_url: 'egress_invalid_url',
@@ -32,15 +33,9 @@ interface EgressErrorDetails {
  * address, never a path, query or header: webhook URLs carry secrets in their paths, and
  * requests carry credentials in their headers.
  */
-export class EgressError extends Error {
-  readonly code: EgressErrorCode;
-  readonly details: Readonly<EgressErrorDetails> | undefined;
-
-  constructor(code: EgressErrorCode, message?: string, options?: { cause?: unknown; details?: EgressErrorDetails }) {
-    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'EgressError';
-    this.code = code;
-    this.details = options?.details;
+export class EgressError extends CodedError<EgressErrorCode, EgressErrorDetails> {
+  constructor(code: EgressErrorCode, message?: string, options?: CodedErrorOptions<EgressErrorDetails>) {
+    super('EgressError', code, message ?? defaultMessages[code], options);
   }
 }
 

@@ -3,7 +3,6 @@
 // the guard would let through, so only the proxy's own URL building can keep the credential off it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEgressProxy, type EgressDecision } from './egress-proxy.ts';
 import { fakeResolver, loopbackHarness } from './test-fakes.ts';
+import { sendRaw } from '@remit/core/testing';
 
 const { serve } = loopbackHarness({ beforeEach, afterEach });
 const SECRET = 'sk_live_5ecr3t-Token/with+chars=';
@@ -39,18 +39,7 @@ async function startProxy(upstreamPort: number, basePath = '/v2/') {
   return { path, decisions, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** Sends raw bytes and returns everything the proxy answered before closing. */
-function raw(path: string, request: string | Buffer): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    const chunks: Buffer[] = [];
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.setTimeout(5000, () => socket.destroy());
-    socket.write(request); // not end(): a half-closed socket may be dropped before the answer
-  });
-}
+const raw = (path: string, request: string | Buffer) => sendRaw(path, request);
 
 const parserRefused = ['\\\\evil.example/steal', 'evil.example:443'];
 const get = (target: string, extra = '') => `GET ${target} HTTP/1.1\r\nHost: payments\r\nConnection: close\r\n${extra}\r\n`;

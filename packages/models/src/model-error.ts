@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@remit/core';
 /** Every way a model call can fail, as a stable snake_case code a run's reason can carry. */
 export const ModelErrorCode = {
   model_throttled: 'model_throttled',
@@ -36,17 +37,12 @@ const defaultMessages: Record<ModelErrorCode, string> = {
  * call may succeed later (the provider has already retried it as far as was safe). `cause` is
  * the provider's error, for operators' logs.
  */
-export class ModelError extends Error {
-  readonly code: ModelErrorCode;
+export class ModelError extends CodedError<ModelErrorCode, ModelErrorDetails> {
   readonly retryable: boolean;
-  readonly details: Readonly<ModelErrorDetails> | undefined;
 
-  constructor(code: ModelErrorCode, message?: string, options?: { cause?: unknown; details?: ModelErrorDetails; retryable?: boolean }) {
-    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ModelError';
-    this.code = code;
+  constructor(code: ModelErrorCode, message?: string, options?: CodedErrorOptions<ModelErrorDetails> & { retryable?: boolean }) {
+    super('ModelError', code, message ?? defaultMessages[code], options);
     this.retryable = options?.retryable ?? false;
-    this.details = options?.details;
   }
 }
 

@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@remit/core';
 /** One dispatched server-sent event: its `event:` name ('message' when none) and its joined `data:` lines. */
 interface SseEvent {
   event: string;
@@ -67,15 +68,9 @@ const sseErrorMessages: Record<SseErrorCode, string> = {
 };
 
 /** A stream this reader gives up on; openai-errors.ts translates it into a ModelError. */
-export class SseTooLargeError extends Error {
-  readonly code: SseErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-
-  constructor(code: SseErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? sseErrorMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SseTooLargeError';
-    this.code = code;
-    this.details = options?.details;
+export class SseTooLargeError extends CodedError<SseErrorCode> {
+  constructor(code: SseErrorCode, message?: string, options?: CodedErrorOptions) {
+    super('SseTooLargeError', code, message ?? sseErrorMessages[code], options);
   }
 }
 

@@ -1,28 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeEgress, listenEgress, type EgressHandler } from './egress-server.ts';
+import { sendRaw } from '@remit/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'remit-egress-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-function send(path: string, bytes: string | Buffer, mode: 'wait' | 'half' | 'reset' = 'wait'): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    const chunks: Buffer[] = [];
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.setTimeout(3000, () => socket.destroy());
-    socket.write(bytes);
-    if (mode === 'half') socket.end();
-    if (mode === 'reset') socket.destroy();
-  });
-}
+const send = (path: string, bytes: string | Buffer, mode: 'wait' | 'half' | 'reset' = 'wait') => sendRaw(path, bytes, mode, 3000);
 
 async function serve(handler: EgressHandler) {
   const path = join(dir, `e${n++}.sock`);

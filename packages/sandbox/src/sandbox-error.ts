@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@remit/core';
 /** Why a sandbox could not be opened. Messages name no secret (never the token) and no host path. */
 type SandboxErrorCode = 'start_failed' | 'not_ready' | 'bootstrap_refused' | 'aborted' | 'call_failed';
 
@@ -10,14 +11,8 @@ const messages: Record<SandboxErrorCode, string> = {
 };
 
 /** The one error base of @remit/sandbox; `cause` and `details` are for operators' logs. */
-export class SandboxError extends Error {
-  readonly code: SandboxErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-
-  constructor(code: SandboxErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? messages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SandboxError';
-    this.code = code;
-    this.details = options?.details;
+export class SandboxError extends CodedError<SandboxErrorCode> {
+  constructor(code: SandboxErrorCode, message?: string, options?: CodedErrorOptions) {
+    super('SandboxError', code, message ?? messages[code], options);
   }
 }
