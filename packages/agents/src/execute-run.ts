@@ -93,12 +93,15 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
         secrets: access.secretValues,
         ...(deps.resolver ? { resolver: deps.resolver } : {}),
         onDecision: (d) => void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost')),
+        onError: (err) => log.error({ err }, 'egress proxy failed'),
       }),
       consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => recordSandboxBootstrap(sql, run.id, presented)),
       onEvent: (event) => {
-        void emit('sandbox', event).catch(() => undefined);
+        void emit('sandbox', event).catch((err: unknown) => log.warn({ err, event: event.type }, 'sandbox event lost'));
         if (event.type === 'bootstrap_refused')
-          void audit('sandbox.bootstrap_refused', 'denied', { reason: String(event.reason ?? 'refused') }).catch(() => undefined);
+          void audit('sandbox.bootstrap_refused', 'denied', { reason: String(event.reason ?? 'refused') }).catch((err: unknown) =>
+            log.error({ err }, 'a refused sandbox bootstrap could not be audited'),
+          );
       },
     });
     if (!(await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'running', { sandboxId: session!.sandboxId })))) stop('lease_lost');
@@ -133,10 +136,10 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     if (cause === 'timed_out' || cause === 'cancelled') outcome = outcomeOfAbort(cause, outcome.steps);
     else if (isRemitError(err) && err.code === 'budget_exhausted') {
       outcome = { status: 'failed', reason: 'budget_exhausted', answer: null, steps: outcome.steps };
-      await emit('error', { reason: 'budget_exhausted', message: err.message }).catch(() => undefined);
+      await emit('error', { reason: 'budget_exhausted', message: err.message }).catch((lost: unknown) => log.warn({ err: lost }, 'error event lost'));
     } else if (isModelFailure(err)) {
       outcome = { status: 'failed', reason: err.code, answer: null, steps: outcome.steps };
-      await emit('error', { reason: err.code, message: err.message }).catch(() => undefined);
+      await emit('error', { reason: err.code, message: err.message }).catch((lost: unknown) => log.warn({ err: lost }, 'error event lost'));
     } else {
       log.error({ err }, 'run failed');
       outcome = { status: 'failed', reason: cause === 'lease_lost' ? 'lease_lost' : 'internal_error', answer: null, steps: outcome.steps };
@@ -145,7 +148,10 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     clearTimeout(timer);
     clearInterval(heartbeat);
     unsubscribe();
-    await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'finishing')).catch(() => false);
+    // Only a status shown while the sandbox goes: finishRun below checks the lease and records the outcome either way.
+    await deps.db
+      .tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'finishing'))
+      .catch((err: unknown) => log.warn({ err }, 'run not marked finishing'));
     await session?.close().catch((err: unknown) => log.error({ err }, 'sandbox destroy failed; the reaper will retry'));
   }
   const result = outcome.answer !== null ? kind.result.parse(kind.toResult(outcome.answer)) : null;

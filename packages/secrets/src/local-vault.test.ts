@@ -59,7 +59,7 @@ describe('LocalVaultStore', () => {
       await expectSecretError(store.get(connectionRef(ORG_A)), 'secret_not_found');
       await store.put(connectionRef(ORG_A), new SecretValue(VALUE));
       const err = await expectSecretError(store.get(connectionRef(ORG_B)), 'secret_not_found');
-      expect(err.ref).toBe(formatSecretRef(connectionRef(ORG_B)));
+      expect(err.details).toEqual({ ref: formatSecretRef(connectionRef(ORG_B)) });
     });
   });
 

@@ -47,7 +47,7 @@ export class LocalVaultStore implements SecretStore {
       // mkdir's mode is ignored when the directory already exists; refs and the key file must not be listable.
       await chmod(secretsDir, 0o700);
     } catch (err) {
-      throw new SecretError('secret_store_unavailable', { message: `Cannot create the secrets directory ${secretsDir}.`, cause: err });
+      throw new SecretError('secret_store_unavailable', `Cannot create the secrets directory ${secretsDir}.`, { cause: err });
     }
     const master = await loadMasterKey({ secretsDir, masterKey: options.masterKey });
     const store = new LocalVaultStore(secretsDir, master, options.lockTimeoutMs ?? 10_000);
@@ -71,10 +71,10 @@ export class LocalVaultStore implements SecretStore {
     const checked = checkSecretRef(ref);
     const id = formatSecretRef(checked);
     const matches = (await this.#read()).entries.filter((entry) => entry.ref === id);
-    if (matches.length === 0) throw new SecretError('secret_not_found', { ref: id });
+    if (matches.length === 0) throw new SecretError('secret_not_found', undefined, { details: { ref: id } });
     // Two entries for one ref never come from writeVault; someone edited the file.
     const plaintext = matches.length === 1 ? openEntry(this.#keys.encryption, checked, matches[0]!.version, matches[0]!) : undefined;
-    if (plaintext === undefined) throw new SecretError('secret_corrupt', { ref: id });
+    if (plaintext === undefined) throw new SecretError('secret_corrupt', undefined, { details: { ref: id } });
     return new SecretValue(plaintext);
   }
 
@@ -112,9 +112,7 @@ export class LocalVaultStore implements SecretStore {
         this.#keySource.kind === 'env'
           ? 'set REMIT_MASTER_KEY to the key it was written with'
           : `set REMIT_MASTER_KEY to the key it was written with, or restore the key file ${this.#keySource.path}`;
-      throw new SecretError('secret_key_invalid', {
-        message: `The secrets vault ${this.#vaultPath} was written with a different master key; ${fix}.`,
-      });
+      throw new SecretError('secret_key_invalid', `The secrets vault ${this.#vaultPath} was written with a different master key; ${fix}.`);
     }
     return doc;
   }

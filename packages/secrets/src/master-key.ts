@@ -21,9 +21,7 @@ export async function loadMasterKey(options: { secretsDir: string; masterKey?: s
   if (options.masterKey !== undefined) {
     const key = Buffer.from(options.masterKey, 'base64');
     if (key.length !== KEY_BYTES) {
-      throw new SecretError('secret_key_invalid', {
-        message: 'REMIT_MASTER_KEY must be 32 bytes, base64-encoded (generate one with: openssl rand -base64 32).',
-      });
+      throw new SecretError('secret_key_invalid', 'REMIT_MASTER_KEY must be 32 bytes, base64-encoded (generate one with: openssl rand -base64 32).');
     }
     return { key, source: { kind: 'env' } };
   }
@@ -45,20 +43,22 @@ async function readKeyFile(path: string): Promise<Buffer | undefined> {
     // fstat on the open handle, so the mode checked is the mode of the file read.
     const info = await handle.stat();
     if (!info.isFile()) {
-      throw new SecretError('secret_key_invalid', { message: `${path} is not a regular file; move it away, or set REMIT_MASTER_KEY.` });
+      throw new SecretError('secret_key_invalid', `${path} is not a regular file; move it away, or set REMIT_MASTER_KEY.`);
     }
     const { mode } = info;
     if ((mode & 0o077) !== 0) {
       const shown = (mode & 0o777).toString(8).padStart(4, '0');
-      throw new SecretError('secret_key_invalid', {
-        message: `${path} has mode ${shown}, so other users may read the master key; run \`chmod 600 ${path}\` (and rotate the secrets if someone else could have read it), or set REMIT_MASTER_KEY.`,
-      });
+      throw new SecretError(
+        'secret_key_invalid',
+        `${path} has mode ${shown}, so other users may read the master key; run \`chmod 600 ${path}\` (and rotate the secrets if someone else could have read it), or set REMIT_MASTER_KEY.`,
+      );
     }
     const text = (await handle.readFile('utf8')).trim();
     if (!BASE64.test(text)) {
-      throw new SecretError('secret_key_invalid', {
-        message: `${path} is not a base64 32-byte key; restore it from a backup, or set REMIT_MASTER_KEY to the key the vault was written with.`,
-      });
+      throw new SecretError(
+        'secret_key_invalid',
+        `${path} is not a base64 32-byte key; restore it from a backup, or set REMIT_MASTER_KEY to the key the vault was written with.`,
+      );
     }
     return Buffer.from(text, 'base64');
   } catch (err) {
@@ -98,6 +98,6 @@ async function createKeyFile(path: string): Promise<Buffer> {
   }
 }
 
-function unavailable(path: string, cause: unknown): SecretError<'secret_store_unavailable'> {
-  return new SecretError('secret_store_unavailable', { message: `Cannot read or create the master key file ${path}.`, cause });
+function unavailable(path: string, cause: unknown): SecretError {
+  return new SecretError('secret_store_unavailable', `Cannot read or create the master key file ${path}.`, { cause });
 }

@@ -18,21 +18,17 @@ const defaultMessages: Record<SecretErrorCode, string> = {
 
 /**
  * The one error base of @remit/secrets. Messages never carry a secret value, a key or any
- * plaintext; `ref` (a formatted reference, not secret) and `cause` are for operators' logs.
+ * plaintext; `details` (such as `ref`, a formatted reference, not secret) and `cause` are for
+ * operators' logs.
  */
-export class SecretError<C extends SecretErrorCode = SecretErrorCode> extends Error {
-  readonly code: C;
-  readonly ref: string | undefined;
+export class SecretError extends Error {
+  readonly code: SecretErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: C, options: { message?: string; ref?: string; cause?: unknown } = {}) {
-    super(options.message ?? defaultMessages[code], options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: SecretErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SecretError';
     this.code = code;
-    this.ref = options.ref;
+    this.details = options?.details;
   }
-}
-
-/** True when `err` is a SecretError, and of `code` when one is given. */
-export function isSecretError<C extends SecretErrorCode>(err: unknown, code?: C): err is SecretError<C> {
-  return err instanceof SecretError && (code === undefined || err.code === code);
 }

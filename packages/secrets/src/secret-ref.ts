@@ -66,6 +66,6 @@ export function checkSecretPrefix(prefix: { orgId: string; scope?: SecretScope |
   if (scope !== undefined && (typeof scope !== 'string' || !SCOPES.has(scope))) throw invalid('scope');
 }
 
-function invalid(what: string): SecretError<'secret_ref_invalid'> {
-  return new SecretError('secret_ref_invalid', { message: `The secret reference is not valid: check ${what}.` });
+function invalid(what: string): SecretError {
+  return new SecretError('secret_ref_invalid', `The secret reference is not valid: check ${what}.`);
 }

@@ -29,7 +29,7 @@ export async function readVault(path: string): Promise<VaultDocument | undefined
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SecretError('secret_store_unavailable', { message: `Cannot read the secrets vault ${path}.`, cause: err });
+    throw new SecretError('secret_store_unavailable', `Cannot read the secrets vault ${path}.`, { cause: err });
   }
   let doc: unknown;
   try {
@@ -38,12 +38,10 @@ export async function readVault(path: string): Promise<VaultDocument | undefined
     doc = undefined; // the parser's message quotes file content; it stays out of the error
   }
   if (isRecord(doc) && typeof doc['format'] === 'number' && doc['format'] !== VAULT_FORMAT) {
-    throw new SecretError('secret_store_unavailable', {
-      message: `The secrets vault ${path} has format ${doc['format']}, which this version of Remit does not read.`,
-    });
+    throw new SecretError('secret_store_unavailable', `The secrets vault ${path} has format ${doc['format']}, which this version of Remit does not read.`);
   }
   if (!isVaultDocument(doc)) {
-    throw new SecretError('secret_corrupt', { message: `The secrets vault ${path} is damaged; restore it from a backup.` });
+    throw new SecretError('secret_corrupt', `The secrets vault ${path} is damaged; restore it from a backup.`);
   }
   return doc;
 }
@@ -69,7 +67,7 @@ export async function writeVault(path: string, doc: VaultDocument): Promise<void
   } catch (err) {
     // Tidying the temp file is best effort; the write's own failure is the error that matters.
     await unlink(temp).catch(() => undefined);
-    throw new SecretError('secret_store_unavailable', { message: `Cannot write the secrets vault ${path}.`, cause: err });
+    throw new SecretError('secret_store_unavailable', `Cannot write the secrets vault ${path}.`, { cause: err });
   }
 }
 

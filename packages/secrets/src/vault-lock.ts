@@ -52,6 +52,7 @@ export function withVaultLock<T>(lockPath: string, timeoutMs: number, fn: () => 
     }
   };
   const result = previous.then(run, run);
+  // The caller gets the outcome from `result`; the queue only waits for it to settle, and must not reject.
   const tail = result.then(
     () => undefined,
     () => undefined,
@@ -93,7 +94,7 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<string> {
     }
   } catch (err) {
     if (err instanceof SecretError) throw err;
-    throw new SecretError('secret_store_unavailable', { message: `Cannot take the secrets vault lock ${lockPath}.`, cause: err });
+    throw new SecretError('secret_store_unavailable', `Cannot take the secrets vault lock ${lockPath}.`, { cause: err });
   } finally {
     // The temp file is gone once linked, or never made it: a failure here has nothing to report.
     await unlink(temp).catch(() => undefined);
@@ -188,9 +189,10 @@ function processStartTime(pid: number): string | null {
   }
 }
 
-function lockTimeout(lockPath: string, holder: LockHolder | 'unreadable'): SecretError<'secret_store_unavailable'> {
+function lockTimeout(lockPath: string, holder: LockHolder | 'unreadable'): SecretError {
   const who = holder === 'unreadable' ? 'an unknown holder' : `pid ${holder.pid} on ${holder.host}`;
-  return new SecretError('secret_store_unavailable', {
-    message: `The secrets vault is locked by ${who} (${lockPath}); if no Remit process uses this data directory, remove that file.`,
-  });
+  return new SecretError(
+    'secret_store_unavailable',
+    `The secrets vault is locked by ${who} (${lockPath}); if no Remit process uses this data directory, remove that file.`,
+  );
 }

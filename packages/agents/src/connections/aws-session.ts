@@ -6,7 +6,7 @@ import { CredentialError } from './credential-error.ts';
 export type AwsConfig = z.infer<typeof AwsConnectionConfig>;
 
 /** Short-lived keys for one run, as STS issued them. */
-export interface AwsSession {
+interface AwsSession {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken: string;
@@ -15,7 +15,7 @@ export interface AwsSession {
   region: string;
 }
 
-export interface AssumeRoleOptions {
+interface AssumeRoleOptions {
   runId: string;
   /** Default: an STSClient in the connection's region, with the default credential chain (the worker's task role on AWS). */
   client?: STSClient;
@@ -46,7 +46,7 @@ export async function verifyAwsConnection(config: AwsConfig, options: { client?:
   } catch (err) {
     // A refusal is this check's answer, not a fault: its reason goes back to the admin who
     // saved. Anything else is a fault and is thrown on.
-    if (err instanceof CredentialError) return { ok: false, reason: err.reason };
+    if (err instanceof CredentialError) return { ok: false, reason: err.message };
     throw err;
   }
 }
@@ -150,8 +150,10 @@ function translateAwsError(err: unknown, config: AwsConfig): CredentialError {
   const status = e.$metadata?.httpStatusCode;
   const requestId = e.$metadata?.requestId;
   return new CredentialError('aws_assume_role_failed', reason, {
-    providerCode: name,
-    ...(typeof status === 'number' ? { httpStatus: status } : {}),
-    ...(typeof requestId === 'string' ? { requestId } : {}),
+    details: {
+      providerCode: name,
+      ...(typeof status === 'number' ? { httpStatus: status } : {}),
+      ...(typeof requestId === 'string' ? { requestId } : {}),
+    },
   });
 }

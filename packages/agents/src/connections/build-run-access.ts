@@ -7,11 +7,11 @@ import { openRunConnection, type OpenConnectionDeps, type PlannedConnection, typ
 import { deleteSealed } from './sealed-secrets.ts';
 import type { Transact } from './transact.ts';
 
-export interface RunAccessDeps extends OpenConnectionDeps {
+interface RunAccessDeps extends OpenConnectionDeps {
   db: Database;
 }
 
-export interface RunAccess {
+interface RunAccess {
   /** The connections the model is offered: the role's, minus any that failed their check. */
   connections: RunConnection[];
   /** What the egress proxy may forward, with the credentials it adds outside the sandbox. */

@@ -152,7 +152,7 @@ describe('githubAppJwt', () => {
   it.each(badKeys)('refuses %s without quoting it', async (_label, pem) => {
     const err = await failure(githubAppJwt(appId, pem, frozen));
     expect(err.code).toBe('github_app_token_failed');
-    expect(err.reason).toBe("The privateKey is not a PEM RSA private key (use the .pem file from the GitHub App's settings).");
+    expect(err.message).toBe("The privateKey is not a PEM RSA private key (use the .pem file from the GitHub App's settings).");
     if (pem) expect(inspect(err)).not.toContain(pem);
   });
 });
@@ -177,20 +177,20 @@ describe('githubInstallationToken against a fake GitHub', () => {
     const err = await failure(githubInstallationToken({ ...access, privateKey: strangerKeys.privateKey }));
     expect(err).toMatchObject({
       code: 'github_app_token_failed',
-      reason: "GitHub rejected the app's key (check appId and privateKey).",
+      message: "GitHub rejected the app's key (check appId and privateKey).",
       details: { httpStatus: 401, requestId: 'C0DE:1234:5678AB:9ABCDE:65F00000' },
     });
   });
 
   it('a wrong app id fails the same way', async () => {
     const { access } = await fakeGithub();
-    expect((await failure(githubInstallationToken({ ...access, appId: 999 }))).details.httpStatus).toBe(401);
+    expect((await failure(githubInstallationToken({ ...access, appId: 999 }))).details?.httpStatus).toBe(401);
   });
 
   it('an unknown installation is named', async () => {
     const { access } = await fakeGithub();
     const err = await failure(githubInstallationToken({ ...access, installationId: 11 }));
-    expect(err.reason).toBe('GitHub has no such installation 11 for app 12345 (check installationId; the app may have been uninstalled).');
+    expect(err.message).toBe('GitHub has no such installation 11 for app 12345 (check installationId; the app may have been uninstalled).');
   });
 
   it('a redirect is not followed: the JWT never reaches the second host', async () => {
@@ -202,7 +202,7 @@ describe('githubInstallationToken against a fake GitHub', () => {
       },
     });
     const err = await failure(githubInstallationToken(access));
-    expect(err.details.providerCode).toBe('egress_too_many_redirects');
+    expect(err.details?.providerCode).toBe('egress_too_many_redirects');
     expect(seen).toHaveLength(1);
     expect(elsewhere.seen).toEqual([]);
   });
@@ -210,7 +210,7 @@ describe('githubInstallationToken against a fake GitHub', () => {
   it('the egress guard holds: loopback is refused unless the connection allows it', async () => {
     const { access, seen } = await fakeGithub();
     const err = await failure(githubInstallationToken({ ...access, allowCidrs: [] }));
-    expect(err.details.providerCode).toBe('egress_blocked');
+    expect(err.details?.providerCode).toBe('egress_blocked');
     expect(seen).toEqual([]);
   });
 
@@ -219,18 +219,18 @@ describe('githubInstallationToken against a fake GitHub', () => {
       override: { [`POST /app/installations/${installationId}/access_tokens`]: (res) => json(res, 201, { token: installationToken, expires_at: 'tomorrow' }) },
     });
     const err = await failure(githubInstallationToken(access));
-    expect(err.reason).toBe('GitHub answered 201 without an installation token.');
-    expectNoSecrets(err.message, err.reason, JSON.stringify(err), inspect(err, { depth: 10 }));
+    expect(err.message).toBe('GitHub answered 201 without an installation token.');
+    expectNoSecrets(err.message, JSON.stringify(err), inspect(err, { depth: 10 }));
   });
 
   it('no error carries the private key, the JWT or the token, even when GitHub echoes them', async () => {
     const echo: Answer = (res, call) => json(res, 500, { message: `boom ${installationToken} ${call.headers.authorization} ${appKeys.privateKey}` });
     const { access } = await fakeGithub({ override: { [`POST /app/installations/${installationId}/access_tokens`]: echo, 'GET /app': echo } });
     const err = await failure(githubInstallationToken(access));
-    expect(err.reason).toBe('GitHub answered HTTP 500; try again in a minute.');
+    expect(err.message).toBe('GitHub answered HTTP 500; try again in a minute.');
     const verdict = await verifyGithubApp(access);
     expect(verdict).toEqual({ ok: false, reason: 'GitHub answered HTTP 500; try again in a minute.' });
-    expectNoSecrets(err.message, err.reason, JSON.stringify(err), inspect(err, { depth: 10 }), String(err.stack), JSON.stringify(verdict));
+    expectNoSecrets(err.message, JSON.stringify(err), inspect(err, { depth: 10 }), String(err.stack), JSON.stringify(verdict));
   });
 });
 

@@ -14,12 +14,12 @@ export interface GithubAppAccess {
   allowCidrs: readonly string[];
 }
 
-export interface GithubAppOptions {
+interface GithubAppOptions {
   resolver?: Resolver;
 }
 
 /** A token that acts as the installation; GitHub lets it live one hour. */
-export interface InstallationToken {
+interface InstallationToken {
   token: string;
   /** ISO 8601, as GitHub sent it. */
   expiresAt: string;
@@ -53,7 +53,8 @@ export async function githubInstallationToken(access: GithubAppAccess, options: 
   const res = await callGithub(access, 'POST', `/app/installations/${access.installationId}/access_tokens`, jwt, options);
   if (res.status !== 201) throw githubFailure(res, 'token', access);
   const body = InstallationTokenBody.safeParse(parseJson(res.body));
-  if (!body.success) throw new CredentialError('github_app_token_failed', 'GitHub answered 201 without an installation token.', responseDetails(res));
+  if (!body.success)
+    throw new CredentialError('github_app_token_failed', 'GitHub answered 201 without an installation token.', { details: responseDetails(res) });
   return { token: body.data.token, expiresAt: body.data.expires_at };
 }
 
@@ -75,7 +76,7 @@ export async function verifyGithubApp(access: GithubAppAccess, options: GithubAp
   } catch (err) {
     // A refusal is this check's answer, not a fault: its reason goes back to the admin who
     // saved. Anything else is a fault and is thrown on.
-    if (err instanceof CredentialError) return { ok: false, reason: err.reason };
+    if (err instanceof CredentialError) return { ok: false, reason: err.message };
     throw err;
   }
 }
@@ -89,9 +90,9 @@ function rsaPrivateKey(pem: string): KeyObject {
     // node:crypto reads PKCS#1 and PKCS#8 alike; jose's importPKCS8 would refuse GitHub's PKCS#1 file.
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch {
+    // The parser's message is not kept: it is about the key's bytes. The refusal below says what to fix.
     key = undefined;
   }
-  // The parser's message is not kept: it is about the key's bytes.
   if (key?.asymmetricKeyType !== 'rsa') {
     throw new CredentialError('github_app_token_failed', "The privateKey is not a PEM RSA private key (use the .pem file from the GitHub App's settings).");
   }
@@ -121,7 +122,7 @@ async function callGithub(access: GithubAppAccess, method: 'GET' | 'POST', path:
     );
   } catch (err) {
     // Egress messages name at most a host and port, never a header: safe to pass on.
-    if (isEgressError(err)) throw new CredentialError('github_app_token_failed', err.message, { providerCode: err.code });
+    if (isEgressError(err)) throw new CredentialError('github_app_token_failed', err.message, { details: { providerCode: err.code } });
     throw err;
   }
 }
@@ -161,7 +162,7 @@ function githubFailure(res: GuardedResponse, step: Step, access: GithubAppAccess
     : res.status >= 500
       ? `GitHub answered HTTP ${res.status}; try again in a minute.`
       : `GitHub answered HTTP ${res.status} to ${stepRequest[step]}.`;
-  return new CredentialError('github_app_token_failed', reason, responseDetails(res));
+  return new CredentialError('github_app_token_failed', reason, { details: responseDetails(res) });
 }
 
 function responseDetails(res: GuardedResponse): { httpStatus: number; requestId?: string } {

@@ -127,9 +127,9 @@ export async function recordRefresh(sql: Sql, sealed: SealedTokens, previousRef:
 }
 
 /** Why a user's token could not be used; the two are told apart in operators' logs. */
-export type UserTokenProblem = 'user_tokens_unreadable' | 'oauth_refresh_failed';
+type UserTokenProblem = 'user_tokens_unreadable' | 'oauth_refresh_failed';
 
-export type UserToken =
+type UserToken =
   { ok: true; token: string | undefined; refreshed?: { tokens: TokenSet; previousRefresh: string } } | { ok: false; problem: UserTokenProblem; cause: unknown };
 
 /**

@@ -30,7 +30,7 @@ export interface Refresh {
   previousRef: string;
 }
 
-export type OpenedConnection = ({ ok: true; grant: RunGrant; secretValues: string[] } | { ok: false; reason: string }) & { refresh?: Refresh };
+type OpenedConnection = ({ ok: true; grant: RunGrant; secretValues: string[] } | { ok: false; reason: string }) & { refresh?: Refresh };
 
 /**
  * Opens one connection for a run, with no transaction open: its sealed credentials, the
@@ -80,7 +80,7 @@ export async function openRunConnection(
     if (!isCredentialError(err)) throw err;
     // A CredentialError carries no cause by design (credential-error.ts): its code and identifiers are what operators get.
     log.warn({ code: err.code, details: err.details }, 'connection failed its live check');
-    return { ok: false, reason: `failed its live check: ${err.reason}`, ...(refresh ? { refresh } : {}) };
+    return { ok: false, reason: `failed its live check: ${err.message}`, ...(refresh ? { refresh } : {}) };
   }
   if (!opening.ok) {
     if (opening.cause !== undefined) log.warn({ err: opening.cause }, 'connection failed its live check');

@@ -12,7 +12,7 @@ import type { Transact } from './transact.ts';
  * commits. Whatever is still listed when due is deleted by `sweepSecretOrphans`, whatever
  * failed in between: the save, the delete, or the process.
  */
-export interface VaultDeps {
+interface VaultDeps {
   secrets: SecretStore;
   logger: Logger;
 }

@@ -13,7 +13,6 @@ import { connectionType } from './types/index.ts';
  * `allowPrivateCidrs` widens which addresses the same host name may resolve to, not which host
  * the secret is sent to.
  */
-export type { Destination };
 
 const oauthDestination = (c: ConnectionSettings): Destination => ({
   'oauth.tokenUrl': canonicalUrl(c.oauth?.tokenUrl),
