@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@remit/core';
 /** Every way a secret store can fail, as stable snake_case codes. */
 export const SecretErrorCode = {
   secret_not_found: 'secret_not_found',
@@ -21,14 +22,8 @@ const defaultMessages: Record<SecretErrorCode, string> = {
  * plaintext; `details` (such as `ref`, a formatted reference, not secret) and `cause` are for
  * operators' logs.
  */
-export class SecretError extends Error {
-  readonly code: SecretErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-
-  constructor(code: SecretErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SecretError';
-    this.code = code;
-    this.details = options?.details;
+export class SecretError extends CodedError<SecretErrorCode> {
+  constructor(code: SecretErrorCode, message?: string, options?: CodedErrorOptions) {
+    super('SecretError', code, message ?? defaultMessages[code], options);
   }
 }

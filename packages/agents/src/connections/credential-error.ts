@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@remit/core';
 /** Every way minting a connection's short-lived credentials can fail, as a stable snake_case code. */
 type CredentialErrorCode = 'aws_assume_role_failed' | 'github_app_token_failed';
 
@@ -20,15 +21,9 @@ interface CredentialErrorDetails {
  * passed as `cause`: its message may echo the request (an external id, a key id) and `cause` is
  * logged, so only the identifiers in `details` survive.
  */
-export class CredentialError extends Error {
-  readonly code: CredentialErrorCode;
-  readonly details: Readonly<CredentialErrorDetails> | undefined;
-
-  constructor(code: CredentialErrorCode, message?: string, options?: { cause?: unknown; details?: CredentialErrorDetails }) {
-    super(message ?? defaultMessages[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CredentialError';
-    this.code = code;
-    this.details = options?.details;
+export class CredentialError extends CodedError<CredentialErrorCode, CredentialErrorDetails> {
+  constructor(code: CredentialErrorCode, message?: string, options?: CodedErrorOptions<CredentialErrorDetails>) {
+    super('CredentialError', code, message ?? defaultMessages[code], options);
   }
 }
 
