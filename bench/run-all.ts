@@ -14,6 +14,7 @@ const benches = [
   ['loop-overhead.ts'],
   ['push-streams.ts'],
   ...(process.env.TEST_DATABASE_URL ? [['push-streams.ts', '--postgres']] : []),
+  ['cli-startup.ts'],
 ];
 
 let failed = 0;

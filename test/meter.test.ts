@@ -18,14 +18,17 @@ describe('metering model calls', () => {
         expect(await s.waitForStatus(first, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded' });
 
         const usage = async (group: string) =>
-          (await (await s.request(`/v1/usage?group_by=${group}`, { token: admin })).json()) as { items: Record<string, unknown>[] };
+          (await (await s.request(`/v1/usage?groupBy=${group}`, { token: admin })).json()) as { items: Record<string, unknown>[] };
         const byModel = await usage('model');
         expect(byModel.items).toHaveLength(1);
         expect(byModel.items[0]).toMatchObject({ key: 'scripted:e2e', calls: 2 });
         expect(byModel.items[0]!.costUsd as number).toBeGreaterThan(0);
         expect((await usage('role')).items[0]).toMatchObject({ label: 'developer', calls: 2 });
         expect((await usage('user')).items[0]).toMatchObject({ label: 'dev@example.com', calls: 2 });
-        expect(await errorOf(await s.request('/v1/usage?group_by=team', { token: admin }))).toMatchObject({ status: 400, code: 'validation_failed' });
+        expect(await errorOf(await s.request('/v1/usage?groupBy=team', { token: admin }))).toMatchObject({ status: 400, code: 'validation_failed' });
+        // The run shows what its calls used, as usage does.
+        const run = (await (await s.request(`/v1/runs/${first}`, { token: dev })).json()) as { model: string; usage: { calls: number; costUsd: number } };
+        expect(run).toMatchObject({ model: 'scripted:e2e', usage: { calls: 2, costUsd: byModel.items[0]!.costUsd } });
         expect(await errorOf(await s.request('/v1/usage', { token: dev }))).toMatchObject({ status: 403, code: 'forbidden' });
 
         // A role budget with room for no further call (each call reserves its worst case: 4096 output tokens ≈ $0.06).

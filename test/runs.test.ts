@@ -35,7 +35,9 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
           const alice = await s.tokenFor({ email: 'alice@example.com', groups: ['developers'] });
           const runId = await s.startRun(alice, { kind: 'troubleshoot', input: 'why is checkout failing?' });
           const run = await s.waitForStatus(runId, ['succeeded', 'failed']);
-          expect(run).toMatchObject({ status: 'succeeded', role: 'developer', steps: 5 });
+          expect(run).toMatchObject({ status: 'succeeded', role: 'developer', steps: 5, userEmail: 'alice@example.com', model: 'scripted:e2e' });
+          expect(run.durationMs).toBeGreaterThan(0);
+          expect((run.usage as { calls: number }).calls).toBe(5);
           expect(String(run.answer)).toContain('card processor is timing out');
 
           const transcript = await events(s, runId, alice);

@@ -1,6 +1,6 @@
 import { appendRunEvent, failExpiredLeases, runStatuses, type Database } from '@remit/db';
-import { terminalRunStatuses } from '@remit/core';
-import type { SandboxDriver } from '@remit/sandbox';
+import { terminalRunStatuses, type RunStatus } from '@remit/core';
+import type { SandboxDriver, SandboxInfo } from '@remit/sandbox';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
 import { sweepSecretOrphans } from './connections/sealed-secrets.ts';
@@ -95,24 +95,38 @@ async function sweepSecrets(deps: MaintenanceDeps): Promise<void> {
   if (swept.deleted) deps.logger.info({ deleted: swept.deleted }, 'deleted sealed secrets that nothing refers to');
 }
 
-/** Destroys every sandbox whose run is over or unknown, and clears dead sandboxes' state. */
+/**
+ * Destroys every sandbox that is truly orphaned, and clears dead sandboxes' state: a run's
+ * sandbox whose run is over or unknown, and a throwaway sandbox (`remit sandbox exec`, which
+ * serves no run) whose owning process is gone. A throwaway whose owner still runs is left alone,
+ * so a server's reaper never kills another process's command.
+ */
 export async function reapSandboxes(deps: Pick<MaintenanceDeps, 'db' | 'orgId' | 'sandboxes'>, log?: Logger): Promise<string[]> {
   const live = await deps.sandboxes.list();
   if (live.length === 0) return [];
-  const statuses = await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) =>
-    runStatuses(
-      sql,
-      live.map((s) => s.runId),
-    ),
-  );
+  const forRuns = live.filter((s) => s.throwaway === undefined);
+  const statuses = forRuns.length
+    ? await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) =>
+        runStatuses(
+          sql,
+          forRuns.map((s) => s.runId),
+        ),
+      )
+    : new Map<string, RunStatus>();
   const reaped: string[] = [];
   for (const s of live) {
-    const status = statuses.get(s.runId);
-    if (!s.alive || !status || terminalRunStatuses.includes(status)) {
-      await deps.sandboxes.destroy(s.id);
-      reaped.push(s.id);
-      log?.info({ sandboxId: s.id, runId: s.runId, status: status ?? 'unknown', alive: s.alive }, 'sandbox reaped');
-    }
+    const why = orphaned(s, statuses.get(s.runId));
+    if (why === undefined) continue;
+    await deps.sandboxes.destroy(s.id);
+    reaped.push(s.id);
+    log?.info({ sandboxId: s.id, runId: s.runId, alive: s.alive, ...why }, 'sandbox reaped');
   }
   return reaped;
+}
+
+/** Why a sandbox is an orphan (for the log line), or undefined when something still owns it. */
+function orphaned(s: SandboxInfo, status: RunStatus | undefined): Record<string, unknown> | undefined {
+  if (s.throwaway) return s.alive && s.throwaway.ownerRunning ? undefined : { ownerPid: s.throwaway.ownerPid, ownerRunning: s.throwaway.ownerRunning };
+  if (s.alive && status !== undefined && !terminalRunStatuses.includes(status)) return undefined;
+  return { status: status ?? 'unknown' };
 }

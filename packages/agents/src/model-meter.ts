@@ -1,4 +1,4 @@
-import { costUsd, priceFor, RemitError, type ModelPrices, type RateLimits } from '@remit/core';
+import { CodedError, costUsd, priceFor, RemitError, type ModelPrices, type RateLimits } from '@remit/core';
 import { enforceRateLimits, releaseStaleReservations, reserveModelCall, settleModelCall, type Database } from '@remit/db';
 import type { ConverseRequest, Usage } from '@remit/models';
 
@@ -8,6 +8,17 @@ export interface MeterSettings {
   /** The output cap the provider is called with; the estimate assumes it is reached. */
   maxOutputTokens: number;
   now?: () => Date;
+}
+
+/**
+ * A model the meter cannot price. Configuration refuses such a model at start (REMIT_MODEL_PRICES),
+ * so this only meets a provider chosen in code; its `model_` code ends the run with this reason,
+ * never as budget_exhausted, since no budget was asked.
+ */
+class MeterError extends CodedError<'model_not_priced'> {
+  constructor(code: 'model_not_priced', message: string) {
+    super('MeterError', code, message);
+  }
 }
 
 /** Unsettled reservations older than this were left by a crash; the worker's sweep releases them. */
@@ -20,7 +31,8 @@ const estimateInputTokens = (request: Pick<ConverseRequest, 'system' | 'messages
 /**
  * Meters one run's model calls: before each call, the burst limits (waiting out a short
  * refusal) and a reservation of the call's worst-case cost against every capped budget; after
- * it, a settle with the real usage. A budget refusal ends the run as budget_exhausted.
+ * it, a settle with the real usage. A budget refusal ends the run as budget_exhausted; a model
+ * with no price, as model_not_priced.
  */
 export function createRunMeter(
   deps: { db: Database; orgId: string },
@@ -35,7 +47,7 @@ export function createRunMeter(
   return {
     async before(request: Pick<ConverseRequest, 'system' | 'messages' | 'tools'>, signal: AbortSignal): Promise<void> {
       if (!price)
-        throw new RemitError('budget_exhausted', `No price is configured for model ${model.modelId}; set REMIT_MODEL_PRICES so calls can be metered.`);
+        throw new MeterError('model_not_priced', `No price is configured for model ${model.modelId}; set REMIT_MODEL_PRICES so its calls can be metered.`);
       const { modelCalls: limits } = settings.rateLimits;
       for (;;) {
         try {

@@ -85,3 +85,37 @@ describe('database logins', () => {
     expect(problems({ ...env, REMIT_DEV_ISSUER: '1' })).toEqual([message]);
   });
 });
+
+describe('model prices, checked at start', () => {
+  const openai = {
+    REMIT_MODEL_PROVIDER: 'openai-compatible',
+    REMIT_OPENAI_BASE_URL: 'http://10.0.5.20:8000/v1',
+    REMIT_OPENAI_MODEL: 'Qwen/Qwen2.5-72B-Instruct',
+  };
+
+  it.each([
+    [openai, 'Qwen/Qwen2.5-72B-Instruct', 'REMIT_OPENAI_MODEL'],
+    [
+      { REMIT_MODEL_PROVIDER: 'bedrock', REMIT_BEDROCK_REGION: 'us-east-1', REMIT_BEDROCK_MODEL_ID: 'meta.llama3-70b-instruct-v1:0' },
+      'meta.llama3-70b-instruct-v1:0',
+      'REMIT_BEDROCK_MODEL_ID',
+    ],
+  ])('stops a model with no price, naming REMIT_MODEL_PRICES and how to set it: %o', (env, model, variable) => {
+    const [problem, ...rest] = problems(env);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(
+      new RegExp(`^REMIT_MODEL_PRICES: has no price for model "${model.replace(/[.]/g, '\\.')}" \\(${variable}\\), so its calls cannot be metered;`),
+    );
+    // The example it prints is a value that works.
+    const example = /REMIT_MODEL_PRICES='(.*)'$/.exec(problem!)?.[1];
+    expect(parseConfig({ ...env, REMIT_MODEL_PRICES: example })).toMatchObject({ REMIT_MODEL_PRICES: { [model]: { inputPerMTok: 0, outputPerMTok: 0 } } });
+  });
+
+  it('accepts a priced model: by its prefix, and the default Bedrock model by the built-in prices', () => {
+    expect(problems({ ...openai, REMIT_MODEL_PRICES: '{"Qwen/": {"inputPerMTok": 0.2, "outputPerMTok": 0.6}}' })).toEqual([]);
+    expect(problems({ REMIT_MODEL_PROVIDER: 'bedrock', REMIT_BEDROCK_REGION: 'us-east-1' })).toEqual([]);
+    expect(
+      problems({ REMIT_MODEL_PROVIDER: 'bedrock', REMIT_BEDROCK_REGION: 'us-east-1', REMIT_BEDROCK_MODEL_ID: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0' }),
+    ).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { HttpLimits, ModelPrices, RateLimits, defaultHttpLimits, defaultModelPrices, defaultRateLimits } from './limits.ts';
+import { HttpLimits, ModelPrices, RateLimits, defaultHttpLimits, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';
 import { Cidr } from './schemas/connection.ts';
 import { CodedError, type CodedErrorOptions } from './coded-error.ts';
 
@@ -134,6 +134,16 @@ export const ConfigEnv = z
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when REMIT_MODEL_PROVIDER is openai-compatible' });
       }
     }
+    const priced = pricedModel(env);
+    if (priced && !priceFor(env.REMIT_MODEL_PRICES, priced.modelId)) {
+      // The meter refuses a call it cannot price, so an unpriced model would fail every run at its first call.
+      const example = JSON.stringify({ [priced.modelId]: { inputPerMTok: 0, outputPerMTok: 0 } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMIT_MODEL_PRICES'],
+        message: `has no price for model ${JSON.stringify(priced.modelId)} (${priced.variable}), so its calls cannot be metered; add one in USD per million tokens (0 for a server you run yourself), e.g. REMIT_MODEL_PRICES='${example}'`,
+      });
+    }
     if (env.REMIT_OIDC_ISSUER && !env.REMIT_OIDC_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_OIDC_JWKS_URL'], message: 'required when REMIT_OIDC_ISSUER is set' });
     }
@@ -171,6 +181,16 @@ export const ConfigEnv = z
     }
   });
 export type ConfigEnv = z.infer<typeof ConfigEnv>;
+
+/**
+ * The model a run's calls are metered against, when configured here: the OpenAI-compatible
+ * model, or a Bedrock model other than the default (which has a built-in price).
+ */
+function pricedModel(env: { REMIT_MODEL_PROVIDER: string; REMIT_OPENAI_MODEL?: string | undefined; REMIT_BEDROCK_MODEL_ID?: string | undefined }) {
+  if (env.REMIT_MODEL_PROVIDER === 'openai-compatible' && env.REMIT_OPENAI_MODEL) return { modelId: env.REMIT_OPENAI_MODEL, variable: 'REMIT_OPENAI_MODEL' };
+  if (env.REMIT_MODEL_PROVIDER === 'bedrock' && env.REMIT_BEDROCK_MODEL_ID) return { modelId: env.REMIT_BEDROCK_MODEL_ID, variable: 'REMIT_BEDROCK_MODEL_ID' };
+  return undefined;
+}
 
 /** Which issuer's tokens this process accepts, and why; for the start log line and `remit doctor`. */
 export function activeIssuer(config: ConfigEnv): { kind: 'oidc' | 'development'; issuer: string | undefined; why: string } {

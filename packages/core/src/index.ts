@@ -3,6 +3,7 @@ export { ErrorCode, RemitError, isRemitError } from './errors.ts';
 export { createScrubber, createSecretMatcher, scrubDeep, type SecretMatcher } from './secret-matcher.ts';
 export { zodToRemitError } from './zod-to-remit-error.ts';
 export { ConfigEnv, ConfigError, activeIssuer, isLoopbackHost, parseConfig } from './config.ts';
+export { isProcessRunning, processStartTicks, thisProcess, type ProcessIdentity } from './process-identity.ts';
 export { ApiError, Id, RunKind, Slug, Timestamp, looksLikeId, refFromSegment, type ResourceRef } from './schemas/common.ts';
 export { Role, RoleCreate, RoleUpdate } from './schemas/role.ts';
 export {
@@ -37,6 +38,7 @@ export {
   toolInputSchemas,
   toolOutputSchemas,
 } from './schemas/sandbox-protocol.ts';
-export { Run, RunAccepted, RunCreate, RunStatus, terminalRunStatuses } from './schemas/run.ts';
+export { Run, RunAccepted, RunCreate, RunListQuery, RunPage, RunStatus, terminalRunStatuses } from './schemas/run.ts';
+export { page, pageQuery } from './schemas/page.ts';
 export { RunEvent, RunEventType, type RunEventData } from './schemas/run-events.ts';
 export { HttpLimits, ModelPrices, RateLimits, costUsd, defaultHttpLimits, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';

@@ -18,12 +18,30 @@ function toBinding(row: BindingRow): Binding {
   return { id: row.id, role: row.role, subject, createdAt: iso(row.created_at) };
 }
 
-function subjectColumns(subject: BindingSubject): [string, string] {
+function subjectColumns(subject: BindingSubject): ['group' | 'user', string] {
   return subject.kind === 'group' ? ['group', subject.group] : ['user', subject.email];
 }
 
-export async function listBindings(sql: Sql): Promise<Binding[]> {
-  const res = await sql.query<BindingRow>(`${selectBindings} order by r.name, b.subject_kind, b.subject`);
+/** Where a binding sits in the list's order: (role name, subject kind, subject), unique in an org. */
+export interface BindingPosition {
+  role: string;
+  subjectKind: 'group' | 'user';
+  subject: string;
+}
+
+export function bindingPosition(b: Binding): BindingPosition {
+  const [subjectKind, subject] = subjectColumns(b.subject);
+  return { role: b.role, subjectKind, subject };
+}
+
+/** By role name, then subject; `after` and `limit` take one page of them (default: all). */
+export async function listBindings(sql: Sql, page: { after?: BindingPosition; limit?: number } = {}): Promise<Binding[]> {
+  const after = page.after;
+  const res = await sql.query<BindingRow>(
+    `${selectBindings} where ($1::text is null or (r.name, b.subject_kind, b.subject) > ($1::text, $2::text, $3::text))
+      order by r.name, b.subject_kind, b.subject limit $4`,
+    [after?.role ?? null, after?.subjectKind ?? null, after?.subject ?? null, page.limit ?? null],
+  );
   return res.rows.map(toBinding);
 }
 

@@ -48,8 +48,12 @@ function publicConnection(record: ConnectionRecord): Connection {
 
 const toConnection = (row: ConnectionRow): Connection => publicConnection(toRecord(row));
 
-export async function listConnections(sql: Sql): Promise<Connection[]> {
-  const res = await sql.query<ConnectionRow>(`select ${columns} from connections order by name`);
+/** By name (unique in an org); `afterName` and `limit` take one page of them (default: all). */
+export async function listConnections(sql: Sql, page: { afterName?: string; limit?: number } = {}): Promise<Connection[]> {
+  const res = await sql.query<ConnectionRow>(`select ${columns} from connections where ($1::text is null or name > $1) order by name limit $2`, [
+    page.afterName ?? null,
+    page.limit ?? null,
+  ]);
   return res.rows.map(toConnection);
 }
 

@@ -1,5 +1,7 @@
 export type { Database, Sql } from './sql.ts';
 export { openDatabase } from './open-database.ts';
+export { DatabaseError } from './database-error.ts';
+export { advertiseDataDirServer, dataDirOwner, type DataDirOwner } from './data-dir-lock.ts';
 export { migrate } from './migrate.ts';
 export { checkRls } from './rls-check.ts';
 export { RequestLoginProblem, checkRequestLogin } from './request-login-check.ts';
@@ -16,9 +18,22 @@ export {
   markConnectionsVerified,
   updateConnection,
 } from './connections.ts';
-export { createBinding, deleteBinding, getBinding, listBindings, updateBinding } from './bindings.ts';
-export { claimRuns, createRun, failExpiredLeases, finishRun, getRun, listRuns, renewLease, requestCancel, runStatuses, setRunStatus } from './runs.ts';
-export type { RunRecord } from './runs.ts';
+export { bindingPosition, createBinding, deleteBinding, getBinding, listBindings, updateBinding } from './bindings.ts';
+export type { BindingPosition } from './bindings.ts';
+export {
+  claimRuns,
+  createRun,
+  failExpiredLeases,
+  finishRun,
+  getRun,
+  getRunView,
+  listRuns,
+  renewLease,
+  requestCancel,
+  runStatuses,
+  setRunStatus,
+} from './runs.ts';
+export type { RunListOptions, RunRecord, RunView } from './runs.ts';
 export { appendRunEvent, listRunEvents } from './run-events.ts';
 export { recordSandboxBootstrap } from './sandbox-bootstraps.ts';
 export {
@@ -39,3 +54,4 @@ export type { BudgetScope } from './meter.ts';
 export { enforceRateLimits } from './rate-buckets.ts';
 export type { BucketLimit } from './rate-buckets.ts';
 export { usageBy } from './usage.ts';
+export type { UsageGroup } from './usage.ts';

@@ -147,13 +147,24 @@ interface BudgetRow {
   reservedUsd: number;
 }
 
-export async function listBudgets(sql: Sql, at: Date): Promise<BudgetRow[]> {
+/**
+ * Budgets with their spend in the month of `at`, by scope then scope key (the primary key);
+ * `scopes`, `after` and `limit` take one page of some scopes (default: all of every scope).
+ */
+export async function listBudgets(
+  sql: Sql,
+  at: Date,
+  page: { scopes?: readonly BudgetScope[]; after?: { scope: BudgetScope; scopeKey: string }; limit?: number } = {},
+): Promise<BudgetRow[]> {
   const res = await sql.query<BudgetRow>(
     `select b.scope, b.scope_key as "scopeKey", b.monthly_cap_usd::float8 as "monthlyCapUsd",
             coalesce(u.spent_usd, 0)::float8 as "spentUsd", coalesce(u.reserved_usd, 0)::float8 as "reservedUsd"
        from budgets b left join budget_usage u on u.org_id = b.org_id and u.scope = b.scope and u.scope_key = b.scope_key and u.period_start = $1
-      order by b.scope, b.scope_key`,
-    [periodStart(at)],
+      where ($2::text[] is null or b.scope = any($2::text[]))
+        and ($3::text is null or (b.scope, b.scope_key) > ($3::text, $4::text))
+      order by b.scope, b.scope_key
+      limit $5`,
+    [periodStart(at), page.scopes ? [...page.scopes] : null, page.after?.scope ?? null, page.after?.scopeKey ?? null, page.limit ?? null],
   );
   return res.rows;
 }

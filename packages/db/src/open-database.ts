@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockDataDir } from './data-dir-lock.ts';
+import { DatabaseError } from './database-error.ts';
 import { openPgDatabase } from './pg-database.ts';
 import { openPgliteDatabase } from './pglite-database.ts';
 import { APP_ROLE, type Database } from './sql.ts';
@@ -14,15 +16,52 @@ interface DatabaseSettings {
   poolSize: number;
 }
 
-/** One code path, two drivers: `pg` when a URL is configured, PGlite in the data directory otherwise. */
+/** How long the first connection to PostgreSQL may take before the URL is reported as unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * One code path, two drivers: `pg` when a URL is configured (connected once here, so a wrong
+ * DATABASE_URL fails now, naming it), PGlite in the data directory otherwise, locked for this
+ * process until close (see data-dir-lock.ts). Throws DatabaseError.
+ */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
   if (settings.ownerUrl) {
     const appUrl = settings.appUrl ?? requestLoginUrl(settings.ownerUrl);
-    return openPgDatabase({ ownerUrl: settings.ownerUrl, appUrl, schema: settings.schema, poolSize: settings.poolSize });
+    const db = openPgDatabase({ ownerUrl: settings.ownerUrl, appUrl, schema: settings.schema, poolSize: settings.poolSize });
+    try {
+      await withTimeout(
+        db.owner((sql) => sql.query('select 1')),
+        CONNECT_TIMEOUT_MS,
+      );
+    } catch (err) {
+      // The connection failure is what the caller must see; a connect that never answered is not waited for.
+      const closing = db.close().catch(() => undefined);
+      if (!(err instanceof TimeoutError)) await closing;
+      throw unreachable(settings.ownerUrl, err);
+    }
+    return db;
   }
+  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(settings.dataDir);
   const dir = join(settings.dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return openPgliteDatabase({ dataDir: dir, schema: settings.schema });
+  let db: Database;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    db = await openPgliteDatabase({ dataDir: dir, schema: settings.schema });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return {
+    ...db,
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
 
 /**
@@ -36,4 +75,46 @@ export function requestLoginUrl(ownerUrl: string): string {
   url.username = APP_ROLE;
   url.password = '';
   return url.toString();
+}
+
+/** Why the owner login could not connect, in one line naming DATABASE_URL and where it points (never its password). */
+function unreachable(ownerUrl: string, err: unknown): DatabaseError {
+  const url = new URL(ownerUrl);
+  const where = `${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname}`;
+  return new DatabaseError(
+    'database_unreachable',
+    `cannot connect to PostgreSQL at ${where} (DATABASE_URL): ${connectFailure(err, url.hostname)}; check DATABASE_URL, or unset it to use embedded PGlite`,
+    { cause: err },
+  );
+}
+
+function connectFailure(err: unknown, host: string): string {
+  if (err instanceof TimeoutError) return `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
+  const e = err as { code?: string; errors?: { code?: string }[]; message?: string };
+  // Node reports a name with several addresses (localhost: ::1 and 127.0.0.1) as an AggregateError.
+  const code = e.code ?? e.errors?.[0]?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is PostgreSQL running there?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host ${host} not found`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'the host is unreachable';
+    default:
+      // PostgreSQL's own refusals (wrong password, no such database or role) say what is wrong.
+      return (e.message ?? String(err)).split('\n')[0]!;
+  }
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError()), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -33,8 +33,12 @@ function toRole(row: RoleRow): Role {
   };
 }
 
-export async function listRoles(sql: Sql): Promise<Role[]> {
-  const res = await sql.query<RoleRow>(`${selectRoles} order by r.name`);
+/** By name (unique in an org); `afterName` and `limit` take one page of them (default: all). */
+export async function listRoles(sql: Sql, page: { afterName?: string; limit?: number } = {}): Promise<Role[]> {
+  const res = await sql.query<RoleRow>(`${selectRoles} where ($1::text is null or r.name > $1) order by r.name limit $2`, [
+    page.afterName ?? null,
+    page.limit ?? null,
+  ]);
   return res.rows.map(toRole);
 }
 

@@ -27,13 +27,45 @@ export interface RunRecord {
   finishedAt: Date | null;
 }
 
-const selectRun = `
-  select r.id, r.kind, r.role_id as "roleId", ro.name as role, r.user_id as "userId", r.trigger, r.input, r.status,
-         r.status_reason as "statusReason", r.result, r.max_duration_seconds as "maxDurationSeconds", r.max_steps as "maxSteps",
-         r.steps, r.attempts, r.lease_owner as "leaseOwner", r.lease_expires_at as "leaseExpiresAt",
-         r.cancel_requested as "cancelRequested", r.sandbox_id as "sandboxId", r.created_at as "createdAt",
-         r.updated_at as "updatedAt", r.started_at as "startedAt", r.finished_at as "finishedAt"
-    from runs r join roles ro on ro.id = r.role_id`;
+const runColumns = `
+  r.id, r.kind, r.role_id as "roleId", ro.name as role, r.user_id as "userId", r.trigger, r.input, r.status,
+  r.status_reason as "statusReason", r.result, r.max_duration_seconds as "maxDurationSeconds", r.max_steps as "maxSteps",
+  r.steps, r.attempts, r.lease_owner as "leaseOwner", r.lease_expires_at as "leaseExpiresAt",
+  r.cancel_requested as "cancelRequested", r.sandbox_id as "sandboxId", r.created_at as "createdAt",
+  r.updated_at as "updatedAt", r.started_at as "startedAt", r.finished_at as "finishedAt"`;
+
+const selectRun = `select ${runColumns} from runs r join roles ro on ro.id = r.role_id`;
+
+/** A run as people read it: the run, who started it, and what its model calls used. */
+export interface RunView extends RunRecord {
+  userEmail: string | null;
+  /** The model of the run's latest call, whatever its state; null before the first. */
+  model: string | null;
+  /** Settled calls only, as in usage reports: a reservation is not spend yet. */
+  usage: { calls: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number };
+  /** created_at to the microsecond, RFC 3339: a Date keeps only milliseconds, too coarse for a keyset. */
+  position: string;
+}
+
+// One aggregate row per run (an aggregate without GROUP BY always yields one), read through
+// model_calls_by_run.
+const selectRunView = `
+  select ${runColumns}, u.email as "userEmail", mc.model,
+         json_build_object('calls', mc.calls, 'inputTokens', mc.input_tokens, 'outputTokens', mc.output_tokens,
+                           'cacheReadTokens', mc.cache_read_tokens, 'cacheWriteTokens', mc.cache_write_tokens, 'costUsd', mc.cost_usd) as usage,
+         to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as position
+    from runs r join roles ro on ro.id = r.role_id
+    left join users u on u.id = r.user_id
+    cross join lateral (
+      select (array_agg(m.model order by m.at desc, m.id desc))[1] as model,
+             count(*) filter (where m.status = 'settled')::int as calls,
+             coalesce(sum(m.input_tokens) filter (where m.status = 'settled'), 0)::int as input_tokens,
+             coalesce(sum(m.output_tokens) filter (where m.status = 'settled'), 0)::int as output_tokens,
+             coalesce(sum(m.cache_read_tokens) filter (where m.status = 'settled'), 0)::int as cache_read_tokens,
+             coalesce(sum(m.cache_write_tokens) filter (where m.status = 'settled'), 0)::int as cache_write_tokens,
+             coalesce(sum(m.cost_usd) filter (where m.status = 'settled'), 0)::float8 as cost_usd
+        from model_calls m where m.run_id = r.id
+    ) mc`;
 
 export async function createRun(
   sql: Sql,
@@ -59,12 +91,60 @@ export async function getRun(sql: Sql, id: string): Promise<RunRecord> {
   return run;
 }
 
-/** Newest first; `userId` limits to one user's runs (what a non-admin may see). */
-export async function listRuns(sql: Sql, options: { userId?: string; limit: number; before?: Date }): Promise<RunRecord[]> {
-  const res = await sql.query<RunRecord>(
-    `${selectRun} where ($1::uuid is null or r.user_id = $1) and ($2::timestamptz is null or r.created_at < $2)
-      order by r.created_at desc, r.id limit $3`,
-    [options.userId ?? null, options.before ?? null, options.limit],
+/** The run with this id as people read it; not_found when there is none (or it is another org's). */
+export async function getRunView(sql: Sql, id: string): Promise<RunView> {
+  const res = await sql.query<RunView>(`${selectRunView} where r.id = $1`, [id]);
+  if (!res.rows[0]) throw new RemitError('not_found', `No run ${JSON.stringify(id)}.`);
+  return res.rows[0];
+}
+
+export interface RunListOptions {
+  limit: number;
+  /** Only this user's runs: what a non-admin may see. */
+  visibleTo?: string;
+  statuses?: readonly RunStatus[];
+  kinds?: readonly RunKind[];
+  /** A role's name. */
+  role?: string;
+  /** The user who started the run, by id or by email (compared case-insensitively). */
+  user?: { id: string } | { email: string };
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  before?: Date;
+  /** Continue after this run: the position and id of the last run of the previous page. */
+  after?: { position: string; id: string };
+}
+
+/** Newest first, ties broken by id, so pages taken with `after` never skip or repeat a run. Filters combine with AND. */
+export async function listRuns(sql: Sql, options: RunListOptions): Promise<RunView[]> {
+  const user = options.user;
+  const res = await sql.query<RunView>(
+    `${selectRunView}
+      where ($1::uuid is null or r.user_id = $1)
+        and ($2::text[] is null or r.status = any($2::text[]))
+        and ($3::text[] is null or r.kind = any($3::text[]))
+        and ($4::text is null or ro.name = $4)
+        and ($5::uuid is null or r.user_id = $5)
+        and ($6::text is null or lower(u.email) = lower($6))
+        and ($7::timestamptz is null or r.created_at >= $7)
+        and ($8::timestamptz is null or r.created_at < $8)
+        and ($9::timestamptz is null or (r.created_at, r.id) < ($9::timestamptz, $10::uuid))
+      order by r.created_at desc, r.id desc
+      limit $11`,
+    [
+      options.visibleTo ?? null,
+      options.statuses ? [...options.statuses] : null,
+      options.kinds ? [...options.kinds] : null,
+      options.role ?? null,
+      user && 'id' in user ? user.id : null,
+      user && 'email' in user ? user.email : null,
+      options.since ?? null,
+      options.before ?? null,
+      options.after?.position ?? null,
+      options.after?.id ?? null,
+      options.limit,
+    ],
   );
   return res.rows;
 }

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { agentSources } from '@remit/sandbox-agent';
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 
 export interface AgentBundle {
   /** `${outDir}/agent-<hash>`: start.cjs (run this with node), agent.js and agent.cache. */
@@ -54,6 +55,7 @@ const common: BuildOptions = {
   target: 'node20',
   minify: true,
   write: false,
+  metafile: true,
   legalComments: 'none',
   logLevel: 'silent',
 };
@@ -71,17 +73,72 @@ export function bundleAgent(outDir: string, options: BundleAgentOptions = {}): P
   const key = `${outDir}\0${nodePath}`;
   let bundle = pending.get(key);
   if (bundle === undefined) {
-    bundle = writeBundle(outDir, nodePath);
+    bundle = recordedBundle(outDir, nodePath).then((recorded) => recorded ?? writeBundle(outDir, nodePath));
     pending.set(key, bundle);
     bundle.catch(() => pending.delete(key)); // the caller gets the failure; the next call tries again
   }
   return bundle;
 }
 
+/**
+ * Which files the last bundle in `outDir` was built from (size and mtime) and with which node,
+ * so a new process skips esbuild when none changed: `remit sandbox exec` spent ~70 ms of its
+ * ~350 ms rebuilding an identical bundle (measured). Any change rebuilds, as before.
+ */
+const SOURCES_RECORD = 'agent-sources.json';
+
+interface SourcesRecord {
+  node: string;
+  bundle: AgentBundle;
+  inputs: [path: string, mtimeMs: number, size: number][];
+}
+
+async function nodeKey(nodePath: string): Promise<string> {
+  const node = await stat(nodePath);
+  return `${nodePath}\0${node.size}\0${node.mtimeMs}`;
+}
+
+async function recordedBundle(outDir: string, nodePath: string): Promise<AgentBundle | undefined> {
+  let record: SourcesRecord;
+  try {
+    record = JSON.parse(await readFile(join(outDir, SOURCES_RECORD), 'utf8')) as SourcesRecord;
+  } catch {
+    return undefined; // none yet, or unreadable: build
+  }
+  const { bundle } = record;
+  // The record may only ever point at a bundle of this directory.
+  if (!/^[0-9a-f]{16}$/.test(bundle?.hash ?? '') || bundle.dir !== join(outDir, `agent-${bundle.hash}`)) return undefined;
+  if (record.node !== (await nodeKey(nodePath))) return undefined;
+  for (const [path, mtimeMs, size] of record.inputs) {
+    const info = await stat(path).catch(() => undefined);
+    if (info?.mtimeMs !== mtimeMs || info.size !== size) return undefined;
+  }
+  const cached = await stat(join(bundle.dir, 'agent.cache')).catch(() => undefined);
+  return cached ? bundle : undefined;
+}
+
+async function writeSourcesRecord(outDir: string, nodePath: string, bundle: AgentBundle, built: { cwd: string; metafiles: Metafile[] }): Promise<void> {
+  const inBuild = built.metafiles.flatMap((m) => Object.keys(m.inputs)).map((f) => resolve(built.cwd, f));
+  const files = [...new Set([...inBuild, fileURLToPath(import.meta.url)])];
+  const inputs: SourcesRecord['inputs'] = [];
+  for (const path of files) {
+    const info = await stat(path).catch(() => undefined);
+    if (info === undefined) return; // an input we cannot see again cannot vouch for the bundle: no record
+    inputs.push([path, info.mtimeMs, info.size]);
+  }
+  const record: SourcesRecord = { node: await nodeKey(nodePath), bundle, inputs };
+  const temp = join(outDir, `${SOURCES_RECORD}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(temp, JSON.stringify(record), { mode: 0o644 });
+  await rename(temp, join(outDir, SOURCES_RECORD));
+}
+
 async function writeBundle(outDir: string, nodePath: string): Promise<AgentBundle> {
+  // Loaded only to build: a process that finds its bundle recorded never loads esbuild.
+  const { build } = await import('esbuild');
+  const cwd = process.cwd(); // metafile paths are relative to it
   const [agent, loader] = await Promise.all([
-    build({ ...common, entryPoints: [agentSources.agent], plugins: [englishOnlyZodLocales, protocolOnlyCore] }),
-    build({ ...common, entryPoints: [agentSources.loader] }),
+    build({ ...common, absWorkingDir: cwd, entryPoints: [agentSources.agent], plugins: [englishOnlyZodLocales, protocolOnlyCore] }),
+    build({ ...common, absWorkingDir: cwd, entryPoints: [agentSources.loader] }),
   ]);
   const agentJs = agent.outputFiles?.[0]?.contents;
   const startCjs = loader.outputFiles?.[0]?.contents;
@@ -89,13 +146,17 @@ async function writeBundle(outDir: string, nodePath: string): Promise<AgentBundl
   const node = await stat(nodePath);
   const hash = createHash('sha256').update(agentJs).update(startCjs).update(`${nodePath}\0${node.size}\0${node.mtimeMs}`).digest('hex').slice(0, 16);
   const dir = join(outDir, `agent-${hash}`);
+  const bundle: AgentBundle = { dir, hash, bytes: agentJs.length };
+  const record = () => writeSourcesRecord(outDir, nodePath, bundle, { cwd, metafiles: [agent.metafile!, loader.metafile!] });
   if (
     await stat(join(dir, 'agent.cache')).then(
       () => true,
       () => false,
     )
-  )
-    return { dir, hash, bytes: agentJs.length };
+  ) {
+    await record();
+    return bundle;
+  }
 
   await mkdir(outDir, { recursive: true, mode: 0o755 });
   const temp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -112,5 +173,6 @@ async function writeBundle(outDir: string, nodePath: string): Promise<AgentBundl
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
-  return { dir, hash, bytes: agentJs.length };
+  await record();
+  return bundle;
 }

@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { isProcessRunning, processStartTicks } from '@remit/core';
 import { BWRAP_FDS, bwrapCommand } from './bwrap-args.ts';
 import { createCgroups, probeCgroups, removeCgroups, type CgroupMode, type CgroupSupport } from './cgroups.ts';
 import { grantRunSockets, pickHostId, sharedImageDir } from './host-identity.ts';
@@ -18,7 +19,6 @@ import {
   isSandboxProcess,
   listStates,
   newSandboxId,
-  processStartTicks,
   readState,
   removeSockets,
   removeState,
@@ -151,6 +151,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
       startedAt: startedAt.toISOString(),
       cgroups: cgroupDirs,
       sockets: [spec.channelSocketPath, spec.egressSocketPath],
+      ...(spec.owner ? { owner: spec.owner } : {}),
     };
     try {
       await writeState(stateDir, state);
@@ -180,7 +181,13 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
 
   async function list(): Promise<SandboxInfo[]> {
     const states = await listStates(stateDir);
-    return states.map((state) => ({ id: state.id, runId: state.runId, startedAt: new Date(state.startedAt), alive: isSandboxProcess(state) }));
+    return states.map((state) => ({
+      id: state.id,
+      runId: state.runId,
+      startedAt: new Date(state.startedAt),
+      alive: isSandboxProcess(state),
+      ...(state.owner ? { throwaway: { ownerPid: state.owner.pid, ownerRunning: isProcessRunning(state.owner) } } : {}),
+    }));
   }
 
   return { name: 'local', create, destroy, list, limitEnforcement: async () => limitEnforcement(await probe()) };

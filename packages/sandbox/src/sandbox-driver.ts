@@ -1,3 +1,5 @@
+import type { ProcessIdentity } from '@remit/core';
+
 /** What a sandbox may consume. Every driver enforces all four, each in its own way. */
 export interface SandboxLimits {
   /** Memory for the whole sandbox, its tmpfs workdir included (default 512). */
@@ -30,6 +32,11 @@ export interface SandboxSpec {
   /** Host path of the run's egress proxy socket; the agent sees it as /run/remit/egress.sock. */
   egressSocketPath: string;
   limits: SandboxLimits;
+  /**
+   * Set for a sandbox that serves no run (`remit sandbox exec`): the process that opened it and
+   * destroys it. Reapers leave it alone while that process runs, since no run row vouches for it.
+   */
+  owner?: ProcessIdentity;
 }
 
 export interface SandboxHandle {
@@ -44,6 +51,8 @@ export interface SandboxInfo {
   runId: string;
   startedAt: Date;
   alive: boolean;
+  /** Present for a sandbox that serves no run: whether the process that opened it still runs. */
+  throwaway?: { ownerPid: number; ownerRunning: boolean };
 }
 
 /** Starts and stops sandboxes; `list` sees every sandbox of this driver's state, whichever process started it. */

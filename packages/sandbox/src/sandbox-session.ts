@@ -8,7 +8,7 @@ import { CredentialBundle, toolInputSchemas, toolOutputSchemas, type ToolName } 
 import { BootstrapGate, type BootstrapRefusal } from './bootstrap-gate.ts';
 import { ChannelServer } from './channel-server.ts';
 import { closeEgress, denyAllEgress, listenEgress, type EgressHandler } from './egress-server.ts';
-import { resolveSandboxLimits, type SandboxDriver, type SandboxHandle, type SandboxLimits } from './sandbox-driver.ts';
+import { resolveSandboxLimits, type SandboxDriver, type SandboxHandle, type SandboxLimits, type SandboxSpec } from './sandbox-driver.ts';
 import { SandboxError } from './sandbox-error.ts';
 import { callDeadlineMs, toolFailure, type ToolCallInput, type ToolCallResult } from './tool-call.ts';
 
@@ -39,6 +39,8 @@ export interface SandboxSessionOptions {
   runDirParent?: string;
   /** Aborts opening; the sandbox is destroyed. */
   signal?: AbortSignal;
+  /** For a sandbox that serves no run: the process that owns it (see SandboxSpec.owner). */
+  owner?: SandboxSpec['owner'];
 }
 
 interface CallOptions {
@@ -120,7 +122,14 @@ export async function openSandboxSession(driver: SandboxDriver, options: Sandbox
     if (signal?.aborted) throw new SandboxError('aborted');
     const started = performance.now();
     handle = await driver
-      .create({ runId, bootstrapToken, channelSocketPath: join(runDir, 'channel.sock'), egressSocketPath: join(runDir, 'egress.sock'), limits })
+      .create({
+        runId,
+        bootstrapToken,
+        channelSocketPath: join(runDir, 'channel.sock'),
+        egressSocketPath: join(runDir, 'egress.sock'),
+        limits,
+        ...(options.owner ? { owner: options.owner } : {}),
+      })
       .catch((cause: unknown) => {
         throw cause instanceof SandboxError ? cause : new SandboxError('start_failed', undefined, { cause });
       });

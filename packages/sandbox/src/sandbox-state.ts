@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { processStartTicks, type ProcessIdentity } from '@remit/core';
 import { readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -16,6 +17,11 @@ export interface SandboxState {
   cgroups: string[];
   /** The run's two sockets, removed on destroy with their directory if that is then empty. */
   sockets: string[];
+  /**
+   * Set for a sandbox that serves no run (`remit sandbox exec`): the process that opened it and
+   * will destroy it. A reaper leaves it alone while that process runs.
+   */
+  owner?: ProcessIdentity;
 }
 
 const STATE_FILE = /^(sbx-[0-9a-f]{16})\.json$/;
@@ -63,21 +69,6 @@ export async function removeSockets(sockets: string[]): Promise<void> {
   for (const dir of new Set(sockets.map((socket) => dirname(socket)))) {
     await rmdir(dir).catch(() => undefined); // ENOTEMPTY or ENOENT: not ours to remove, or gone
   }
-}
-
-/** A live (not zombie) process's start time in clock ticks, or undefined. */
-export function processStartTicks(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined; // no such process (or not ours to read)
-  }
-  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  const ticks = Number(fields[19]);
-  return Number.isFinite(ticks) ? ticks : undefined;
 }
 
 /** The marker the launch wrapper (launch-wrapper.ts) carries as argv[3], so the process is ours before it execs bwrap. */

@@ -12,6 +12,16 @@ describe('runThrowawaySandbox (remit sandbox exec)', () => {
     });
   });
 
+  it('is recorded as owned by this process (pid and start time), so reapers can tell it from an orphan', async () => {
+    await withLocalDriver(async ({ driver }) => {
+      const running = runThrowawaySandbox(driver, ['sleep', '1']);
+      await expect.poll(async () => (await driver.list()).length).toBe(1);
+      const [listed] = await driver.list();
+      expect(listed).toMatchObject({ alive: true, throwaway: { ownerPid: process.pid, ownerRunning: true } });
+      await running;
+    });
+  });
+
   it('throws a SandboxError when the command cannot run, and still cleans up', async () => {
     await withLocalDriver(async ({ driver, stateFiles }) => {
       await expect(runThrowawaySandbox(driver, ['no-such-command'])).rejects.toMatchObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode } from '../errors.ts';
 
 // Any 8-4-4-4-12 hex string, whatever its version or variant bits: looser than z.uuid(), so
 // nothing a client might take for an id (upper case, nil, version 0) can be a name.
@@ -36,7 +37,7 @@ export const Timestamp = z.iso.datetime().meta({ description: 'RFC 3339 timestam
 export const ApiError = z
   .object({
     error: z.object({
-      code: z.string().meta({ example: 'validation_failed' }),
+      code: z.enum(ErrorCode).meta({ description: 'Stable and machine-readable: branch on this, not on the message' }),
       message: z.string(),
     }),
   })

@@ -62,7 +62,11 @@ export type RunEventType = keyof typeof runEventDataSchemas;
 export const RunEventType = z.enum(Object.keys(runEventDataSchemas) as [RunEventType, ...RunEventType[]]);
 export type RunEventData<T extends RunEventType = RunEventType> = z.infer<(typeof runEventDataSchemas)[T]>;
 
-const eventOf = <T extends RunEventType>(type: T) => z.object({ seq: z.int(), type: z.literal(type), data: runEventDataSchemas[type], at: Timestamp });
+// Each variant is its own component (RunEventStatus, RunEventModelTurn, …), so the document
+// carries a discriminator mapping from `type` to the shape of that event's data.
+const componentName = (type: string) => `RunEvent${type.replace(/(^|_)([a-z])/g, (_, _sep: string, ch: string) => ch.toUpperCase())}`;
+const eventOf = <T extends RunEventType>(type: T) =>
+  z.object({ seq: z.int(), type: z.literal(type), data: runEventDataSchemas[type], at: Timestamp }).meta({ id: componentName(type) });
 
 /** One transcript event as the API shows it: a union discriminated by `type`, so each type's data is documented. */
 export const RunEvent = z

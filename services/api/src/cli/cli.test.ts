@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RunKind, RunStatus } from '@remit/core';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ExitCode } from './exit-codes.ts';
+import { RUN_KINDS, RUN_STATUSES, buildProgram } from './program.ts';
 
 const remit = fileURLToPath(new URL('../../../../bin/remit', import.meta.url));
 
@@ -72,5 +77,91 @@ describe('bin/remit', () => {
     const verdict = JSON.parse(res.stdout.trim()) as { allowed: boolean; reason?: string };
     expect(verdict.allowed).toBe(code === 0);
     expect(verdict.reason).toBe(reason);
+  });
+});
+
+describe('bin/remit conventions', () => {
+  it('prints its version, and help that lists every exit code', () => {
+    const version = run(['--version']);
+    expect(version).toMatchObject({ status: 0, stdout: `${packageJson.version}\n` });
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    for (const code of Object.values(ExitCode)) expect(help.stdout).toMatch(new RegExp(`^ +${code}  \\S`, 'm'));
+    expect(help.stdout).not.toContain('\u001b'); // not a terminal
+  });
+
+  it('has --help on every command and subcommand', () => {
+    const program = buildProgram({ version: '0', setExitCode: () => undefined });
+    const commands = (cmd: Command): Command[] => cmd.commands.flatMap((c) => [c, ...commands(c)]);
+    const all = commands(program);
+    expect(all.length).toBeGreaterThan(30);
+    for (const cmd of all) {
+      const help = cmd.helpInformation();
+      expect(help, cmd.name()).toMatch(/^Usage: remit /);
+      expect(help.replace(/\s+/g, ' '), cmd.name()).toContain(cmd.description());
+      expect(help, cmd.name()).toContain('-h, --help');
+    }
+    const sub = run(['roles', 'create', '--help']);
+    expect(sub.status).toBe(0);
+    expect(sub.stdout).toContain('Usage: remit roles create [options] [name]');
+  });
+
+  it('offers every data command --json', () => {
+    const program = buildProgram({ version: '0', setExitCode: () => undefined });
+    const path = (c: Command): string => (c.parent?.parent ? `${path(c.parent)} ${c.name()}` : c.name());
+    const leaves = (cmd: Command): Command[] => cmd.commands.flatMap((c) => (c.commands.length ? leaves(c) : [c]));
+    // What prints no data: servers, the demo, the token (alone on its line by contract), shell scripts, a sandbox's own output, and doctor (runtime's).
+    const printsNoData = new Set(['serve', 'worker', 'demo', 'migrate', 'token', 'completion', 'sandbox exec', 'doctor', 'help']);
+    for (const cmd of leaves(program).filter((c) => !printsNoData.has(path(c))))
+      expect(
+        cmd.options.map((o) => o.long),
+        path(cmd),
+      ).toContain('--json');
+  });
+
+  it('names the command or option meant by a typo, and exits 2', () => {
+    const command = run(['rols']);
+    expect(command.status).toBe(ExitCode.usage);
+    expect(command.stderr).toBe("remit: unknown command 'rols'\n(Did you mean roles?)\n(see --help)\n");
+    const option = run(['roles', 'list', '--jsn']);
+    expect(option.status).toBe(ExitCode.usage);
+    expect(option.stderr).toContain('(Did you mean --json?)');
+    expect(run(['roles']).status).toBe(ExitCode.usage); // a group without its subcommand
+  });
+
+  it('colours help with FORCE_COLOR, and never with NO_COLOR', () => {
+    expect(run(['--help'], { FORCE_COLOR: '1' }).stdout).toContain('\u001b[1mUsage:\u001b[0m');
+    expect(run(['--help'], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout).toContain('\u001b[1mUsage:');
+    expect(run(['--help'], { NO_COLOR: '1' }).stdout).not.toContain('\u001b');
+  });
+
+  it('completes commands, subcommands and options in bash', () => {
+    const script = run(['completion', 'bash']).stdout;
+    const complete = (words: string[]) => {
+      const res = spawnSync(
+        'bash',
+        ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _remit; echo "\${COMPREPLY[*]}"`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      return res.stdout.trim().split(' ');
+    };
+    expect(complete(['remit', 'ro'])).toEqual(['roles']);
+    expect(complete(['remit', 'roles', ''])).toEqual(['list', 'get', 'create', 'delete', '--help']);
+    expect(complete(['remit', 'runs', 'list', '--st'])).toEqual(['--status']);
+    expect(complete(['remit', 'sandbox', 'exec', '--', 'l'])).toEqual(['']);
+    expect(run(['completion', 'fish']).status).toBe(ExitCode.usage);
+  });
+
+  it.runIf(spawnSync('zsh', ['--version']).status === 0)('writes a zsh completion script zsh can load', () => {
+    const script = run(['completion', 'zsh']).stdout;
+    const res = spawnSync('zsh', ['-c', `autoload -U compinit; compinit -u; ${script}\nwhence -w _remit`], { encoding: 'utf8' });
+    expect(res.stdout).toContain('_remit: function');
+  });
+
+  it('keeps its lists of run kinds and statuses equal to the API’s', () => {
+    expect(RUN_KINDS).toEqual(RunKind.options);
+    expect(RUN_STATUSES).toEqual(RunStatus.options);
   });
 });

@@ -1,12 +1,14 @@
 import type { parseArgs } from 'node:util';
 import type { ConfigEnv } from '@remit/core';
 import type { Logger } from 'pino';
+import { ExitCode } from './exit-codes.ts';
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
 export interface CommandContext {
   config: ConfigEnv;
   logger: Logger;
+  /** The command's own arguments (after its name), for commands that parse them with `parse`. */
   args: string[];
   /** Positional arguments, when `parse` was told to allow them. */
   positionals: string[];
@@ -17,11 +19,11 @@ export interface CommandContext {
 type CliErrorCode = 'usage' | 'failed';
 
 const messages: Record<CliErrorCode, string> = {
-  usage: 'the command line is not valid; see bin/remit help',
+  usage: 'the command line is not valid; see remit --help',
   failed: 'the command failed',
 };
 
-const exitCodes: Record<CliErrorCode, number> = { usage: 2, failed: 1 };
+const exitCodes: Record<CliErrorCode, ExitCode> = { usage: ExitCode.usage, failed: ExitCode.failed };
 
 /** A failure the user can fix; printed as one line without a stack. */
 export class CliError extends Error {

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { RunEvent } from '@remit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attackSequences, hostile, unsafeIn } from '../testing/hostile-text.ts';
+import { createStyle } from './terminal-style.ts';
 import { renderEvent } from './watch-run.ts';
 
 const remit = fileURLToPath(new URL('../../../../bin/remit', import.meta.url));
@@ -45,27 +46,21 @@ describe('renderEvent', () => {
   it('writes no control sequence of its own making from any field of any event', () => {
     fc.assert(
       fc.property(hostileEvent, (event) => {
-        expect(unsafeIn(renderEvent(event))).toEqual([]);
+        expect(unsafeIn(renderEvent(event, createStyle(false)))).toEqual([]);
       }),
       { numRuns: 1000 },
     );
   });
 
-  it('on a colour terminal, the only escape sequences are its own colours', () => {
-    const was = process.stdout.isTTY;
-    process.stdout.isTTY = true;
-    try {
-      fc.assert(
-        fc.property(hostileEvent, (event) => {
-          const line = renderEvent(event);
-          // eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
-          expect(unsafeIn(line.replace(/\u001b\[\d+m/g, ''))).toEqual([]);
-        }),
-        { numRuns: 500 },
-      );
-    } finally {
-      process.stdout.isTTY = was;
-    }
+  it('in colour, the only escape sequences are its own colours', () => {
+    fc.assert(
+      fc.property(hostileEvent, (event) => {
+        const line = renderEvent(event, createStyle(true));
+        // eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
+        expect(unsafeIn(line.replace(/\u001b\[\d+m/g, ''))).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -134,7 +129,7 @@ describe('remit run --watch against a hostile transcript', () => {
     });
     open = api.server;
 
-    const res = await runCli(['run', 'troubleshoot', 'why?', '--watch', '--api', api.url, '--token', 'fake-token']);
+    const res = await runCli(['run', 'troubleshoot', 'why?', '--watch', '--url', api.url, '--token', 'fake-token']);
 
     expect(res.status).toBe(0);
     for (const [name, out] of [
@@ -163,7 +158,7 @@ describe('remit run --watch against a hostile transcript', () => {
       }
     });
     open = api.server;
-    const refused = await runCli(['run', 'troubleshoot', 'why?', '--api', api.url, '--token', 'fake-token']);
+    const refused = await runCli(['run', 'troubleshoot', 'why?', '--url', api.url, '--token', 'fake-token']);
     expect(refused.status).toBe(1);
     expect(unsafeIn(refused.stderr)).toEqual([]);
     expect(refused.stderr).toContain('remit: no \\u001b]52;c;cm0gLXJmIH4K\\u0007\\u001b[2J\\u001b[H (bad\\u009b31m)');
@@ -175,7 +170,7 @@ describe('remit run --watch against a hostile transcript', () => {
       else res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`id: 1\ndata: ${OSC52}${CLEAR}not json\n\n`);
     });
     open = api.server;
-    const broken = await runCli(['run', 'troubleshoot', 'why?', '--watch', '--api', api.url, '--token', 'fake-token']);
+    const broken = await runCli(['run', 'troubleshoot', 'why?', '--watch', '--url', api.url, '--token', 'fake-token']);
     expect(broken.status).toBe(1);
     expect(unsafeIn(broken.stderr)).toEqual([]);
     expect(broken.stderr).toContain('\\u001b]52;c;');

@@ -51,6 +51,7 @@ describe('authentication', () => {
       const tokens = await forgeries(t);
       for (const [name, token] of Object.entries(tokens)) {
         const res = await t.request('/v1/admin/roles', { token });
+        expect(res.headers.get('www-authenticate'), name).toMatch(/^Bearer realm="remit", error="invalid_token", error_description="[\x20-\x7e]*"$/);
         expect(await errorOf(res), name).toMatchObject({ status: 401, code: 'invalid_token' });
       }
       const users = await t.db.owner((sql) => sql.query('select count(*)::int n from users'));
@@ -61,6 +62,25 @@ describe('authentication', () => {
         sql.query(`select coalesce(sum((detail->>'count')::int), 0)::int n from audit_events where action = 'auth.denied'`),
       );
       expect(denied.rows[0]).toEqual({ n: Object.keys(tokens).length });
+    });
+  });
+
+  it('challenges every 401 as RFC 6750 says: no error code without a token, invalid_token for a refused one', async () => {
+    await withTestApp(async (t) => {
+      const missing = await t.request('/v1/runs');
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="remit"');
+      for (const header of ['Basic YWxpY2U6c2VjcmV0', 'Bearer', 'Bearer a b', 'Bearer "quoted\\"']) {
+        const res = await t.request('/v1/runs', { headers: { authorization: header } });
+        expect(res.status, header).toBe(401);
+        // error_description may carry only %x20-21 / %x23-5B / %x5D-7E: no quote or backslash from the message leaks in.
+        expect(res.headers.get('www-authenticate'), header).toMatch(/^Bearer realm="remit", error="invalid_token", error_description="[^"\\]*"$/);
+      }
+      // Other refusals are not authentication challenges.
+      const alice = await t.tokenFor({ email: 'alice@example.com' });
+      const forbidden = await t.request('/v1/admin/roles', { token: alice });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.headers.get('www-authenticate')).toBeNull();
     });
   });
 

@@ -6,6 +6,7 @@ import type { AppDeps } from './deps.ts';
 import { FailureBuckets } from './failure-buckets.ts';
 import { limitBody, requireJsonBody } from './json-body.ts';
 import { renderError } from './render-error.ts';
+import { openApiConfig } from './openapi-document.ts';
 import { requestContext } from './request-context.ts';
 import { rejectUnstorableUrl } from './storable-text.ts';
 import { StreamSlots } from './stream-slots.ts';
@@ -13,6 +14,7 @@ import { validationHook } from './validation-hook.ts';
 import { mountCrud } from '../routes/admin-crud.ts';
 import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
+import { mountDocs } from '../routes/docs.ts';
 import { mountHealth } from '../routes/health.ts';
 import { mountMe } from '../routes/me.ts';
 import { isOAuthCallback, mountOAuth } from '../routes/oauth.ts';
@@ -47,7 +49,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountOAuth(app, deps);
   mountUsageAndBudgets(app, deps);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Remit API', version: '1.0.0', description: 'Role-scoped agent sandbox orchestrator' } });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An OIDC access token from your identity provider (locally: `remit token`)',
+  });
+  app.doc31('/openapi.json', openApiConfig);
+  mountDocs(app, () => app.getOpenAPI31Document(openApiConfig), '/openapi.json');
   return app;
 }

@@ -9,6 +9,7 @@ export const errorStatus = {
   unknown_field: 400,
   payload_too_large: 413,
   invalid_id: 400,
+  invalid_cursor: 400,
   not_found: 404,
   already_exists: 409,
   in_use: 409,

@@ -4,9 +4,12 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './app-env.ts';
 import { errorStatus } from './error-status.ts';
+import { bearerChallenge } from './www-authenticate.ts';
 
 function errorResponse(c: Context, code: ErrorCode, message: string): Response {
-  return c.json({ error: { code, message } }, errorStatus[code] as ContentfulStatusCode);
+  const status = errorStatus[code];
+  if (status === 401) c.header('WWW-Authenticate', bearerChallenge(code, message));
+  return c.json({ error: { code, message } }, status as ContentfulStatusCode);
 }
 
 /**

@@ -1,10 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { Id, Slug, refFromSegment, type ResourceRef } from '@remit/core';
+import { Id, Slug, page, pageQuery, refFromSegment, type ResourceRef } from '@remit/core';
 import type { Sql } from '@remit/db';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import { auditRequest } from '../http/audit-request.ts';
+import { listCursor } from '../http/cursor.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
 
@@ -31,14 +32,24 @@ export function inWrite<Item, A extends unknown[]>(fn: (sql: Sql, ...args: A) =>
   return (t, ...args) => t.write((sql) => fn(sql, ...args));
 }
 
+/**
+ * How a resource's list pages: in a stable order whose sort key (`keyOf`, unique per item) is
+ * what a cursor carries, and `read` continues after such a key.
+ */
+export interface CrudListing<Item, Key extends readonly unknown[]> {
+  key: z.ZodType<Key>;
+  keyOf(item: Item): Key;
+  read(sql: Sql, page: { after: Key | undefined; limit: number }): Promise<Item[]>;
+}
+
 /** How one admin resource is stored and described; the routes, audit and OpenAPI follow from it. */
-export interface CrudResource<Item extends { id: string }, Create, Update, K extends RefKind = RefKind> {
-  /** Singular, used in audit actions (`role.create`) and docs. */
+export interface CrudResource<Item extends { id: string }, Create, Update, K extends RefKind = RefKind, Key extends readonly unknown[] = readonly unknown[]> {
+  /** Singular, used in audit actions (`role.create`), operation ids and docs. */
   noun: 'role' | 'connection' | 'binding';
   path: string;
   refs: K;
   schemas: { item: z.ZodType<Item>; create: z.ZodType<Create>; update: z.ZodType<Update> };
-  list(sql: Sql): Promise<Item[]>;
+  list: CrudListing<Item, Key>;
   get(sql: Sql, ref: RefOf<K>): Promise<Item>;
   create(t: CrudTransactions<Item>, input: Create): Promise<Item>;
   update(t: CrudTransactions<Item>, ref: RefOf<K>, patch: Update): Promise<Item>;
@@ -50,12 +61,14 @@ export interface CrudResource<Item extends { id: string }, Create, Update, K ext
 }
 
 /** Mounts list/get/create/update/delete for one resource; every write is one transaction with its audit entry. */
-export function mountCrud<Item extends { id: string }, Create, Update, K extends RefKind>(
+export function mountCrud<Item extends { id: string }, Create, Update, K extends RefKind, Key extends readonly unknown[]>(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps,
-  r: CrudResource<Item, Create, Update, K>,
+  r: CrudResource<Item, Create, Update, K, Key>,
 ): void {
   const tag = `admin: ${r.noun}s`;
+  const Noun = r.noun[0]!.toUpperCase() + r.noun.slice(1);
+  const cursor = listCursor(`${r.noun}s`, r.list.key);
   const byName = r.refs === 'id-or-name';
   const Ref = z.object({
     ref: (byName ? z.union([Id, Slug]) : Id).meta({ param: { name: 'ref', in: 'path' }, description: byName ? 'Id, or name' : 'Id' }),
@@ -83,19 +96,27 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
       ...common,
       method: 'get',
       path: r.path,
-      summary: `List ${r.noun}s`,
-      responses: { 200: jsonContent(z.object({ items: z.array(r.schemas.item) }), `All ${r.noun}s`), ...errorResponses(401, 403) },
+      operationId: `list${Noun}s`,
+      summary: `List ${r.noun}s, paged`,
+      request: { query: z.object(pageQuery({ default: 100, max: 500 })).strict() },
+      responses: { 200: jsonContent(page(r.schemas.item, `${Noun}Page`), `A page of ${r.noun}s`), ...errorResponses(400, 401, 403, 429) },
     }),
-    async (c) => c.json({ items: await tx(c, (sql) => r.list(sql)) }, 200),
+    async (c) => {
+      const q = c.req.valid('query');
+      const after = cursor.decode(q.cursor);
+      const rows = await tx(c, (sql) => r.list.read(sql, { after, limit: q.limit + 1 }));
+      return c.json(cursor.page(rows, q.limit, r.list.keyOf), 200);
+    },
   );
   app.openapi(
     createRoute({
       ...common,
       method: 'get',
       path: `${r.path}/{ref}`,
+      operationId: `get${Noun}`,
       summary: `Get a ${r.noun}`,
       request: { params: Ref },
-      responses: { 200: jsonContent(r.schemas.item, `The ${r.noun}`), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonContent(r.schemas.item, `The ${r.noun}`), ...errorResponses(400, 401, 403, 404, 429) },
     }),
     async (c) => c.json(await tx(c, (sql) => r.get(sql, refOf(c.req.valid('param').ref))), 200),
   );
@@ -104,9 +125,10 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
       ...common,
       method: 'post',
       path: r.path,
+      operationId: `create${Noun}`,
       summary: `Create a ${r.noun}`,
       request: { body: jsonBody(r.schemas.create) },
-      responses: { 201: jsonContent(r.schemas.item, `The new ${r.noun}`), ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+      responses: { 201: jsonContent(r.schemas.item, `The new ${r.noun}`), ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429) },
     }),
     async (c) => {
       const input = c.req.valid('json') as Create;
@@ -118,9 +140,10 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
       ...common,
       method: 'patch',
       path: `${r.path}/{ref}`,
+      operationId: `update${Noun}`,
       summary: `Update a ${r.noun}`,
       request: { params: Ref, body: jsonBody(r.schemas.update) },
-      responses: { 200: jsonContent(r.schemas.item, `The updated ${r.noun}`), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonContent(r.schemas.item, `The updated ${r.noun}`), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
     }),
     async (c) => {
       const patch = c.req.valid('json') as Update;
@@ -132,9 +155,10 @@ export function mountCrud<Item extends { id: string }, Create, Update, K extends
       ...common,
       method: 'delete',
       path: `${r.path}/{ref}`,
+      operationId: `delete${Noun}`,
       summary: `Delete a ${r.noun}`,
       request: { params: Ref },
-      responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 409) },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 409, 429) },
     }),
     async (c) => {
       await r.remove(transactions(c, 'delete'), refOf(c.req.valid('param').ref));

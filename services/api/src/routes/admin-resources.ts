@@ -1,6 +1,7 @@
 import { Binding, BindingCreate, BindingUpdate, Connection, ConnectionCreate, ConnectionUpdate, Role, RoleCreate, RoleUpdate } from '@remit/core';
 import { createConnectionChecked, deleteConnectionChecked, updateConnectionChecked, type ConnectionServiceDeps } from '@remit/agents';
 import {
+  bindingPosition,
   createBinding,
   createRole,
   deleteBinding,
@@ -13,15 +14,26 @@ import {
   listRoles,
   updateBinding,
   updateRole,
+  type Sql,
 } from '@remit/db';
-import { inWrite, type CrudResource } from './admin-crud.ts';
+import { z } from 'zod';
+import { inWrite, type CrudListing, type CrudResource } from './admin-crud.ts';
 
-export const roles: CrudResource<Role, RoleCreate, RoleUpdate, 'id-or-name'> = {
+/** Roles and connections page by name, unique in an org. */
+function byName<Item extends { name: string }>(list: (sql: Sql, page: { afterName?: string; limit: number }) => Promise<Item[]>): CrudListing<Item, [string]> {
+  return {
+    key: z.tuple([z.string()]),
+    keyOf: (item) => [item.name],
+    read: (sql, { after, limit }) => list(sql, { ...(after ? { afterName: after[0] } : {}), limit }),
+  };
+}
+
+export const roles: CrudResource<Role, RoleCreate, RoleUpdate, 'id-or-name', [string]> = {
   noun: 'role',
   path: '/v1/admin/roles',
   refs: 'id-or-name',
   schemas: { item: Role, create: RoleCreate, update: RoleUpdate },
-  list: listRoles,
+  list: byName(listRoles),
   get: getRole,
   create: inWrite(createRole),
   update: inWrite(updateRole),
@@ -30,13 +42,13 @@ export const roles: CrudResource<Role, RoleCreate, RoleUpdate, 'id-or-name'> = {
 };
 
 /** Connections need the secret store and the egress resolver: verified live, credentials sealed. */
-export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<Connection, ConnectionCreate, ConnectionUpdate, 'id-or-name'> {
+export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<Connection, ConnectionCreate, ConnectionUpdate, 'id-or-name', [string]> {
   return {
     noun: 'connection',
     path: '/v1/admin/connections',
     refs: 'id-or-name',
     schemas: { item: Connection, create: ConnectionCreate, update: ConnectionUpdate },
-    list: listConnections,
+    list: byName(listConnections),
     get: getConnection,
     // Verified live between a read and the write, never inside a transaction (save-connection.ts).
     create: (t, input) => createConnectionChecked(deps, t, input),
@@ -47,12 +59,22 @@ export function connectionsResource(deps: ConnectionServiceDeps): CrudResource<C
   };
 }
 
-export const bindings: CrudResource<Binding, BindingCreate, BindingUpdate, 'id'> = {
+/** Bindings page by (role name, subject kind, subject), unique in an org. */
+const BindingKey = z.tuple([z.string(), z.enum(['group', 'user']), z.string()]);
+
+export const bindings: CrudResource<Binding, BindingCreate, BindingUpdate, 'id', z.infer<typeof BindingKey>> = {
   noun: 'binding',
   path: '/v1/admin/bindings',
   refs: 'id',
   schemas: { item: Binding, create: BindingCreate, update: BindingUpdate },
-  list: listBindings,
+  list: {
+    key: BindingKey,
+    keyOf: (b) => {
+      const p = bindingPosition(b);
+      return [p.role, p.subjectKind, p.subject];
+    },
+    read: (sql, { after, limit }) => listBindings(sql, { ...(after ? { after: { role: after[0], subjectKind: after[1], subject: after[2] } } : {}), limit }),
+  },
   get: (sql, { id }) => getBinding(sql, id),
   create: inWrite(createBinding),
   update: inWrite((sql, { id }: { id: string }, patch: BindingUpdate) => updateBinding(sql, id, patch.role)),

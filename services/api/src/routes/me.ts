@@ -13,10 +13,11 @@ export function mountMe(app: OpenAPIHono<AppEnv>): void {
     createRoute({
       method: 'get',
       path: '/v1/me',
+      operationId: 'getMe',
       tags: ['identity'],
       security: bearerSecurity,
       summary: 'The caller, their roles and whether they are an admin',
-      responses: { 200: jsonContent(Me, 'The caller'), ...errorResponses(401) },
+      responses: { 200: jsonContent(Me, 'The caller'), ...errorResponses(401, 429) },
     }),
     (c) => c.json(c.var.actor, 200),
   );

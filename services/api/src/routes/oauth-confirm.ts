@@ -21,7 +21,9 @@ const request = {
 
 /**
  * The browser step between `start` (bearer token, often a terminal) and the provider. It lives
- * outside /v1: a browser page that takes a form post, with no bearer token and no JSON.
+ * outside /v1: a browser page that takes a form post, with no bearer token and no JSON. Both
+ * routes are hidden from the API document: no API client calls them, a browser follows the
+ * link `start` answers (and the post succeeds only as a redirect, which no 2xx describes).
  */
 export function mountOAuthConfirm(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const tx = <T>(fn: (sql: Sql) => Promise<T>) => deps.db.tenant({ orgId: deps.orgId, userId: null }, fn);
@@ -30,6 +32,7 @@ export function mountOAuthConfirm(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     createRoute({
       method: 'get',
       path: '/oauth/{connection}/authorize',
+      hide: true,
       tags: ['oauth'],
       summary: 'The page that asks this browser to confirm an authorization before it goes to the provider',
       request,
@@ -47,6 +50,7 @@ export function mountOAuthConfirm(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     createRoute({
       method: 'post',
       path: '/oauth/{connection}/authorize',
+      hide: true,
       tags: ['oauth'],
       summary: 'Binds the authorization to this browser (a cookie) and sends it on to the provider; works once',
       request,

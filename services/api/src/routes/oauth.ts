@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import { auditRequest } from '../http/audit-request.ts';
 import type { AppDeps } from '../http/deps.ts';
-import { bearerSecurity, errorResponses, jsonContent } from '../http/openapi-helpers.ts';
+import { bearerSecurity, errorResponses, jsonContent, publicSecurity } from '../http/openapi-helpers.ts';
 import { browserCookie, takeBrowserCookie } from './oauth-browser-cookie.ts';
 import { confirmUrl, mountOAuthConfirm } from './oauth-confirm.ts';
 
@@ -23,6 +23,7 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/oauth/{connection}/start',
+      operationId: 'startOAuth',
       tags: ['oauth'],
       security: bearerSecurity,
       summary: 'Start authorizing Remit to act as you on a user-authorised connection',
@@ -31,10 +32,12 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       request: { params: ConnectionParam },
       responses: {
         200: jsonContent(
-          z.object({ authorizeUrl: z.url().meta({ description: 'Open in your browser; works once, in one browser' }), expiresAt: Timestamp }),
+          z
+            .object({ authorizeUrl: z.url().meta({ description: 'Open in your browser; works once, in one browser' }), expiresAt: Timestamp })
+            .meta({ id: 'OAuthStart' }),
           'Open authorizeUrl in a browser and confirm there',
         ),
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 429),
       },
     }),
     async (c) => {
@@ -80,7 +83,9 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/oauth/{connection}/callback',
+      operationId: 'completeOAuth',
       tags: ['oauth'],
+      security: publicSecurity,
       summary: 'Where the provider sends the browser back; finishes the authorization in the browser that confirmed it',
       request: {
         params: ConnectionParam,
@@ -90,7 +95,7 @@ export function mountOAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
           .passthrough(),
       },
       responses: {
-        200: jsonContent(z.object({ connected: z.literal(true), connection: Slug }), 'Connected'),
+        200: jsonContent(z.object({ connected: z.literal(true), connection: Slug }).meta({ id: 'OAuthConnected' }), 'Connected'),
         ...errorResponses(400, 403),
         502: { description: 'The provider’s token endpoint refused the code or could not be reached' },
       },

@@ -26,6 +26,7 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps, slots: S
     createRoute({
       method: 'get',
       path: '/v1/runs/{id}/events',
+      operationId: 'streamRunEvents',
       tags: ['runs'],
       security: bearerSecurity,
       summary: 'The run transcript as Server-Sent Events; resumes from Last-Event-ID',

@@ -1,14 +1,21 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { Id, RemitError, Run, RunAccepted, RunCreate, terminalRunStatuses } from '@remit/core';
+import { Id, RemitError, Run, RunAccepted, RunCreate, RunListQuery, RunPage, RunStatus, looksLikeId, terminalRunStatuses } from '@remit/core';
 import { startRun } from '@remit/agents';
 import { appendRunEvent, listRuns, requestCancel, type Sql } from '@remit/db';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import { auditRequest } from '../http/audit-request.ts';
+import { listCursor } from '../http/cursor.ts';
 import type { AppDeps } from '../http/deps.ts';
-import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
+import { acceptedContent, bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
 import { toRun, visibleRun } from './run-visibility.ts';
+
+/** Runs page newest first: a cursor holds the last run's created_at (to the microsecond) and id. */
+const runCursor = listCursor('runs', z.tuple([z.iso.datetime(), z.uuid()]));
+
+/** Where a run lives; a 202 points there, so a client follows the run without building URLs. */
+const runLocation = (id: string) => `/v1/runs/${id}`;
 
 export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueued?: () => void }): void {
   const common = { tags: ['runs'], security: bearerSecurity };
@@ -20,9 +27,10 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       ...common,
       method: 'post',
       path: '/v1/runs',
+      operationId: 'createRun',
       summary: 'Start a run as one of your roles',
       request: { body: jsonBody(RunCreate) },
-      responses: { 202: jsonContent(RunAccepted, 'Queued'), ...errorResponses(400, 401, 403, 413, 415, 429) },
+      responses: { 202: acceptedContent(RunAccepted, 'Queued'), ...errorResponses(400, 401, 402, 403, 413, 415, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -33,7 +41,7 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
         trigger: { type: 'user', userId: actor.userId, roles: actor.roles, role: body.role, requestId: c.var.requestId },
       });
       deps.onRunQueued?.();
-      return c.json({ id: run.id, status: 'queued' as const }, 202);
+      return c.json({ id: run.id, status: 'queued' as const }, 202, { Location: runLocation(run.id) });
     },
   );
 
@@ -42,26 +50,31 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       ...common,
       method: 'get',
       path: '/v1/runs',
-      summary: 'Your runs (all runs for an admin), newest first',
-      request: {
-        query: z
-          .object({
-            limit: z.coerce.number().int().min(1).max(200).default(50),
-            before: z.iso.datetime().optional(),
-            mine: z.enum(['true', 'false']).optional(),
-          })
-          .strict(),
-      },
-      responses: { 200: jsonContent(z.object({ items: z.array(Run) }), 'Runs'), ...errorResponses(400, 401) },
+      operationId: 'listRuns',
+      summary: 'Your runs (all runs for an admin), newest first, filtered and paged',
+      request: { query: RunListQuery },
+      responses: { 200: jsonContent(RunPage, 'A page of runs'), ...errorResponses(400, 401, 429) },
     }),
     async (c) => {
       const q = c.req.valid('query');
       const actor = c.var.actor;
       const onlyMine = !actor.isAdmin || q.mine === 'true';
+      const after = runCursor.decode(q.cursor);
       const rows = await tx(c, (sql) =>
-        listRuns(sql, { limit: q.limit, ...(onlyMine ? { userId: actor.userId } : {}), ...(q.before ? { before: new Date(q.before) } : {}) }),
+        listRuns(sql, {
+          limit: q.limit + 1,
+          ...(onlyMine ? { visibleTo: actor.userId } : {}),
+          ...(q.status ? { statuses: q.status } : {}),
+          ...(q.kind ? { kinds: q.kind } : {}),
+          ...(q.role ? { role: q.role } : {}),
+          ...(q.user ? { user: looksLikeId(q.user) ? { id: q.user } : { email: q.user } } : {}),
+          ...(q.since ? { since: new Date(q.since) } : {}),
+          ...(q.before ? { before: new Date(q.before) } : {}),
+          ...(after ? { after: { position: after[0], id: after[1] } } : {}),
+        }),
       );
-      return c.json({ items: rows.map(toRun) }, 200);
+      const { items, nextCursor } = runCursor.page(rows, q.limit, (r) => [r.position, r.id]);
+      return c.json({ items: items.map(toRun), nextCursor }, 200);
     },
   );
 
@@ -70,9 +83,10 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       ...common,
       method: 'get',
       path: '/v1/runs/{id}',
-      summary: 'One run: status, answer, limits',
+      operationId: 'getRun',
+      summary: 'One run: status, answer, limits, usage',
       request: { params: IdParam },
-      responses: { 200: jsonContent(Run, 'The run'), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonContent(Run, 'The run'), ...errorResponses(400, 401, 404, 429) },
     }),
     async (c) => c.json(toRun(await tx(c, (sql) => visibleRun(sql, c.var.actor, c.req.valid('param').id))), 200),
   );
@@ -82,9 +96,13 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
       ...common,
       method: 'post',
       path: '/v1/runs/{id}/cancel',
+      operationId: 'cancelRun',
       summary: 'Cancel a run; its sandbox is destroyed',
       request: { params: IdParam },
-      responses: { 202: jsonContent(z.object({ id: Id, status: z.string() }), 'Cancelled, or cancelling'), ...errorResponses(400, 401, 404, 409) },
+      responses: {
+        202: acceptedContent(z.object({ id: Id, status: RunStatus }).meta({ id: 'RunCancelAccepted' }), 'Cancelled, or cancelling'),
+        ...errorResponses(400, 401, 404, 409, 429),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -98,7 +116,7 @@ export function mountRuns(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onRunQueue
         await auditRequest(sql, c, { action: 'run.cancel', targetType: 'run', targetId: run.id, outcome: 'success', detail: { statusWas: run.status } });
         return outcome;
       });
-      return c.json({ id, status: result.status }, 202);
+      return c.json({ id, status: result.status }, 202, { Location: runLocation(id) });
     },
   );
 }

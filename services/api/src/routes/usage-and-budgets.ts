@@ -1,10 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { RemitError, Slug } from '@remit/core';
-import { deleteBudget, findRole, listBudgets, setBudget, usageBy, type BudgetScope, type Sql } from '@remit/db';
+import { RemitError, Slug, Timestamp, page, pageQuery } from '@remit/core';
+import { deleteBudget, findRole, listBudgets, setBudget, usageBy, type BudgetScope, type Sql, type UsageGroup } from '@remit/db';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import { auditRequest } from '../http/audit-request.ts';
+import { listCursor } from '../http/cursor.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from '../http/openapi-helpers.ts';
 
@@ -30,6 +31,54 @@ const BudgetPut = z
   .strict()
   .meta({ id: 'BudgetPut' });
 
+const UsageGroupBy = z.enum(['role', 'user', 'model']);
+
+const UsageQuery = z
+  .object({
+    groupBy: UsageGroupBy.optional().meta({ description: 'What a row sums: one role, user or model (default `model`)' }),
+    group_by: UsageGroupBy.optional().meta({ description: 'Deprecated spelling of `groupBy`', param: { deprecated: true } }),
+    from: z.iso.datetime().optional().meta({ description: 'Start of the window, inclusive (default: the start of this month, UTC)' }),
+    to: z.iso.datetime().optional().meta({ description: 'End of the window, exclusive (default: now)' }),
+    ...pageQuery({ default: 100, max: 500 }),
+  })
+  .strict();
+
+const UsagePage = page(UsageRow, 'UsagePage', {
+  from: Timestamp.meta({ description: 'Start of the window these rows sum, inclusive' }),
+  to: Timestamp.meta({ description: 'End of the window, exclusive' }),
+  groupBy: UsageGroupBy,
+});
+
+/**
+ * Usage pages by cost (highest first), then key. Its cursor also pins the grouping and the
+ * window, so the pages of one listing add up even though "now" moves on between them.
+ */
+const UsageCursorKey = z.tuple([UsageGroupBy, z.iso.datetime(), z.iso.datetime(), z.string().regex(/^\d{1,20}(\.\d{1,12})?$/), z.string()]);
+const usageCursor = listCursor('usage', UsageCursorKey);
+
+/** Budgets page by scope, then scope key (the role's id). */
+const budgetCursor = listCursor('budgets', z.tuple([z.enum(['org', 'role']), z.string()]));
+
+/** The query's grouping and window: its own, else its cursor's, else the defaults; a cursor of another query is refused. */
+function usageWindow(
+  q: z.infer<typeof UsageQuery>,
+  continued: z.infer<typeof UsageCursorKey> | undefined,
+  now: Date,
+): { groupBy: UsageGroup; from: Date; to: Date } {
+  if (q.groupBy && q.group_by && q.groupBy !== q.group_by) throw new RemitError('validation_failed', 'groupBy and group_by disagree; send groupBy only.');
+  const asked = { groupBy: q.groupBy ?? q.group_by, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined };
+  if (continued) {
+    const [groupBy, from, to] = [continued[0], new Date(continued[1]), new Date(continued[2])];
+    const differs = (asked.groupBy && asked.groupBy !== groupBy) || (asked.from && +asked.from !== +from) || (asked.to && +asked.to !== +to);
+    if (differs) throw new RemitError('invalid_cursor', 'cursor: it continues a listing with another groupBy, from or to; start again without it.');
+    return { groupBy, from, to };
+  }
+  const from = asked.from ?? startOfMonth(now);
+  const to = asked.to ?? new Date(now.getTime() + 1000);
+  if (from >= to) throw new RemitError('validation_failed', 'from: must be before to.');
+  return { groupBy: asked.groupBy ?? 'model', from, to };
+}
+
 function startOfMonth(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
 }
@@ -43,26 +92,21 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     createRoute({
       method: 'get',
       path: '/v1/usage',
+      operationId: 'getUsage',
       tags: ['usage'],
       security: bearerSecurity,
-      summary: 'Metered model usage, grouped by role, user or model (default: this month)',
-      request: {
-        query: z
-          .object({ group_by: z.enum(['role', 'user', 'model']).default('model'), from: z.iso.datetime().optional(), to: z.iso.datetime().optional() })
-          .strict(),
-      },
-      responses: {
-        200: jsonContent(z.object({ from: z.string(), to: z.string(), groupBy: z.string(), items: z.array(UsageRow) }), 'Usage'),
-        ...errorResponses(400, 401, 403),
-      },
+      summary: 'Metered model usage, grouped by role, user or model (default: this month), highest cost first',
+      request: { query: UsageQuery },
+      responses: { 200: jsonContent(UsagePage, 'A page of usage rows, and the window and grouping they sum'), ...errorResponses(400, 401, 403, 429) },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const from = q.from ? new Date(q.from) : startOfMonth(now());
-      const to = q.to ? new Date(q.to) : new Date(now().getTime() + 1000);
-      if (from >= to) throw new RemitError('validation_failed', 'from: must be before to.');
-      const items = await tx(c, (sql) => usageBy(sql, q.group_by, { from, to }));
-      return c.json({ from: from.toISOString(), to: to.toISOString(), groupBy: q.group_by, items }, 200);
+      const continued = usageCursor.decode(q.cursor);
+      const { groupBy, from, to } = usageWindow(q, continued, now());
+      const after = continued ? { position: continued[3], key: continued[4] } : undefined;
+      const rows = await tx(c, (sql) => usageBy(sql, groupBy, { from, to }, { ...(after ? { after } : {}), limit: q.limit + 1 }));
+      const { items, nextCursor } = usageCursor.page(rows, q.limit, (r) => [groupBy, from.toISOString(), to.toISOString(), r.position, r.key]);
+      return c.json({ from: from.toISOString(), to: to.toISOString(), groupBy, items: items.map(({ position: _p, ...row }) => row), nextCursor }, 200);
     },
   );
 
@@ -70,27 +114,43 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     createRoute({
       method: 'get',
       path: '/v1/admin/budgets',
+      operationId: 'listBudgets',
       tags: ['admin: budgets'],
       security: bearerSecurity,
-      summary: "Monthly budgets and this month's spend",
-      responses: { 200: jsonContent(z.object({ items: z.array(Budget) }), 'Budgets'), ...errorResponses(401, 403) },
+      summary: "Monthly budgets and this month's spend, paged",
+      request: { query: z.object(pageQuery({ default: 100, max: 500 })).strict() },
+      responses: { 200: jsonContent(page(Budget, 'BudgetPage'), 'A page of budgets'), ...errorResponses(400, 401, 403, 429) },
     }),
     async (c) => {
-      const items = await tx(c, async (sql) => {
-        const rows = await listBudgets(sql, now());
-        return Promise.all(
-          rows
-            .filter((r) => r.scope !== 'user')
-            .map(async (r) => ({
-              scope: r.scope as 'org' | 'role',
-              role: r.scope === 'role' ? ((await findRole(sql, { id: r.scopeKey }))?.name ?? null) : null,
-              monthlyCapUsd: r.monthlyCapUsd,
-              spentUsd: r.spentUsd,
-              reservedUsd: r.reservedUsd,
-            })),
-        );
+      const q = c.req.valid('query');
+      const after = budgetCursor.decode(q.cursor);
+      const rows = await tx(c, async (sql) => {
+        const rows = await listBudgets(sql, now(), {
+          scopes: ['org', 'role'],
+          ...(after ? { after: { scope: after[0], scopeKey: after[1] } } : {}),
+          limit: q.limit + 1,
+        });
+        const named = [];
+        for (const r of rows) {
+          const role = r.scope === 'role' ? ((await findRole(sql, { id: r.scopeKey }))?.name ?? null) : null;
+          named.push({ ...r, role });
+        }
+        return named;
       });
-      return c.json({ items }, 200);
+      const { items, nextCursor } = budgetCursor.page(rows, q.limit, (r) => [r.scope as 'org' | 'role', r.scopeKey]);
+      return c.json(
+        {
+          items: items.map((r) => ({
+            scope: r.scope as 'org' | 'role',
+            role: r.role,
+            monthlyCapUsd: r.monthlyCapUsd,
+            spentUsd: r.spentUsd,
+            reservedUsd: r.reservedUsd,
+          })),
+          nextCursor,
+        },
+        200,
+      );
     },
   );
 
@@ -98,11 +158,15 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     createRoute({
       method: 'put',
       path: '/v1/admin/budgets',
+      operationId: 'setBudget',
       tags: ['admin: budgets'],
       security: bearerSecurity,
       summary: 'Set the monthly budget of the org or of one role',
       request: { body: jsonBody(BudgetPut) },
-      responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), 'Saved'), ...errorResponses(400, 401, 403, 422) },
+      responses: {
+        200: jsonContent(z.object({ ok: z.literal(true) }).meta({ id: 'BudgetSaved' }), 'Saved'),
+        ...errorResponses(400, 401, 403, 413, 415, 422, 429),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -125,11 +189,12 @@ export function mountUsageAndBudgets(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     createRoute({
       method: 'delete',
       path: '/v1/admin/budgets',
+      operationId: 'deleteBudget',
       tags: ['admin: budgets'],
       security: bearerSecurity,
       summary: 'Remove a budget (no cap)',
       request: { query: z.object({ scope: z.enum(['org', 'role']), role: Slug.optional() }).strict() },
-      responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 422) },
+      responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 422, 429) },
     }),
     async (c) => {
       const q = c.req.valid('query');

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { activeIssuer, type ConfigEnv } from '@remit/core';
-import { checkRequestLogin, ensureOrg, migrate, openDatabase, type Database } from '@remit/db';
+import { checkRequestLogin, DatabaseError, ensureOrg, migrate, openDatabase, type Database } from '@remit/db';
 import { createTokenVerifier, loadOrCreateDevIssuer, remoteJwks } from '@remit/identity';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/deps.ts';
@@ -11,6 +11,7 @@ import type { ModelProvider } from '@remit/models';
 import type { SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore } from '@remit/secrets';
 import { createSandboxDriver } from './local-sandboxes.ts';
+import { refuseUnreachableModel } from './model-endpoint.ts';
 import { modelForRun } from './model-for-run.ts';
 import { StartupError } from './startup-error.ts';
 
@@ -33,14 +34,9 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
   // Choices that cannot work stop the process before anything is opened.
   const sandboxes = createSandboxDriver(config, dataDir);
   const modelFor = modelForRun(config);
+  await refuseUnreachableModel(config, (message) => logger.warn(message));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db: Database = await openDatabase({
-    dataDir,
-    ownerUrl: config.DATABASE_URL,
-    appUrl: config.REMIT_DATABASE_APP_URL,
-    schema: config.REMIT_DB_SCHEMA,
-    poolSize: config.DATABASE_POOL_SIZE,
-  });
+  const db = await openConfiguredDatabase(config, dataDir);
   try {
     const report = await migrate(db);
     if (report.applied.length) logger.info({ applied: report.applied }, 'database migrated');
@@ -84,6 +80,25 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
     };
   } catch (err) {
     await db.close();
+    throw err;
+  }
+}
+
+/**
+ * The database, or a one-line StartupError: DATABASE_URL that cannot be reached (named, with
+ * where it points), or embedded PGlite another process owns (named by pid, with the fix).
+ */
+async function openConfiguredDatabase(config: ConfigEnv, dataDir: string): Promise<Database> {
+  try {
+    return await openDatabase({
+      dataDir,
+      ownerUrl: config.DATABASE_URL,
+      appUrl: config.REMIT_DATABASE_APP_URL,
+      schema: config.REMIT_DB_SCHEMA,
+      poolSize: config.DATABASE_POOL_SIZE,
+    });
+  } catch (err) {
+    if (err instanceof DatabaseError) throw new StartupError(err.code, err.message, { cause: err, ...(err.details ? { details: { ...err.details } } : {}) });
     throw err;
   }
 }

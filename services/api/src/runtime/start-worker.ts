@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
+import type { ConfigEnv } from '@remit/core';
 import type { Runtime } from './open-runtime.ts';
 import { StartupError } from './startup-error.ts';
 
@@ -7,6 +8,15 @@ import { StartupError } from './startup-error.ts';
 function requireBubblewrap(): void {
   const probe = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
   if (probe.error) throw new StartupError('bubblewrap_missing', undefined, { cause: probe.error });
+}
+
+/**
+ * `remit worker` adds a worker to a database other processes share. Without DATABASE_URL the
+ * database is embedded PGlite, which one process owns (and `remit serve` runs a worker in it),
+ * so a separate worker is refused before anything is opened.
+ */
+export function requireSharedDatabase(config: ConfigEnv): void {
+  if (!config.DATABASE_URL) throw new StartupError('worker_needs_database_url');
 }
 
 /** Starts a run worker on this runtime's database, sandboxes and model. */

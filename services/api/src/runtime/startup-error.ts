@@ -1,11 +1,17 @@
 /** Why this process refuses to start; each message says what to do about it. */
-type StartupErrorCode = 'bubblewrap_missing' | 'request_login_unchecked' | 'request_login_unsafe';
+type StartupErrorCode =
+  'bubblewrap_missing' | 'request_login_unchecked' | 'request_login_unsafe' | 'data_dir_in_use' | 'database_unreachable' | 'worker_needs_database_url';
 
 const messages: Record<StartupErrorCode, string> = {
   bubblewrap_missing: 'bubblewrap is not installed, and local sandboxes need it: apt-get install -y bubblewrap (then bin/remit doctor)',
   request_login_unchecked:
     'the request login (REMIT_DATABASE_APP_URL; default: DATABASE_URL as remit_app) could not be checked; set REMIT_DATABASE_APP_URL, then run bin/remit doctor',
   request_login_unsafe: 'refusing to serve requests as a database login that could get past row-level security. Run bin/remit doctor for the fix',
+  data_dir_in_use:
+    'the data directory is in use by another process, and embedded PGlite allows one; stop it, or point this command at it with REMIT_URL and REMIT_TOKEN',
+  database_unreachable: 'cannot connect to the database in DATABASE_URL; check it, or unset it to use embedded PGlite',
+  worker_needs_database_url:
+    'a separate worker needs DATABASE_URL: without it the database is embedded PGlite, which one process owns, and remit serve already runs a worker on it. Set DATABASE_URL to a PostgreSQL database that serve and every worker share',
 };
 
 /** A refusal to start, printed as one line without a stack (exit 1); `cause` is for the log. */

@@ -4,6 +4,9 @@ import { openRuntime } from '../../runtime/open-runtime.ts';
 import { demoUsers, seedDemo } from '../../runtime/seed-demo.ts';
 import { CliError, type CommandContext } from '../command-context.ts';
 import { escapeForTerminal } from '../escape-for-terminal.ts';
+import { createApiClient } from '../api-client.ts';
+import { exitCodeForRun } from '../exit-codes.ts';
+import { styleFor } from '../terminal-style.ts';
 import { watchRun } from '../watch-run.ts';
 import { startServer, untilSignal } from './serve.ts';
 
@@ -14,8 +17,7 @@ const question = 'Why is checkout failing?';
  * then a troubleshooting run as alice (role developer), shown live, and the API left running.
  * `--exit` stops after the run (for scripts and CI).
  */
-export async function demoCommand(ctx: CommandContext): Promise<number> {
-  const opts = ctx.parse({ exit: { type: 'boolean' } });
+export async function demoCommand(ctx: CommandContext, opts: { exit?: boolean }): Promise<number> {
   const rt = await openRuntime(ctx.config, ctx.logger);
   if (!rt.devIssuer) throw new CliError('usage', 'remit demo signs its users’ tokens with the development issuer; unset REMIT_OIDC_ISSUER');
   // Fresh tokens each start: Remit seals them, verifies the connections live and adds them
@@ -35,22 +37,17 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
     const alice = demoUsers[0];
     const token = await rt.devIssuer.sign({ sub: alice.email, email: alice.email, groups: [...alice.groups] });
     out(`${alice.email} (role developer) asks: "${question}"\n`);
-    const res = await fetch(`${server.url}/v1/runs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'troubleshoot', input: question }),
-    });
-    const body = (await res.json()) as { id?: string; error?: { message: string } };
-    if (!body.id) throw new CliError('failed', `the demo run was refused: ${body.error?.message ?? res.status}`);
-    const status = await watchRun({ api: server.url, token, runId: body.id });
+    const client = createApiClient({ url: server.url, token });
+    const { id } = await client.post<{ id: string }>('/v1/runs', { kind: 'troubleshoot', input: question });
+    // The demo keeps the terminal: Ctrl-C stops the whole demo, not just the watch.
+    const outcome = await watchRun({ client, runId: id, style: styleFor(process.stdout), spinner: process.stdout.isTTY === true, handleInterrupt: false });
+    const status = outcome.end === 'detached' ? 'detached' : outcome.status;
 
-    out(`Run ${body.id} ${escapeForTerminal(status)}. Explore it:`);
-    out(`  export REMIT_TOKEN=$(bin/remit token --user ${alice.email} --groups ${alice.groups.join(',')} | tail -1)`);
-    out(`  curl -s -H "Authorization: Bearer $REMIT_TOKEN" ${server.url}/v1/runs/${body.id}`);
-    out(`  curl -sN -H "Authorization: Bearer $REMIT_TOKEN" ${server.url}/v1/runs/${body.id}/events`);
-    out(`  bin/remit run troubleshoot "why is checkout slow?" --watch`);
-    out('Admins (bin/remit token --user admin@example.com --groups remit-admins) can read /v1/admin/roles and /v1/audit/verify.');
-    if (opts.exit) return status === 'succeeded' ? 0 : 1;
+    out(`Run ${escapeForTerminal(id)} ${escapeForTerminal(status)}.`);
+    out(opts.exit ? 'Explore it once the API runs again (bin/remit serve):' : 'Explore it from another terminal while this one serves:');
+    for (const line of exploreLines({ url: server.url, runId: id, dataDir: ctx.config.REMIT_DATA_DIR === '.remit' ? undefined : rt.dataDir, user: alice }))
+      out(`  ${line}`);
+    if (opts.exit) return exitCodeForRun(status);
     out('\nThe API keeps running; press Ctrl-C to stop.');
     await untilSignal();
     return 0;
@@ -59,4 +56,30 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
     await payments.close();
     await rt.close();
   }
+}
+
+/**
+ * What to try next, as lines to paste into another shell: each line that uses a variable comes
+ * after the line that sets it, and a data directory other than the default is named, because
+ * `remit token` signs with the key kept there.
+ */
+export function exploreLines(options: {
+  url: string;
+  runId: string;
+  dataDir: string | undefined;
+  user: { email: string; groups: readonly string[] };
+}): string[] {
+  const id = escapeForTerminal(options.runId);
+  return [
+    `export REMIT_URL=${options.url}${options.dataDir ? ` REMIT_DATA_DIR=${options.dataDir}` : ''}`,
+    `export REMIT_TOKEN=$(bin/remit token --user ${options.user.email} --groups ${options.user.groups.join(',')} | tail -1)`,
+    `bin/remit runs show ${id}`,
+    `bin/remit runs export ${id} > run.md`,
+    `bin/remit run troubleshoot "why is checkout slow?" --watch`,
+    `curl -s -H "Authorization: Bearer $REMIT_TOKEN" $REMIT_URL/v1/runs/${id}`,
+    `export ADMIN_TOKEN=$(bin/remit token --user admin@example.com --groups remit-admins | tail -1)`,
+    `bin/remit roles list --token "$ADMIN_TOKEN"`,
+    `bin/remit runs list --token "$ADMIN_TOKEN"`,
+    `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" $REMIT_URL/v1/audit/verify`,
+  ];
 }

@@ -1,16 +1,19 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testDatabaseUrl, withTestSchema, withThrowawayLogin } from '@remit/db/testing';
-import { describe, expect, it } from 'vitest';
+import { fakeOpenAIServers, json } from '@remit/models/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 
 const remit = fileURLToPath(new URL('../../../../../bin/remit', import.meta.url));
 
-/** `bin/remit doctor` in a fresh data directory and a schema of its own, dropped afterwards. */
+/** `bin/remit doctor` in a fresh data directory (unless `env` names one) and a schema of its own, dropped afterwards. */
 function doctor(env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'remit-doctor-'));
+  const dir = env.REMIT_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'remit-doctor-'));
   return withTestSchema(
     (schema) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
@@ -25,7 +28,9 @@ function doctor(env: Record<string, string>): Promise<{ status: number | null; s
         child.on('error', reject);
         child.on('close', (status) => resolve({ status, stdout, stderr }));
       }),
-  ).finally(() => rmSync(dir, { recursive: true, force: true }));
+  ).finally(() => {
+    if (env.REMIT_DATA_DIR === undefined) rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 const line = (stdout: string, name: string) => stdout.split('\n').find((l) => l.slice(2).startsWith(`${name}:`));
@@ -37,6 +42,65 @@ describe('remit doctor on the embedded database', () => {
       /^✓ request login: embedded PGlite: one in-process connection that switches to remit_app per request transaction/,
     );
     expect(line(res.stdout, 'identity')).toMatch(/^✓ identity: development issuer \(remit token\), because loopback REMIT_HOST and embedded PGlite/);
+  });
+});
+
+describe('remit doctor’s live checks', () => {
+  const startModelServer = fakeOpenAIServers(afterEach);
+
+  it('reaches the OpenAI-compatible server through the egress guard, and creates and destroys a real sandbox', async () => {
+    const server = await startModelServer(json(200, { object: 'list', data: [{ id: 'llama-3.3-70b', object: 'model' }] }));
+    const res = await doctor({
+      REMIT_MODEL_PROVIDER: 'openai-compatible',
+      REMIT_OPENAI_BASE_URL: server.baseUrl,
+      REMIT_OPENAI_MODEL: 'llama-3.3-70b',
+      REMIT_OPENAI_ALLOW_CIDRS: '127.0.0.1/32',
+      REMIT_MODEL_PRICES: '{"llama-": {"inputPerMTok": 0, "outputPerMTok": 0}}',
+    });
+    expect(line(res.stdout, 'model')).toBe(
+      `✓ model: GET ${server.baseUrl}/models answered 200 and lists llama-3.3-70b (REMIT_OPENAI_MODEL), reached through the egress guard`,
+    );
+    expect(server.seen).toMatchObject([{ method: 'GET', path: '/v1/models' }]);
+    expect(line(res.stdout, 'sandbox driver')).toMatch(
+      /^✓ sandbox driver: local \(bubblewrap\): created a sandbox, ran true in it and destroyed it in \d+ ms; limit enforcement (v2|v1|none) /,
+    );
+    expect(line(res.stdout, 'identity')).toMatch(/^✓ identity: development issuer/);
+  });
+
+  it('fails the model line, naming the variable to set, when the server does not serve the configured model', async () => {
+    const server = await startModelServer(json(200, { object: 'list', data: [{ id: 'qwen-2.5', object: 'model' }] }));
+    const res = await doctor({
+      REMIT_MODEL_PROVIDER: 'openai-compatible',
+      REMIT_OPENAI_BASE_URL: server.baseUrl,
+      REMIT_OPENAI_MODEL: 'llama-3.3-70b',
+      REMIT_OPENAI_ALLOW_CIDRS: '127.0.0.1/32',
+      REMIT_MODEL_PRICES: '{"llama-": {"inputPerMTok": 0, "outputPerMTok": 0}}',
+    });
+    expect(res.status).toBe(1);
+    expect(line(res.stdout, 'model')).toMatch(/^✗ model: .*does not list "llama-3\.3-70b" \(REMIT_OPENAI_MODEL\)$/);
+    expect(res.stdout).toContain('    fix: set REMIT_OPENAI_MODEL to a model it serves: qwen-2.5');
+  });
+
+  it('asks the server that owns the embedded database instead of opening it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'remit-doctor-owned-'));
+    const readyz = createServer((req, res) => res.writeHead(req.url === '/readyz' ? 200 : 404).end());
+    await new Promise<void>((resolve) => readyz.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(readyz.address() as AddressInfo).port}`;
+    const holder = fileURLToPath(new URL('../../../../../packages/db/src/fixtures/hold-data-dir.ts', import.meta.url));
+    const owner = spawn(process.execPath, ['--import', 'tsx', holder, 'lock', dir, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => owner.once('exit', resolve));
+    try {
+      await new Promise((resolve) => owner.stdout.once('data', resolve));
+      const res = await doctor({ REMIT_DATA_DIR: dir });
+      expect(line(res.stdout, 'database')).toBe(
+        `✓ database: embedded PGlite, owned by hold-data-dir.ts (pid ${owner.pid}) at ${url}: GET /readyz answered 200; row-level security and the request login were checked when it started`,
+      );
+    } finally {
+      owner.kill('SIGTERM');
+      await exited;
+      readyz.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,22 +2,23 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { activeIssuer, type ConfigEnv } from '@remit/core';
-import { checkRequestLogin, checkRls, migrate, openDatabase, RequestLoginProblem, type Database } from '@remit/db';
+import { checkRequestLogin, checkRls, migrate, openDatabase, RequestLoginProblem, type Database, type DataDirOwner } from '@remit/db';
+import { embeddedDatabaseOwner } from '../../runtime/data-dir-owner.ts';
+import type { LiveCheck } from '../../runtime/live-check.ts';
+import { checkModelProvider } from '../../runtime/model-check.ts';
+import { checkSandboxDriver } from '../../runtime/sandbox-check.ts';
 import type { CommandContext } from '../command-context.ts';
 import { escapeForTerminal } from '../escape-for-terminal.ts';
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
-
-/** Checks the machine and configuration; every failing line says how to fix it. Exit 1 if any fails. */
+/**
+ * Checks the machine and configuration, live: the database (or the server that owns it), a real
+ * sandbox created and destroyed, the model provider reached as runs reach it, and which token
+ * issuer is active. Every failing line says how to fix it. Exit 1 if any fails.
+ */
 export async function doctorCommand(ctx: CommandContext): Promise<number> {
   ctx.parse({});
   const { config } = ctx;
-  const checks: Check[] = [];
+  const checks: LiveCheck[] = [];
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   checks.push({
     name: 'node',
@@ -46,7 +47,28 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
         : 'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0)',
     });
   }
+  checks.push(await checkSandboxDriver(config, dataDir));
 
+  const owner = embeddedDatabaseOwner(config);
+  if (owner) checks.push(await ownedDatabaseCheck(owner));
+  else checks.push(...(await databaseChecks(config, dataDir)));
+
+  checks.push(await checkModelProvider(config));
+  checks.push(identityCheck(config, dataDir));
+
+  for (const c of checks) {
+    // Details quote the database and the environment: escaped like any untrusted text.
+    process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${escapeForTerminal(c.detail)}\n`);
+    if (!c.ok && c.fix) process.stdout.write(`    fix: ${escapeForTerminal(c.fix)}\n`);
+  }
+  const failing = checks.filter((c) => !c.ok).length;
+  process.stdout.write(failing ? `\n${failing} problem(s) found.\n` : '\nAll good.\n');
+  return failing ? 1 : 0;
+}
+
+/** The database opened and migrated here, its row-level security and the request login. */
+async function databaseChecks(config: ConfigEnv, dataDir: string): Promise<LiveCheck[]> {
+  const checks: LiveCheck[] = [];
   try {
     const db = await openDatabase({
       dataDir,
@@ -83,17 +105,35 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
         : `check that ${dataDir} is not used by another process`,
     });
   }
+  return checks;
+}
 
-  checks.push(identityCheck(config, dataDir));
-
-  for (const c of checks) {
-    // Details quote the database and the environment: escaped like any untrusted text.
-    process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${escapeForTerminal(c.detail)}\n`);
-    if (!c.ok && c.fix) process.stdout.write(`    fix: ${escapeForTerminal(c.fix)}\n`);
+/**
+ * Embedded PGlite that another live process holds: opening it here would be refused, so the
+ * check asks the owner's API, when it serves one, whether its database is ready.
+ */
+async function ownedDatabaseCheck(owner: DataDirOwner): Promise<LiveCheck> {
+  const name = 'database';
+  const held = `embedded PGlite, owned by ${owner.command} (pid ${owner.pid})`;
+  if (owner.url === undefined) {
+    return { name, ok: true, detail: `${held}; it serves no API to ask, so its database was not checked from here` };
   }
-  const failing = checks.filter((c) => !c.ok).length;
-  process.stdout.write(failing ? `\n${failing} problem(s) found.\n` : '\nAll good.\n');
-  return failing ? 1 : 0;
+  try {
+    const res = await fetch(`${owner.url}/readyz`, { signal: AbortSignal.timeout(5000) });
+    return {
+      name,
+      ok: res.ok,
+      detail: `${held} at ${owner.url}: GET /readyz answered ${res.status}; row-level security and the request login were checked when it started`,
+      fix: `see that process's log; stopping it (kill ${owner.pid}) frees the data directory`,
+    };
+  } catch (err) {
+    return {
+      name,
+      ok: false,
+      detail: `${held} at ${owner.url}, which does not answer: ${(err as Error).message}`,
+      fix: `stop it (kill ${owner.pid}) and start bin/remit serve again`,
+    };
+  }
 }
 
 /** How to remove each way a request login could get past row-level security; exhaustive by type. */
@@ -107,7 +147,7 @@ const loginFixes: Record<RequestLoginProblem, (login: string) => string> = {
 };
 
 /** The login the request pool really connects as, asked over that pool. */
-async function requestLoginCheck(db: Database): Promise<Check> {
+async function requestLoginCheck(db: Database): Promise<LiveCheck> {
   const name = 'request login';
   try {
     const report = await checkRequestLogin(db);
@@ -137,7 +177,7 @@ async function requestLoginCheck(db: Database): Promise<Check> {
   }
 }
 
-function identityCheck(config: ConfigEnv, dataDir: string): Check {
+function identityCheck(config: ConfigEnv, dataDir: string): LiveCheck {
   const identity = activeIssuer(config);
   if (identity.kind === 'oidc') {
     return {

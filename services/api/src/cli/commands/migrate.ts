@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import type { CommandContext } from '../command-context.ts';
 
 export async function migrateCommand(ctx: CommandContext): Promise<number> {
-  ctx.parse({});
   const { config } = ctx;
   const db = await openDatabase({
     dataDir: resolve(config.REMIT_DATA_DIR),

@@ -2,6 +2,7 @@ import { serve as listen } from '@hono/node-server';
 import type { RunWorker } from '@remit/agents';
 import { activeIssuer, isLoopbackHost } from '@remit/core';
 import { createApp } from '../../http/create-app.ts';
+import { announceServer } from '../../runtime/data-dir-owner.ts';
 import type { Runtime } from '../../runtime/open-runtime.ts';
 import { startWorker } from '../../runtime/start-worker.ts';
 import { CliError } from '../command-context.ts';
@@ -30,6 +31,8 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
     throw err;
   }
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
+  // Other commands on this data directory find the server here and talk to it (REMIT_URL).
+  announceServer(rt, url);
   // Which tokens this server accepts, on its start line; louder when the development issuer
   // (whose key sits in the data directory) was enabled on purpose somewhere reachable.
   const identity = activeIssuer(rt.config);

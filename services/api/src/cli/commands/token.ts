@@ -3,8 +3,7 @@ import { loadOrCreateDevIssuer } from '@remit/identity';
 import { CliError, type CommandContext } from '../command-context.ts';
 
 /** Signs a token with the local development issuer. The token is alone on the last line of stdout. */
-export async function tokenCommand(ctx: CommandContext): Promise<number> {
-  const opts = ctx.parse({ user: { type: 'string' }, groups: { type: 'string' }, ttl: { type: 'string' } });
+export async function tokenCommand(ctx: CommandContext, opts: { user?: string; groups?: string; ttl?: string }): Promise<number> {
   if (ctx.config.REMIT_OIDC_ISSUER) {
     throw new CliError('usage', 'remit token signs with the built-in development issuer only; REMIT_OIDC_ISSUER is set, so get a token from your IdP.');
   }
