@@ -7,3 +7,4 @@ export { createConnectionChecked, deleteConnectionChecked, updateConnectionCheck
 export type { ConnectionServiceDeps } from './connections/save-connection.ts';
 export { completeAuthorization, confirmAuthorization, describeAuthorization, startAuthorization } from './connections/oauth-flow.ts';
 export { startRun } from './start-run.ts';
+export { modelForRun } from './model-for-run.ts';

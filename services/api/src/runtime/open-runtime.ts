@@ -12,7 +12,8 @@ import type { SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore } from '@remit/secrets';
 import { createSandboxDriver } from './local-sandboxes.ts';
 import { refuseUnreachableModel } from './model-endpoint.ts';
-import { modelForRun } from './model-for-run.ts';
+import { modelForRun } from '@remit/agents';
+import { troubleshootScript } from '../demo/troubleshoot-script.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface Runtime extends AppDeps {
@@ -33,7 +34,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
   const dataDir = resolve(config.REMIT_DATA_DIR);
   // Choices that cannot work stop the process before anything is opened.
   const sandboxes = createSandboxDriver(config, dataDir);
-  const modelFor = modelForRun(config);
+  const modelFor = modelForRun(config, troubleshootScript);
   await refuseUnreachableModel(config, (message) => logger.warn(message));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openConfiguredDatabase(config, dataDir);

@@ -1,19 +1,27 @@
 import type { ConfigEnv } from '@remit/core';
 import type { RunRecord } from '@remit/db';
-import { createBedrockProvider, createOpenAICompatibleProvider, createScriptedProvider, DEFAULT_BEDROCK_MODEL_ID, type ModelProvider } from '@remit/models';
-import { troubleshootScript } from '../demo/troubleshoot-script.ts';
+import {
+  createBedrockProvider,
+  createOpenAICompatibleProvider,
+  createScriptedProvider,
+  DEFAULT_BEDROCK_MODEL_ID,
+  type ModelProvider,
+  type ScriptedTurn,
+} from '@remit/models';
 
 /**
  * The model runs talk to, from configuration: Bedrock (ConverseStream) in production, an
  * OpenAI-compatible server for self-hosted inference, or the scripted demo model, which labels
- * itself as not a real model in every transcript.
+ * itself as not a real model in every transcript. The model is chosen here, beside the run
+ * kinds; the process wiring only hands over the configuration (and, for the offline demo, the
+ * script the scripted model replays).
  */
-export function modelForRun(config: ConfigEnv): (run: RunRecord) => ModelProvider {
-  const model = createModel(config);
+export function modelForRun(config: ConfigEnv, demoScript: readonly ScriptedTurn[]): (run: RunRecord) => ModelProvider {
+  const model = createModel(config, demoScript);
   return () => model;
 }
 
-function createModel(config: ConfigEnv): ModelProvider {
+function createModel(config: ConfigEnv, demoScript: readonly ScriptedTurn[]): ModelProvider {
   switch (config.REMIT_MODEL_PROVIDER) {
     case 'bedrock':
       return createBedrockProvider({
@@ -34,6 +42,6 @@ function createModel(config: ConfigEnv): ModelProvider {
         contextWindowTokens: config.REMIT_MODEL_CONTEXT_WINDOW,
       });
     case 'scripted':
-      return createScriptedProvider(troubleshootScript, { name: 'demo troubleshooting script' });
+      return createScriptedProvider(demoScript, { name: 'demo troubleshooting script' });
   }
 }
