@@ -58,12 +58,12 @@ function eventMarkdown(e: RunEvent): string {
   }
 }
 
-/** The run as a Markdown document: a summary table, the question, the transcript and the answer. */
-export function runMarkdown({ run, events }: RunExport): string {
+/** The facts every view of a run shows, in order: `runs show` and the Markdown export both start from these. */
+export function runSummaryRows(run: Run): [string, string][] {
   const usage = run.usage
     ? `${run.usage.calls} model call${run.usage.calls === 1 ? '' : 's'}, ${run.usage.inputTokens} input / ${run.usage.outputTokens} output tokens, $${run.usage.costUsd.toFixed(4)}`
     : '-';
-  const rows: [string, unknown][] = [
+  return [
     ['status', `${run.status}${run.statusReason ? ` (${run.statusReason})` : ''}`],
     ['kind', run.kind],
     ['role', run.role],
@@ -72,9 +72,12 @@ export function runMarkdown({ run, events }: RunExport): string {
     ['steps', `${run.steps} of ${run.limits.maxSteps}`],
     ['usage', usage],
     ['created', run.createdAt],
-    ['finished', run.finishedAt ?? '-'],
-    ['duration', durationText(run.durationMs)],
   ];
+}
+
+/** The run as a Markdown document: a summary table, the question, the transcript and the answer. */
+export function runMarkdown({ run, events }: RunExport): string {
+  const rows: [string, unknown][] = [...runSummaryRows(run), ['finished', run.finishedAt ?? '-'], ['duration', durationText(run.durationMs)]];
   return [
     `# Run ${inline(run.id)}`,
     '',

@@ -6,7 +6,7 @@ import { escapeForTerminal } from '../escape-for-terminal.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printJson, printRecord, printTable } from '../print.ts';
 import type { ApiJsonOpts, RunsListOpts } from '../program.ts';
-import { runMarkdown, type RunExport } from '../run-export.ts';
+import { runMarkdown, runSummaryRows, type RunExport } from '../run-export.ts';
 import { readSse } from '../sse-client.ts';
 import { styleFor } from '../terminal-style.ts';
 import { watchToExitCode } from './run.ts';
@@ -57,25 +57,7 @@ export async function showRun(ctx: CommandContext, id: string, opts: ApiJsonOpts
     return ExitCode.ok;
   }
   const style = styleFor(process.stdout);
-  const usage = run.usage
-    ? `${run.usage.calls} model calls, ${run.usage.inputTokens} in / ${run.usage.outputTokens} out tokens, $${run.usage.costUsd.toFixed(4)}`
-    : '-';
-  printRecord(
-    [
-      ['id', run.id],
-      ['status', `${run.status}${run.statusReason ? ` (${run.statusReason})` : ''}`],
-      ['kind', run.kind],
-      ['role', run.role],
-      ['user', run.userEmail ?? run.userId ?? '-'],
-      ['model', run.model ?? '-'],
-      ['steps', `${run.steps} of ${run.limits.maxSteps}`],
-      ['usage', usage],
-      ['created', run.createdAt],
-      ['duration', seconds(run.durationMs)],
-      ['input', run.input],
-    ],
-    style,
-  );
+  printRecord([['id', run.id], ...runSummaryRows(run), ['duration', seconds(run.durationMs)], ['input', run.input]], style);
   if (run.answer) process.stdout.write(`\n${style.bold('Answer')}\n${escapeForTerminal(run.answer)}\n`);
   return ExitCode.ok;
 }
