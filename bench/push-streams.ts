@@ -25,6 +25,7 @@ import { defaultHttpLimits, defaultRateLimits } from '@remit/core';
 import { appendRunEvent, claimRuns, setRunStatus, type Database, type Sql } from '@remit/db';
 import { withTestDb, type TestDriver } from '@remit/db/testing';
 import { createTokenVerifier, loadOrCreateDevIssuer } from '@remit/identity';
+import { createLocalDriver } from '@remit/sandbox';
 import { LocalVaultStore } from '@remit/secrets';
 import { call, openTranscript, type TranscriptStream as Stream } from './http-clients.ts';
 
@@ -253,6 +254,7 @@ await withTestDb(
         adminGroup: ADMIN_GROUP,
         logger,
         secrets,
+        sandboxes: createLocalDriver({ stateDir: join(dir, 'sandboxes') }),
         publicUrl: 'http://127.0.0.1',
         rateLimits,
         httpLimits,

@@ -14,12 +14,22 @@ interface DevTokenClaims {
   ttlSeconds?: number;
 }
 
+// Each data directory has its own development key, so the usual cause of an unknown key here is a
+// token signed with another directory's (a second checkout, another REMIT_DATA_DIR). The server's
+// path is not named: an unauthenticated caller learns nothing about this machine.
+const OTHER_DEV_KEY =
+  "The bearer token was signed with another data directory's development key, not this server's. " +
+  "Sign a new one with the data directory the server uses: run `bin/remit token --user you@example.com` from the server's checkout, " +
+  'with REMIT_DATA_DIR set as the server has it.';
+
 /** A local issuer for development; its first four fields are valid createTokenVerifier options. */
 interface DevIssuer {
   issuer: string;
   audience: string;
   algorithm: 'ES256';
   keys: JWTVerifyGetKey;
+  /** Refusal texts for createTokenVerifier's `messages`: a token of another data directory's key says so. */
+  messages: { unknown_key: string };
   publicJwk: JWK;
   sign(claims: DevTokenClaims): Promise<string>;
 }
@@ -54,6 +64,7 @@ export async function loadOrCreateDevIssuer(dataDir: string, options: { audience
     audience,
     algorithm: 'ES256',
     keys: createLocalJWKSet({ keys: [publicJwk] }),
+    messages: { unknown_key: OTHER_DEV_KEY },
     publicJwk,
     async sign({ sub, email, groups, ttlSeconds = 3600 }) {
       if (typeof sub !== 'string' || sub === '') throw new TypeError('sub must be a non-empty string');

@@ -47,6 +47,6 @@ const messages: Record<InvalidTokenReason, string> = {
  * The one way this package fails a token: RemitError('invalid_token') with the reason's fixed
  * message and `details.reason`; `cause` is for operators' logs, never sent.
  */
-export function invalidToken(reason: InvalidTokenReason, options?: { cause?: unknown }): RemitError {
-  return new RemitError('invalid_token', messages[reason], { cause: options?.cause, details: { reason } });
+export function invalidToken(reason: InvalidTokenReason, options?: { cause?: unknown; message?: string }): RemitError {
+  return new RemitError('invalid_token', options?.message ?? messages[reason], { cause: options?.cause, details: { reason } });
 }

@@ -1,6 +1,6 @@
 import type { Principal } from '@remit/core';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { invalidToken } from './invalid-token.ts';
+import { invalidToken, type InvalidTokenReason } from './invalid-token.ts';
 import { translateJoseError } from './translate-jose-error.ts';
 
 /** The asymmetric algorithms an issuer may be pinned to; HMAC and `none` are never accepted. */
@@ -21,6 +21,8 @@ export interface TokenVerifierOptions {
   maxTokenBytes?: number;
   /** The verifier's clock, for tests; default the system clock. */
   now?: () => Date;
+  /** What to tell a caller refused for a reason, where this issuer knows better than the generic text (the development issuer). */
+  messages?: Partial<Record<InvalidTokenReason, string>>;
 }
 
 export interface TokenVerifier {
@@ -73,7 +75,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           currentDate: now?.(),
         }));
       } catch (err) {
-        throw translateJoseError(err);
+        const refused = translateJoseError(err);
+        const reason = refused.details?.reason as InvalidTokenReason;
+        const message = options.messages?.[reason];
+        throw message === undefined ? refused : invalidToken(reason, { cause: refused.cause, message });
       }
       return toPrincipal(payload, groupsClaim);
     },

@@ -25,7 +25,8 @@ export interface ApiClient {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
-  delete(path: string): Promise<void>;
+  /** What the server answers, or undefined for a 204. */
+  delete<T = undefined>(path: string): Promise<T>;
   /**
    * Every item of a list, page after page: follows `nextCursor` while the server sends one, and
    * stops once `max` items are in. A server that does not page answers one `{items}`.
@@ -81,9 +82,7 @@ export function createApiClient(options: { url: string; token: string; fetch?: F
     get: async (path, query) => json(await call('GET', withQuery(path, query))),
     post: async (path, body) => json(await call('POST', path, body)),
     patch: async (path, body) => json(await call('PATCH', path, body)),
-    delete: async (path) => {
-      await call('DELETE', path);
-    },
+    delete: async (path) => json(await call('DELETE', path)),
     list: async <T>(path: string, query: Record<string, string | undefined> = {}, max = Infinity) => {
       const items: T[] = [];
       let cursor: string | undefined;

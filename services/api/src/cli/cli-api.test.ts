@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { thisProcess } from '@remit/core';
+import { openSandboxSession } from '@remit/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPaymentsService, type PaymentsService } from '../demo/payments-service.ts';
+import { startExamplePlatform, type ExamplePlatform } from '../testing/example-platform.ts';
 import { withTestApp, type TestApp } from '../testing/test-app.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runRemit, serveTestApp } from './testing.ts';
@@ -12,11 +15,11 @@ const example = fileURLToPath(new URL('../../../../examples/platform.yaml', impo
 const READ_TOKEN = 'read-token-81f2c4d9';
 const ADMIN_TOKEN = 'admin-token-4e7b09a3';
 
-let payments: PaymentsService;
+let reachable: ExamplePlatform;
 beforeAll(async () => {
-  payments = await startPaymentsService({ readToken: READ_TOKEN, adminToken: ADMIN_TOKEN });
+  reachable = await startExamplePlatform({ readToken: READ_TOKEN, adminToken: ADMIN_TOKEN, githubToken: 'github-token-2b9f' });
 });
-afterAll(() => payments.close());
+afterAll(() => reachable.close());
 
 /** The CLI against the real API over HTTP: `remit(token, ...args)`. */
 async function withCli<T>(
@@ -59,7 +62,7 @@ describe('remit against the API', () => {
           join(dir, 'connection.yaml'),
           `name: payments-api
 type: http
-config: { baseUrl: "${payments.url}", auth: { scheme: bearer }, verifyPath: /status, allowPrivateCidrs: [127.0.0.1/32] }
+config: { baseUrl: "${reachable.env.PAYMENTS_URL}", auth: { scheme: bearer }, verifyPath: /status, allowPrivateCidrs: [127.0.0.1/32] }
 secret: { token: { fromEnv: PAYMENTS_READ_TOKEN } }
 `,
         );
@@ -89,16 +92,16 @@ secret: { token: { fromEnv: PAYMENTS_READ_TOKEN } }
   it('apply -f examples/platform.yaml: a dry run prints the plan, the first apply makes it, the second finds nothing to do', async () => {
     await withCli(async ({ t, remit }) => {
       const admin = await t.adminToken();
-      const env = { PAYMENTS_URL: payments.url, PAYMENTS_PRIVATE_CIDR: '127.0.0.1/32', PAYMENTS_READ_TOKEN: READ_TOKEN, PAYMENTS_ADMIN_TOKEN: ADMIN_TOKEN };
+      const env = reachable.env;
       const dryRun = await remit(admin, ['apply', '-f', example, '--dry-run'], env);
       expect(dryRun.status).toBe(0);
       expect(dryRun.stdout).toContain('+ connection payments-api (http; secret: token from $PAYMENTS_READ_TOKEN)\n');
       expect(dryRun.stdout).toContain('+ binding platform-engineer ← user oncall-lead@example.com\n');
-      expect(dryRun.stdout).toContain('Plan: 7 to create, 0 to change, 0 unchanged. Dry run: nothing was changed.');
+      expect(dryRun.stdout).toContain('Plan: 9 to create, 0 to change, 0 unchanged. Dry run: nothing was changed.');
       const first = await remit(admin, ['apply', '-f', example], env);
-      expect(first.stdout).toContain('Applied: 7 created, 0 changed, 0 unchanged.');
+      expect(first.stdout).toContain('Applied: 9 created, 0 changed, 0 unchanged.');
       const second = await remit(admin, ['apply', '-f', example, '--json'], env);
-      expect(JSON.parse(second.stdout)).toMatchObject({ dryRun: false, summary: { create: 0, update: 0, unchanged: 7 } });
+      expect(JSON.parse(second.stdout)).toMatchObject({ dryRun: false, summary: { create: 0, update: 0, unchanged: 9 } });
       for (const out of [dryRun, first, second]) expect(out.stdout + out.stderr).not.toContain(READ_TOKEN);
     });
   });
@@ -142,5 +145,32 @@ secret: { token: { fromEnv: PAYMENTS_READ_TOKEN } }
     const unreachable = await runRemit(['whoami', '--url', 'http://127.0.0.1:9', '--token', 'x']);
     expect(unreachable.status).toBe(ExitCode.failed);
     expect(unreachable.stderr).toBe('remit: cannot reach the Remit API at http://127.0.0.1:9: start it with bin/remit serve, or set REMIT_URL\n');
+  });
+
+  it('sandbox list and kill: an admin sees a live sandbox with whom it serves, kills it; a developer is refused', async () => {
+    await withCli(async ({ t, remit }) => {
+      const admin = await t.adminToken();
+      const session = await openSandboxSession(t.sandboxes, { runId: randomUUID(), owner: thisProcess() });
+      try {
+        const list = await remit(admin, ['sandbox', 'list']);
+        expect(list.status).toBe(0);
+        expect(list.stdout).toMatch(/^ID +KIND +STARTED +ALIVE +SERVES$/m);
+        expect(list.stdout).toMatch(new RegExp(`^${session.sandboxId} +throwaway +\\S+ +yes +remit sandbox exec \\(pid ${process.pid}\\)$`, 'm'));
+        const json = JSON.parse((await remit(admin, ['sandbox', 'list', '--json'])).stdout) as { id: string }[];
+        expect(json.map((s) => s.id)).toEqual([session.sandboxId]);
+
+        const dev = await t.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
+        const refused = await remit(dev, ['sandbox', 'kill', session.sandboxId]);
+        expect(refused.status).toBe(ExitCode.failed);
+        expect(refused.stderr).toContain('(forbidden)');
+
+        const killed = await remit(admin, ['sandbox', 'kill', session.sandboxId]);
+        expect(killed.status).toBe(0);
+        expect(killed.stdout).toBe(`sandbox ${session.sandboxId} killed\n`);
+        expect((await remit(admin, ['sandbox', 'list'])).stdout).toContain('(none)');
+      } finally {
+        await session.close();
+      }
+    });
   });
 });

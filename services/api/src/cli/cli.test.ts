@@ -154,10 +154,32 @@ describe('bin/remit conventions', () => {
     expect(run(['completion', 'fish']).status).toBe(ExitCode.usage);
   });
 
-  it.runIf(spawnSync('zsh', ['--version']).status === 0)('writes a zsh completion script zsh can load', () => {
+  // .ci/run installs zsh, so this runs in CI; a machine without zsh skips it.
+  it.runIf(spawnSync('zsh', ['--version']).status === 0)('writes a zsh completion script that zsh loads and that completes as bash does', () => {
     const script = run(['completion', 'zsh']).stdout;
-    const res = spawnSync('zsh', ['-c', `autoload -U compinit; compinit -u; ${script}\nwhence -w _remit`], { encoding: 'utf8' });
-    expect(res.stdout).toContain('_remit: function');
+    const loaded = spawnSync('zsh', ['-c', `autoload -U compinit; compinit -u; ${script}\nwhence -w _remit`], { encoding: 'utf8' });
+    expect(loaded.stdout).toContain('_remit: function');
+    // zsh's completion system calls _remit with words and CURRENT set; _describe (zsh's own) is
+    // replaced by a stand-in that prints the candidates it was given, word:description each.
+    const complete = (words: string[]) => {
+      const res = spawnSync(
+        'zsh',
+        [
+          '-c',
+          `compdef() { :; }; _describe() { local name=$2; print -rl -- \${(P)name} }; _files() { :; }\n${script}\n` +
+            `words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _remit`,
+        ],
+        { encoding: 'utf8' },
+      );
+      return res.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/(?<!\\):.*$/, ''));
+    };
+    expect(complete(['remit', 'ro'])).toContain('roles');
+    expect(complete(['remit', 'roles', ''])).toEqual(['list', 'get', 'create', 'delete', '--help']);
+    expect(complete(['remit', 'runs', 'list', '--st'])).toContain('--status');
+    expect(complete(['remit', 'sandbox', ''])).toEqual(expect.arrayContaining(['exec', 'list', 'kill']));
   });
 
   it('keeps its lists of run kinds and statuses equal to the API’s', () => {

@@ -120,7 +120,7 @@ ${exitCodesText()}
     ),
   ).action(act(async (opts) => (await import('./commands/apply.ts')).applyCommand(await context(), opts as ApplyOpts)));
 
-  const sandbox = program.command('sandbox').description('local sandboxes').enablePositionalOptions();
+  const sandbox = program.command('sandbox').description('throwaway sandboxes, and the server’s live ones (admin)').enablePositionalOptions();
   sandbox
     .command('exec')
     .description('run one command in a throwaway sandbox with no credentials and no network')
@@ -136,6 +136,16 @@ ${exitCodesText()}
       ),
     );
 
+  const loadSandboxAdmin = async () => import('./commands/sandbox-admin.ts');
+  json(talksToApi(sandbox.command('list').description('live sandboxes of the server and whom each serves (admin)'))).action(
+    act(async (opts) => (await loadSandboxAdmin()).listSandboxes(await context(), opts as ApiJsonOpts)),
+  );
+  json(
+    talksToApi(
+      sandbox.command('kill').description('kill a sandbox (admin); a run it still serves is cancelled first').argument('<id>', 'as sandbox list prints it'),
+    ),
+  ).action(act(async (id: string, opts) => (await loadSandboxAdmin()).killSandbox(await context(), id, opts as ApiJsonOpts)));
+
   const egress = program.command('egress').description('the egress guard');
   egress
     .command('check')
@@ -150,10 +160,9 @@ ${exitCodesText()}
     act(async (opts: { json?: boolean }) => (await import('./commands/audit-verify.ts')).auditVerifyCommand(await context({ logs: 'stderr' }), opts)),
   );
 
-  program
-    .command('doctor')
-    .description('check this machine and configuration, and say how to fix what is missing')
-    .action(act(async () => (await import('./commands/doctor.ts')).doctorCommand(await context({ logs: 'stderr' }))));
+  json(program.command('doctor').description('check this machine and configuration, and say how to fix what is missing')).action(
+    act(async (opts: { json?: boolean }) => (await import('./commands/doctor.ts')).doctorCommand(await context({ logs: 'stderr' }), opts)),
+  );
 
   program
     .command('completion')

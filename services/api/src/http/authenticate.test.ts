@@ -1,7 +1,9 @@
 import { createHmac, createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { loadOrCreateDevIssuer } from '@remit/identity';
 import { describe, expect, it } from 'vitest';
 import { errorOf, withTestApp, type TestApp } from '../testing/test-app.ts';
 
@@ -46,6 +48,26 @@ async function signWithIssuer(t: TestApp, payload: Record<string, unknown>): Pro
 }
 
 describe('authentication', () => {
+  it('a token signed with another data directory’s development key is refused with a message that says so and how to fix it', async () => {
+    await withTestApp(async (t) => {
+      const otherDir = mkdtempSync(join(tmpdir(), 'remit-other-data-'));
+      try {
+        const other = await loadOrCreateDevIssuer(otherDir);
+        const token = await other.sign({ sub: 'alice@example.com', email: 'alice@example.com', groups: [] });
+        const res = await t.request('/v1/me', { token });
+        const error = await errorOf(res);
+        expect(error).toMatchObject({ status: 401, code: 'invalid_token' });
+        expect(error.message).toContain("another data directory's development key");
+        expect(error.message).toContain('bin/remit token --user');
+        // Nothing about this machine: the server's own data directory is not named.
+        expect(error.message).not.toContain(t.dataDir);
+        expect(res.headers.get('www-authenticate')).toContain('another data directory');
+      } finally {
+        rmSync(otherDir, { recursive: true, force: true });
+      }
+    });
+  });
+
   it('refuses every forged, tampered or mis-scoped token with 401 invalid_token, counts each in the audit log, and creates no user', async () => {
     await withTestApp(async (t) => {
       const tokens = await forgeries(t);

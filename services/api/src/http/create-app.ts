@@ -21,6 +21,7 @@ import { isOAuthCallback, mountOAuth } from '../routes/oauth.ts';
 import { mountRunEvents } from '../routes/run-events.ts';
 import { mountUsageAndBudgets } from '../routes/usage-and-budgets.ts';
 import { mountRuns } from '../routes/runs.ts';
+import { mountSandboxes } from '../routes/sandboxes.ts';
 
 /** The whole HTTP surface. Routes are registered through zod schemas, which also yield /openapi.json. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountRunEvents(app, deps, new StreamSlots(limits));
   mountOAuth(app, deps);
   mountUsageAndBudgets(app, deps);
+  mountSandboxes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -3,6 +3,7 @@ import type { HttpLimits, RateLimits } from '@remit/core';
 import type { Database } from '@remit/db';
 import type { Resolver } from '@remit/egress';
 import type { TokenVerifier } from '@remit/identity';
+import type { SandboxDriver } from '@remit/sandbox';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
 
@@ -14,6 +15,8 @@ export interface AppDeps {
   adminGroup: string;
   logger: Logger;
   secrets: SecretStore;
+  /** The deployment's sandbox driver, for admins' `remit sandbox list|kill`. */
+  sandboxes: Pick<SandboxDriver, 'name' | 'list' | 'destroy'>;
   rateLimits: RateLimits;
   /** Per-process limits on streams and refused tokens; default defaultHttpLimits. */
   httpLimits?: HttpLimits;

@@ -42,6 +42,7 @@ describe('public endpoints', () => {
         adminGroup: 'a',
         logger: createLogger({ level: 'silent' }),
         secrets: t.secrets,
+        sandboxes: { name: 'local', list: () => Promise.resolve([]), destroy: () => Promise.resolve() },
         publicUrl: 'http://remit.test',
         rateLimits: defaultRateLimits,
         refusals: t.refusals,

@@ -48,7 +48,13 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
     // reachable host or a real database; serve's start line says which one is active.
     const devIssuer = activeIssuer(config).kind === 'oidc' ? undefined : await loadOrCreateDevIssuer(dataDir, { audience: config.REMIT_OIDC_AUDIENCE });
     const verifier = devIssuer
-      ? createTokenVerifier({ issuer: devIssuer.issuer, audience: devIssuer.audience, algorithm: devIssuer.algorithm, keys: devIssuer.keys })
+      ? createTokenVerifier({
+          issuer: devIssuer.issuer,
+          audience: devIssuer.audience,
+          algorithm: devIssuer.algorithm,
+          keys: devIssuer.keys,
+          messages: devIssuer.messages,
+        })
       : createTokenVerifier({
           issuer: config.REMIT_OIDC_ISSUER!,
           audience: config.REMIT_OIDC_AUDIENCE,

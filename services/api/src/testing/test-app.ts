@@ -8,6 +8,7 @@ import type { Database } from '@remit/db';
 import { withTestDb, type TestDatabaseOptions } from '@remit/db/testing';
 import type { Resolver } from '@remit/egress';
 import { createTokenVerifier, loadOrCreateDevIssuer } from '@remit/identity';
+import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { createApp } from '../http/create-app.ts';
 import { createLogger } from '../logging/logger.ts';
@@ -17,6 +18,8 @@ const ADMIN_GROUP = 'remit-admins';
 export interface TestApp {
   db: Database;
   secrets: SecretStore;
+  /** The driver behind the admin sandbox routes. */
+  sandboxes: SandboxDriver;
   orgId: string;
   /**
    * Sends a request to the app in-process; `token` adds the bearer header, `json` a JSON body,
@@ -45,6 +48,8 @@ export async function withTestApp<T>(
     now?: () => Date;
     /** Wraps the database the app uses (tests count its transactions); `t.db` stays the plain one. */
     wrapDb?: (db: Database) => Database;
+    /** The sandbox driver admins list and kill; default: bubblewrap with its state in the temporary directory. */
+    sandboxes?: SandboxDriver;
   } = {},
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
@@ -60,9 +65,16 @@ export async function withTestApp<T>(
           },
         });
         const logger = createLogger({ level: 'debug', destination });
-        const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithm: issuer.algorithm, keys: issuer.keys });
+        const verifier = createTokenVerifier({
+          issuer: issuer.issuer,
+          audience: issuer.audience,
+          algorithm: issuer.algorithm,
+          keys: issuer.keys,
+          messages: issuer.messages,
+        });
         const secrets = await LocalVaultStore.open({ dataDir: dir });
         const appDb = options.wrapDb?.(db) ?? db;
+        const sandboxes = options.sandboxes ?? createLocalDriver({ stateDir: join(dir, 'sandboxes') });
         const httpLimits = { ...defaultHttpLimits, ...options.httpLimits };
         const refusals = new RefusalTally({ db: appDb, orgId: orgA, windowMs: httpLimits.refusalAuditWindowSeconds * 1000, log: logger });
         const app = createApp({
@@ -72,6 +84,7 @@ export async function withTestApp<T>(
           adminGroup: ADMIN_GROUP,
           logger,
           secrets,
+          sandboxes,
           publicUrl: 'http://remit.test',
           rateLimits: options.rateLimits ?? defaultRateLimits,
           httpLimits,
@@ -82,6 +95,7 @@ export async function withTestApp<T>(
         const t: TestApp = {
           db,
           secrets,
+          sandboxes,
           orgId: orgA,
           issuer,
           dataDir: dir,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection, Role } from '@remit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPaymentsService, type PaymentsService } from '../../demo/payments-service.ts';
+import { startExamplePlatform, type ExamplePlatform } from '../../testing/example-platform.ts';
 import { withTestApp, type TestApp } from '../../testing/test-app.ts';
 import { createApiClient, type ApiClient } from '../api-client.ts';
 import { createStyle } from '../terminal-style.ts';
@@ -16,19 +16,14 @@ const example = fileURLToPath(new URL('../../../../../examples/platform.yaml', i
 const READ_TOKEN = 'read-token-3c9e1f07';
 const ADMIN_TOKEN = 'admin-token-5d2a8b64';
 
-let payments: PaymentsService;
+let reachable: ExamplePlatform;
 beforeAll(async () => {
-  payments = await startPaymentsService({ readToken: READ_TOKEN, adminToken: ADMIN_TOKEN });
+  reachable = await startExamplePlatform({ readToken: READ_TOKEN, adminToken: ADMIN_TOKEN, githubToken: 'github-token-7a1c' });
 });
-afterAll(() => payments.close());
+afterAll(() => reachable.close());
 
-/** The example points at a private network; here its variables point it at the toy payments service on loopback. */
-const exampleEnv = () => ({
-  PAYMENTS_URL: payments.url,
-  PAYMENTS_PRIVATE_CIDR: '127.0.0.1/32',
-  PAYMENTS_READ_TOKEN: READ_TOKEN,
-  PAYMENTS_ADMIN_TOKEN: ADMIN_TOKEN,
-});
+/** The example points at a private network; here its variables point it at loopback (the payments service, fake GitHub, fake STS). */
+const exampleEnv = () => reachable.env;
 
 /** The real client, sending its requests to the app in-process. */
 async function adminClient(t: TestApp): Promise<ApiClient> {
@@ -54,13 +49,15 @@ describe('remit apply -f examples/platform.yaml', () => {
       const options = { resendSecrets: false, env };
 
       const dryRun = await applyPlatform(client, platform, { ...options, dryRun: true });
-      expect(planSummary(dryRun)).toEqual({ create: 7, update: 0, unchanged: 0 });
+      expect(planSummary(dryRun)).toEqual({ create: 9, update: 0, unchanged: 0 });
       expect(await client.list('/v1/admin/roles')).toEqual([]); // a dry run changes nothing
 
       const first = await applyPlatform(client, platform, { ...options, dryRun: false });
       expect(first.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual([
         'create connection payments-api',
         'create connection payments-admin',
+        'create connection source',
+        'create connection aws-readonly',
         'create role developer',
         'create role platform-engineer',
         'create binding developer ← group developers',
@@ -68,15 +65,23 @@ describe('remit apply -f examples/platform.yaml', () => {
         'create binding platform-engineer ← user oncall-lead@example.com',
       ]);
       const connections = await client.list<Connection>('/v1/admin/connections');
-      expect(connections.map((c) => [c.name, c.hasSecret, c.verifiedAt !== null])).toEqual([
-        ['payments-admin', true, true],
-        ['payments-api', true, true],
+      // Each verified live before it was saved: the payments service, GitHub's /user, and STS AssumeRole.
+      expect(connections.map((c) => [c.name, c.type, c.hasSecret, c.verifiedAt !== null])).toEqual([
+        ['aws-readonly', 'aws', false, true],
+        ['payments-admin', 'http', true, true],
+        ['payments-api', 'http', true, true],
+        ['source', 'github', true, true],
       ]);
+      expect(reachable.assumeRoleCalls.at(-1)).toMatchObject({
+        Action: 'AssumeRole',
+        RoleArn: 'arn:aws:iam::123456789012:role/remit-readonly',
+        ExternalId: 'remit-example-external-id',
+      });
 
       const second = await applyPlatform(client, platform, { ...options, dryRun: false });
-      expect(planSummary(second)).toEqual({ create: 0, update: 0, unchanged: 7 });
+      expect(planSummary(second)).toEqual({ create: 0, update: 0, unchanged: 9 });
       expect(renderSummary(second, { dryRun: false, source: 'examples/platform.yaml' })).toBe(
-        'No changes: the server already matches examples/platform.yaml (7 unchanged).',
+        'No changes: the server already matches examples/platform.yaml (9 unchanged).',
       );
     });
   });
@@ -92,8 +97,8 @@ describe('remit apply -f examples/platform.yaml', () => {
         `roles:
   - name: developer
     description: Reads service health and logs
-    connections: [payments-api]
-    runKinds: [review, troubleshoot]   # the same set in another order: no change
+    connections: [source, payments-api]   # the same set in another order: no change
+    runKinds: [review, troubleshoot]
     limits: { maxDurationSeconds: 300, maxSteps: 20 }
 `,
       );
@@ -121,7 +126,7 @@ describe('remit apply -f examples/platform.yaml', () => {
       const platform = loadPlatformFile(example, env);
       const created = await applyPlatform(client, platform, { dryRun: false, resendSecrets: false, env });
       // Unchanged connections need no secret at hand: the variables may be gone.
-      const withoutSecrets = { ...env, PAYMENTS_READ_TOKEN: '', PAYMENTS_ADMIN_TOKEN: '' };
+      const withoutSecrets = { ...env, PAYMENTS_READ_TOKEN: '', PAYMENTS_ADMIN_TOKEN: '', GITHUB_TOKEN: '' };
       expect(
         planSummary(await applyPlatform(client, loadPlatformFile(example, withoutSecrets), { dryRun: true, resendSecrets: false, env: withoutSecrets })),
       ).toMatchObject({
@@ -132,7 +137,7 @@ describe('remit apply -f examples/platform.yaml', () => {
       );
 
       const rotated = await applyPlatform(client, platform, { dryRun: false, resendSecrets: true, env });
-      expect(rotated.changes.filter((c) => c.action === 'update').map((c) => c.name)).toEqual(['payments-api', 'payments-admin']);
+      expect(rotated.changes.filter((c) => c.action === 'update').map((c) => c.name)).toEqual(['payments-api', 'payments-admin', 'source']);
       const printed = [created, rotated].flatMap((plan) => [
         JSON.stringify(planJson(plan, false)),
         ...plan.changes.map((c) => renderChange(c, createStyle(false))),

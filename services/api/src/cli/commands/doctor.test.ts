@@ -12,12 +12,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 const remit = fileURLToPath(new URL('../../../../../bin/remit', import.meta.url));
 
 /** `bin/remit doctor` in a fresh data directory (unless `env` names one) and a schema of its own, dropped afterwards. */
-function doctor(env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function doctor(env: Record<string, string>, args: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const dir = env.REMIT_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'remit-doctor-'));
   return withTestSchema(
     (schema) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(remit, ['doctor'], {
+        const child = spawn(remit, ['doctor', ...args], {
           env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: dir, REMIT_DB_SCHEMA: schema, ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -42,6 +42,18 @@ describe('remit doctor on the embedded database', () => {
       /^✓ request login: embedded PGlite: one in-process connection that switches to remit_app per request transaction/,
     );
     expect(line(res.stdout, 'identity')).toMatch(/^✓ identity: development issuer \(remit token\), because loopback REMIT_HOST and embedded PGlite/);
+  });
+});
+
+describe('remit doctor --json', () => {
+  it('prints one JSON document: every check with ok, detail and (when failing) its fix; the exit code agrees', async () => {
+    const res = await doctor({ REMIT_SANDBOX_DRIVER: 'local' }, ['--json']);
+    const report = JSON.parse(res.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string; fix: string | null }[] };
+    expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['node', 'data directory', 'database', 'identity']));
+    expect(report.ok).toBe(report.checks.every((c) => c.ok));
+    expect(res.status).toBe(report.ok ? 0 : 1);
+    for (const c of report.checks) expect(c.fix === null, c.name).toBe(c.ok);
+    expect(report.checks.find((c) => c.name === 'identity')).toMatchObject({ ok: true, detail: expect.stringContaining('development issuer') });
   });
 });
 

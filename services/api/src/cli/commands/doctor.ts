@@ -9,14 +9,14 @@ import { checkModelProvider } from '../../runtime/model-check.ts';
 import { checkSandboxDriver } from '../../runtime/sandbox-check.ts';
 import type { CommandContext } from '../command-context.ts';
 import { escapeForTerminal } from '../escape-for-terminal.ts';
+import { printJson } from '../print.ts';
 
 /**
  * Checks the machine and configuration, live: the database (or the server that owns it), a real
  * sandbox created and destroyed, the model provider reached as runs reach it, and which token
  * issuer is active. Every failing line says how to fix it. Exit 1 if any fails.
  */
-export async function doctorCommand(ctx: CommandContext): Promise<number> {
-  ctx.parse({});
+export async function doctorCommand(ctx: CommandContext, opts: { json?: boolean } = {}): Promise<number> {
   const { config } = ctx;
   const checks: LiveCheck[] = [];
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -56,12 +56,16 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   checks.push(await checkModelProvider(config));
   checks.push(identityCheck(config, dataDir));
 
+  const failing = checks.filter((c) => !c.ok).length;
+  if (opts.json) {
+    printJson({ ok: failing === 0, checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail, fix: c.ok ? null : (c.fix ?? null) })) });
+    return failing ? 1 : 0;
+  }
   for (const c of checks) {
     // Details quote the database and the environment: escaped like any untrusted text.
     process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name}: ${escapeForTerminal(c.detail)}\n`);
     if (!c.ok && c.fix) process.stdout.write(`    fix: ${escapeForTerminal(c.fix)}\n`);
   }
-  const failing = checks.filter((c) => !c.ok).length;
   process.stdout.write(failing ? `\n${failing} problem(s) found.\n` : '\nAll good.\n');
   return failing ? 1 : 0;
 }
