@@ -119,3 +119,18 @@ describe('model prices, checked at start', () => {
     ).toEqual([]);
   });
 });
+
+describe('the secret store', () => {
+  it('is the local vault by default; Secrets Manager needs the KMS key, and a prefix of path segments', () => {
+    expect(parseConfig({}).REMIT_SECRET_STORE).toBe('local');
+    expect(problems({ REMIT_SECRET_STORE: 'aws-secrets-manager' })).toEqual([
+      'REMIT_SECRETS_KMS_KEY_ID: required when REMIT_SECRET_STORE is aws-secrets-manager',
+    ]);
+    const aws = parseConfig({ REMIT_SECRET_STORE: 'aws-secrets-manager', REMIT_SECRETS_KMS_KEY_ID: 'alias/remit' });
+    expect(aws).toMatchObject({ REMIT_SECRETS_NAME_PREFIX: 'remit/', REMIT_SECRETS_CACHE_TTL_MS: 30_000 });
+    for (const prefix of ['remit', '/remit/', 'remit//', 'a b/']) {
+      expect(problems({ REMIT_SECRETS_NAME_PREFIX: prefix })[0], prefix).toMatch(/^REMIT_SECRETS_NAME_PREFIX: expected path segments ending in \//);
+    }
+    expect(problems({ REMIT_SECRET_STORE: 'vault' })[0]).toMatch(/^REMIT_SECRET_STORE: /);
+  });
+});

@@ -53,6 +53,29 @@ export const ConfigEnv = z
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded')
       .optional(),
     REMIT_SANDBOX_DRIVER: z.enum(['local', 'ecs']).default('local'),
+    REMIT_SECRET_STORE: z
+      .enum(['local', 'aws-secrets-manager'])
+      .default('local')
+      .meta({ description: 'Where connection secrets and sealed tokens live: the local AES-256-GCM vault in the data directory, or AWS Secrets Manager' }),
+    REMIT_SECRETS_KMS_KEY_ID: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .meta({ description: 'The KMS key (id, ARN or alias) every Secrets Manager secret is created with; required with aws-secrets-manager' }),
+    REMIT_SECRETS_NAME_PREFIX: z
+      .string()
+      .regex(/^([A-Za-z0-9_+=.@-]+\/)+$/, 'expected path segments ending in /, such as remit/ or remit/prod/')
+      .max(200)
+      .default('remit/')
+      .meta({ description: 'Every Secrets Manager secret’s name starts with it; IAM policies grant access to <prefix>*' }),
+    REMIT_SECRETS_CACHE_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(30_000)
+      .meta({ description: 'How long a secret read from Secrets Manager is reused (0: never)' }),
     REMIT_MODEL_PROVIDER: z.enum(['scripted', 'bedrock', 'openai-compatible']).default('scripted'),
     REMIT_ORG: z
       .string()
@@ -123,6 +146,9 @@ export const ConfigEnv = z
     REMIT_MODEL_CONTEXT_WINDOW: z.coerce.number().int().min(4096).max(2_000_000).default(200_000),
   })
   .superRefine((env, ctx) => {
+    if (env.REMIT_SECRET_STORE === 'aws-secrets-manager' && !env.REMIT_SECRETS_KMS_KEY_ID) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_SECRETS_KMS_KEY_ID'], message: 'required when REMIT_SECRET_STORE is aws-secrets-manager' });
+    }
     if (env.REMIT_MODEL_PROVIDER === 'bedrock' && !env.REMIT_BEDROCK_REGION && !env.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_BEDROCK_REGION'], message: 'required (or AWS_REGION) when REMIT_MODEL_PROVIDER is bedrock' });
     }

@@ -9,7 +9,7 @@ import { httpDepsFrom } from '../http/http-settings.ts';
 import type { RunRecord } from '@remit/db';
 import type { ModelProvider } from '@remit/models';
 import type { SandboxDriver } from '@remit/sandbox';
-import { LocalVaultStore } from '@remit/secrets';
+import { createSecretsManagerStore, LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { createSandboxDriver } from './local-sandboxes.ts';
 import { refuseUnreachableModel } from './model-endpoint.ts';
 import { modelForRun } from '@remit/agents';
@@ -43,7 +43,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
     if (report.applied.length) logger.info({ applied: report.applied }, 'database migrated');
     await refuseBypassingLogin(db);
     const { orgId } = await ensureOrg(db, config.REMIT_ORG);
-    const secrets = await LocalVaultStore.open({ dataDir, masterKey: config.REMIT_MASTER_KEY });
+    const secrets = await openSecretStore(config, dataDir);
     // The configuration schema already refused a development issuer nobody asked for on a
     // reachable host or a real database; serve's start line says which one is active.
     const devIssuer = activeIssuer(config).kind === 'oidc' ? undefined : await loadOrCreateDevIssuer(dataDir, { audience: config.REMIT_OIDC_AUDIENCE });
@@ -130,4 +130,15 @@ async function refuseBypassingLogin(db: Database): Promise<void> {
     'request_login_unsafe',
     `refusing to serve requests as database login ${report.login}: ${report.problems.map((p) => `${p.detail} (${p.code})`).join('; ')}. Run bin/remit doctor for the fix`,
   );
+}
+
+/** The configured secret store: the vault in the data directory, or Secrets Manager under the stack's KMS key. */
+async function openSecretStore(config: ConfigEnv, dataDir: string): Promise<SecretStore> {
+  if (config.REMIT_SECRET_STORE === 'local') return LocalVaultStore.open({ dataDir, masterKey: config.REMIT_MASTER_KEY });
+  return createSecretsManagerStore({
+    namePrefix: config.REMIT_SECRETS_NAME_PREFIX,
+    kmsKeyId: config.REMIT_SECRETS_KMS_KEY_ID!,
+    cacheTtlMs: config.REMIT_SECRETS_CACHE_TTL_MS,
+    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+  });
 }
