@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
+import { startRunWorker, type GithubSettings, type RunWorker, type WorkerSettings } from '@remit/agents';
 import { createLogger, startPaymentsService } from '@remit/api';
 import { withTestApp, type TestApp } from '@remit/api/testing';
 import { defaultModelPrices, defaultRateLimits, type ModelPrices, type RateLimits } from '@remit/core';
@@ -42,6 +42,10 @@ export async function withRunStack<T>(
     now?: () => Date;
     prices?: ModelPrices;
     model?: ModelProvider;
+    /** The GitHub App the worker reviews as (a fake GitHub's); the webhook secrets the API accepts. */
+    github?: GithubSettings;
+    webhookSecrets?: string[];
+    fallbackRole?: string;
   },
 ): Promise<T> {
   const stateDir = mkdtempSync(join(tmpdir(), 'remit-e2e-'));
@@ -54,60 +58,64 @@ export async function withRunStack<T>(
   const workers: RunWorker[] = [];
   const payments = await startPaymentsService({ readToken: PAYMENTS_READ_TOKEN, adminToken: PAYMENTS_ADMIN_TOKEN });
   try {
-    return await withTestApp(async (t) => {
-      const startWorker = (settings: Partial<WorkerSettings> = {}) => {
-        const w = startRunWorker({
-          db: t.db,
-          orgId: t.orgId,
-          sandboxes: driver,
-          openSandbox: recording,
-          modelFor: () => options.model ?? createScriptedProvider(options.script, { name: 'e2e' }),
-          logger: createLogger({ level: 'silent' }),
-          secrets: t.secrets,
-          meter: {
-            prices: options.prices ?? defaultModelPrices,
-            rateLimits: options.rateLimits ?? defaultRateLimits,
-            maxOutputTokens: 4096,
-            ...(options.now ? { now: options.now } : {}),
+    return await withTestApp(
+      async (t) => {
+        const startWorker = (settings: Partial<WorkerSettings> = {}) => {
+          const w = startRunWorker({
+            db: t.db,
+            orgId: t.orgId,
+            sandboxes: driver,
+            openSandbox: recording,
+            modelFor: () => options.model ?? createScriptedProvider(options.script, { name: 'e2e' }),
+            logger: createLogger({ level: 'silent' }),
+            secrets: t.secrets,
+            github: options.github,
+            meter: {
+              prices: options.prices ?? defaultModelPrices,
+              rateLimits: options.rateLimits ?? defaultRateLimits,
+              maxOutputTokens: 4096,
+              ...(options.now ? { now: options.now } : {}),
+            },
+            settings: { pollMs: 100, leaseSeconds: 5, maintenance: { everyMs: 300 }, ...options.settings, ...settings },
+          });
+          workers.push(w);
+          return w;
+        };
+        const admin = async (path: string, json: unknown) => t.request(path, { method: 'POST', token: await t.adminToken(), json });
+        const stack: RunStack = {
+          ...t,
+          paymentsUrl: payments.url,
+          driver,
+          stateDir,
+          bundles,
+          worker: startWorker(),
+          startWorker,
+          admin,
+          async startRun(token, body) {
+            const res = await t.request('/v1/runs', { method: 'POST', token, json: body });
+            const json = (await res.json()) as { id?: string; error?: unknown };
+            if (res.status !== 202 || !json.id) throw new Error(`run refused: ${res.status} ${JSON.stringify(json)}`);
+            return json.id;
           },
-          settings: { pollMs: 100, leaseSeconds: 5, maintenance: { everyMs: 300 }, ...options.settings, ...settings },
-        });
-        workers.push(w);
-        return w;
-      };
-      const admin = async (path: string, json: unknown) => t.request(path, { method: 'POST', token: await t.adminToken(), json });
-      const stack: RunStack = {
-        ...t,
-        paymentsUrl: payments.url,
-        driver,
-        stateDir,
-        bundles,
-        worker: startWorker(),
-        startWorker,
-        admin,
-        async startRun(token, body) {
-          const res = await t.request('/v1/runs', { method: 'POST', token, json: body });
-          const json = (await res.json()) as { id?: string; error?: unknown };
-          if (res.status !== 202 || !json.id) throw new Error(`run refused: ${res.status} ${JSON.stringify(json)}`);
-          return json.id;
-        },
-        async waitForStatus(runId, statuses, timeoutMs = 20_000) {
-          const token = await t.adminToken();
-          const deadline = Date.now() + timeoutMs;
-          for (;;) {
-            const run = (await (await t.request(`/v1/runs/${runId}`, { token })).json()) as Record<string, unknown>;
-            if (statuses.includes(String(run.status))) return run;
-            if (Date.now() > deadline) throw new Error(`run ${runId} is ${String(run.status)}, not ${statuses.join('|')}`);
-            await new Promise((r) => setTimeout(r, 50));
-          }
-        },
-      };
-      try {
-        return await fn(stack);
-      } finally {
-        await Promise.all(workers.map((w) => w.stop()));
-      }
-    }, options);
+          async waitForStatus(runId, statuses, timeoutMs = 20_000) {
+            const token = await t.adminToken();
+            const deadline = Date.now() + timeoutMs;
+            for (;;) {
+              const run = (await (await t.request(`/v1/runs/${runId}`, { token })).json()) as Record<string, unknown>;
+              if (statuses.includes(String(run.status))) return run;
+              if (Date.now() > deadline) throw new Error(`run ${runId} is ${String(run.status)}, not ${statuses.join('|')}`);
+              await new Promise((r) => setTimeout(r, 50));
+            }
+          },
+        };
+        try {
+          return await fn(stack);
+        } finally {
+          await Promise.all(workers.map((w) => w.stop()));
+        }
+      },
+      { ...options, github: options.webhookSecrets ? { webhookSecrets: options.webhookSecrets, fallbackRole: options.fallbackRole } : undefined },
+    );
   } finally {
     await payments.close();
     for (const s of await driver.list()) await driver.destroy(s.id);

@@ -10,6 +10,8 @@ import { outcomeOfAbort, runAgentLoop, type AbortCause, type LoopOutcome } from 
 import { buildRunAccess } from './connections/build-run-access.ts';
 import { createRunMeter, type MeterSettings } from './model-meter.ts';
 import { runKindModule } from './kinds/index.ts';
+import type { PreparedRun } from './kinds/run-kind.ts';
+import type { GithubSettings } from './review/github-settings.ts';
 import { toolResultCapChars } from './tool-result-cap.ts';
 
 export interface ExecuteRunDeps {
@@ -26,6 +28,8 @@ export interface ExecuteRunDeps {
   secrets: SecretStore;
   resolver?: Resolver | undefined;
   meter: MeterSettings;
+  /** The GitHub App reviews are read and posted as; absent: review runs fail with github_not_configured. */
+  github?: GithubSettings | undefined;
 }
 
 /**
@@ -75,14 +79,41 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
 
   let session: SandboxSession | undefined;
   let outcome: LoopOutcome = { status: 'failed', reason: 'internal_error', answer: null, steps: 0 };
+  let prepared: PreparedRun<Record<string, unknown>> | undefined;
+  let ended = false;
+  let ask: (input: string) => Promise<string | null> = () => Promise.resolve(null);
   try {
+    const model = deps.modelFor(run);
     await emit('status', { status: 'provisioning' });
+    if (kind.prepare) {
+      const kindRun = await kind.prepare({
+        run,
+        log,
+        emit: (type, data) => emit(type, data),
+        github: deps.github,
+        tenant: (fn) => deps.db.tenant(ctx, fn),
+        contextWindowTokens: model.contextWindowTokens,
+      });
+      if ('end' in kindRun) {
+        outcome = kindRun.end;
+        ended = true;
+        throw new KindEnded();
+      }
+      prepared = kindRun;
+    }
     // Opens its own short transactions: no transaction may be open while STS, GitHub or a token endpoint answers.
     const access = await buildRunAccess({ ...deps, logger: log }, run);
+    if (prepared?.access) {
+      const extra = prepared.access;
+      access.connections.push(extra.connection);
+      access.bundle.connections.push({ name: extra.connection.name, type: extra.connection.type });
+      if (extra.inside) access.bundle.secrets.push(extra.inside);
+      access.egressTargets.push(extra.egress);
+      access.secretValues.push(...extra.secretValues);
+    }
     for (const left of access.unavailable) await emit('connection_unavailable', left);
     const scrub = createScrubber(access.secretValues);
     const catalog = kind.tools(access.connections);
-    const model = deps.modelFor(run);
     session = await (deps.openSandbox ?? openSandboxSession)(deps.sandboxes, {
       runId: run.id,
       bundle: access.bundle,
@@ -107,17 +138,41 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     if (!(await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'running', { sandboxId: session!.sandboxId })))) stop('lease_lost');
     await emit('status', { status: 'running', sandboxId: session.sandboxId, readyMs: Math.round(session.readyMs), model: model.label });
     const active = session;
+    const stopped = await prepared?.afterSandboxReady?.((tool, input) => active.call(tool, input as never));
+    if (stopped) {
+      outcome = stopped;
+      ended = true;
+      throw new KindEnded();
+    }
     const meter = createRunMeter(deps, run, model, deps.meter);
+    const loopSink = {
+      beforeModelCall: (request: Parameters<typeof meter.before>[0], signal: AbortSignal) => meter.before(request, signal),
+      usage: (usage: Parameters<typeof meter.after>[0], latencyMs: number) => meter.after(usage, latencyMs),
+    };
+    // One more turn without tools, for a kind whose answer did not validate (a review's JSON).
+    ask = async (input) => {
+      const again = await runAgentLoop({
+        model,
+        system: kind.systemPrompt,
+        input,
+        catalog: { specs: [], offered: new Set(), connectionsFor: {} },
+        executor: { call: () => Promise.reject(new Error('no tools in a repair turn')) },
+        sink: { ...loopSink, event: (type, data) => emit(type, data) },
+        maxSteps: 1,
+        signal: abort.signal,
+        scrub,
+      });
+      return again.answer;
+    };
     outcome = await runAgentLoop({
       model,
       system: kind.systemPrompt,
-      input: run.input,
+      input: prepared?.input ?? run.input,
       catalog,
       // The session parses the model's input against the tool's schema before anything runs.
       executor: { call: (tool, input, signal) => active.call(tool, input as never, { signal }) },
       sink: {
-        beforeModelCall: (request, signal) => meter.before(request, signal),
-        usage: (usage, latencyMs) => meter.after(usage, latencyMs),
+        ...loopSink,
         event: async (type, data) => {
           await emit(type, data);
           if (type === 'tool_denied') {
@@ -133,7 +188,8 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     });
   } catch (err) {
     const cause = abort.signal.aborted ? (abort.signal.reason as AbortCause) : undefined;
-    if (cause === 'timed_out' || cause === 'cancelled') outcome = outcomeOfAbort(cause, outcome.steps);
+    if (ended) log.info({ reason: outcome.reason }, 'run ended by its kind before the sandbox');
+    else if (cause === 'timed_out' || cause === 'cancelled') outcome = outcomeOfAbort(cause, outcome.steps);
     else if (isRemitError(err) && err.code === 'budget_exhausted') {
       outcome = { status: 'failed', reason: 'budget_exhausted', answer: null, steps: outcome.steps };
       await emit('error', { reason: 'budget_exhausted', message: err.message }).catch((lost: unknown) => log.warn({ err: lost }, 'error event lost'));
@@ -154,7 +210,17 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       .catch((err: unknown) => log.warn({ err }, 'run not marked finishing'));
     await session?.close().catch((err: unknown) => log.error({ err }, 'sandbox destroy failed; the reaper will retry'));
   }
-  const result = outcome.answer !== null ? kind.result.parse(kind.toResult(outcome.answer)) : null;
+  let result: Record<string, unknown> | null = null;
+  if (prepared) {
+    try {
+      const settled = await prepared.settle(outcome, ask);
+      outcome = settled.outcome;
+      result = settled.result === null ? null : kind.result.parse(settled.result);
+    } catch (err) {
+      log.error({ err }, 'run not settled by its kind');
+      outcome = { ...outcome, status: 'failed', reason: 'settle_failed' };
+    }
+  } else if (outcome.answer !== null && kind.toResult) result = kind.result.parse(kind.toResult(outcome.answer));
   const recorded = await deps.db.tenant(ctx, async (sql) => {
     const ok = await finishRun(sql, run.id, deps.workerId, {
       status: outcome.status,
@@ -186,3 +252,6 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
 function isModelFailure(err: unknown): err is Error & { code: string } {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('model_');
 }
+
+/** Thrown to leave the run's try block when its kind ended it before a sandbox was needed. */
+class KindEnded extends Error {}

@@ -34,7 +34,11 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 describe('startRun: every trigger through one function', () => {
   it.each<[string, (userId: string) => RunTrigger, string | null]>([
     ['a user', (userId) => ({ type: 'user', userId, roles: ['developer'], requestId: 'req-1' }), 'user'],
-    ['a webhook delivery', (userId) => ({ type: 'webhook', source: 'github', deliveryId: 'd-1', userId, role: 'developer' }), 'webhook'],
+    [
+      'a webhook delivery',
+      (userId) => ({ type: 'webhook', source: 'github', deliveryId: 'd-1', userId, role: 'developer', subject: { repository: 'acme/shop', pullNumber: 7 } }),
+      'webhook',
+    ],
     ['a schedule', () => ({ type: 'schedule', scheduleId: 's-1', role: 'developer' }), 'schedule'],
   ])('queues a run for %s with its queued event and audit entry in one transaction', async (_name, trigger, type) => {
     await withTestDb(async ({ db, orgA }) => {

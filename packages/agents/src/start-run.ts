@@ -12,13 +12,23 @@ import { runKindModule } from './kinds/index.ts';
  */
 export type RunTrigger =
   | { type: 'user'; userId: string; roles: readonly string[]; role?: string | undefined; requestId?: string | undefined }
-  | { type: 'webhook'; source: 'github'; deliveryId: string; userId: string | null; role: string }
+  | {
+      type: 'webhook';
+      source: 'github';
+      deliveryId: string;
+      userId: string | null;
+      role: string;
+      /** What the delivery is about (repository, pull request, head commit), kept on the run for its kind module. */
+      subject: Record<string, unknown>;
+    }
   | { type: 'schedule'; scheduleId: string; role: string };
 
 interface StartRunRequest {
   kind: RunKind;
   input: string;
   trigger: RunTrigger;
+  /** The new run's id, when the caller must name it first (see createRun). */
+  runId?: string;
 }
 
 interface StartRunDeps {
@@ -35,40 +45,45 @@ interface StartRunDeps {
  * check refuses.
  */
 export async function startRun(deps: StartRunDeps, request: StartRunRequest): Promise<RunRecord> {
+  const userId = request.trigger.type === 'schedule' ? null : request.trigger.userId;
+  return deps.db.tenant({ orgId: deps.orgId, userId }, (sql) => startRunIn(sql, deps, request));
+}
+
+/** startRun inside the caller's transaction: the webhook intake records its delivery and the run together. */
+export async function startRunIn(sql: Sql, deps: Omit<StartRunDeps, 'db' | 'orgId'>, request: StartRunRequest): Promise<RunRecord> {
   const { trigger, kind } = request;
   const roleName = trigger.type === 'user' ? chooseRole(trigger.roles, trigger.role) : trigger.role;
   const userId = trigger.type === 'schedule' ? null : trigger.userId;
   const now = deps.now?.() ?? new Date();
-  return deps.db.tenant({ orgId: deps.orgId, userId }, async (sql) => {
-    const role = await findRole(sql, { name: roleName });
-    if (!role) throw new RemitError('role_not_held', `The role "${roleName}" no longer exists.`);
-    if (!role.runKinds.includes(kind))
-      throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${kind}.`);
-    if (!runKindModule(kind)) throw new RemitError('kind_not_available', `${kind} runs are not available in this release yet.`);
-    await enforceRunLimits(sql, deps.rateLimits, role.id, userId, now);
-    const full = await fullBudgetScope(sql, { roleId: role.id, userId }, now);
-    if (full) throw new RemitError('budget_exhausted', `The ${full} budget for this month is used up; an admin can raise it.`);
-    const run = await createRun(sql, {
-      kind,
-      roleId: role.id,
-      userId,
-      trigger: triggerRecord(trigger),
-      input: request.input,
-      maxDurationSeconds: role.limits.maxDurationSeconds,
-      maxSteps: role.limits.maxSteps,
-    });
-    await appendRunEvent(sql, run.id, 'status', { status: 'queued', role: roleName, kind });
-    await appendAudit(sql, {
-      actorId: userId,
-      action: 'run.create',
-      targetType: 'run',
-      targetId: run.id,
-      outcome: 'success',
-      detail: { kind, role: roleName, trigger: trigger.type },
-      requestId: trigger.type === 'user' ? (trigger.requestId ?? null) : null,
-    });
-    return run;
+  const role = await findRole(sql, { name: roleName });
+  if (!role) throw new RemitError('role_not_held', `The role "${roleName}" no longer exists.`);
+  if (!role.runKinds.includes(kind))
+    throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${kind}.`);
+  if (!runKindModule(kind)) throw new RemitError('kind_not_available', `${kind} runs are not available in this release yet.`);
+  await enforceRunLimits(sql, deps.rateLimits, role.id, userId, now);
+  const full = await fullBudgetScope(sql, { roleId: role.id, userId }, now);
+  if (full) throw new RemitError('budget_exhausted', `The ${full} budget for this month is used up; an admin can raise it.`);
+  const run = await createRun(sql, {
+    ...(request.runId ? { id: request.runId } : {}),
+    kind,
+    roleId: role.id,
+    userId,
+    trigger: triggerRecord(trigger),
+    input: request.input,
+    maxDurationSeconds: role.limits.maxDurationSeconds,
+    maxSteps: role.limits.maxSteps,
   });
+  await appendRunEvent(sql, run.id, 'status', { status: 'queued', role: roleName, kind });
+  await appendAudit(sql, {
+    actorId: userId,
+    action: 'run.create',
+    targetType: 'run',
+    targetId: run.id,
+    outcome: 'success',
+    detail: { kind, role: roleName, trigger: trigger.type },
+    requestId: trigger.type === 'user' ? (trigger.requestId ?? null) : null,
+  });
+  return run;
 }
 
 /** Which of a user's roles a new run uses; every refusal says what to do instead. */
@@ -98,7 +113,7 @@ function triggerRecord(trigger: RunTrigger): Record<string, unknown> {
     case 'user':
       return { type: 'user', userId: trigger.userId, ...(trigger.requestId ? { requestId: trigger.requestId } : {}) };
     case 'webhook':
-      return { type: 'webhook', source: trigger.source, deliveryId: trigger.deliveryId };
+      return { type: 'webhook', source: trigger.source, deliveryId: trigger.deliveryId, subject: trigger.subject };
     case 'schedule':
       return { type: 'schedule', scheduleId: trigger.scheduleId };
   }

@@ -144,8 +144,69 @@ export const ConfigEnv = z
       .pipe(z.array(Cidr))
       .default([]),
     REMIT_MODEL_CONTEXT_WINDOW: z.coerce.number().int().min(4096).max(2_000_000).default(200_000),
+    REMIT_GITHUB_WEBHOOK_SECRET: z
+      .string()
+      .min(16, 'expected at least 16 characters (GitHub suggests a long random string)')
+      .optional()
+      .meta({ description: 'The GitHub App’s webhook secret; unset: POST /v1/webhooks/github refuses every delivery' }),
+    REMIT_GITHUB_WEBHOOK_SECRET_PREVIOUS: z
+      .string()
+      .min(16, 'expected at least 16 characters')
+      .optional()
+      .meta({ description: 'The secret being rotated out: deliveries signed with either are accepted' }),
+    REMIT_GITHUB_APP_ID: z.coerce.number().int().positive().optional(),
+    REMIT_GITHUB_APP_PRIVATE_KEY: z
+      .string()
+      .includes('PRIVATE KEY', { message: 'expected the PEM GitHub gave you (-----BEGIN RSA PRIVATE KEY-----…)' })
+      .optional(),
+    REMIT_GITHUB_APP_PRIVATE_KEY_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'A file holding the App’s PEM key, instead of REMIT_GITHUB_APP_PRIVATE_KEY' }),
+    REMIT_GITHUB_API_URL: z
+      .url({ protocol: /^https?$/ })
+      .default('https://api.github.com')
+      .meta({ description: 'GitHub’s REST API: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server' }),
+    REMIT_GITHUB_ALLOW_CIDRS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(Cidr))
+      .default([])
+      .meta({ description: 'Private ranges the GitHub API may resolve to (GitHub Enterprise Server on a private network)' }),
+    REMIT_REVIEW_FALLBACK_ROLE: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,62}$/)
+      .optional()
+      .meta({ description: 'The role a pull request is reviewed as when its author has no Remit user; unset: such pull requests are skipped' }),
   })
   .superRefine((env, ctx) => {
+    if (env.REMIT_GITHUB_APP_PRIVATE_KEY && env.REMIT_GITHUB_APP_PRIVATE_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_GITHUB_APP_PRIVATE_KEY_FILE'], message: 'set REMIT_GITHUB_APP_PRIVATE_KEY or this, not both' });
+    }
+    const hasKey = Boolean(env.REMIT_GITHUB_APP_PRIVATE_KEY || env.REMIT_GITHUB_APP_PRIVATE_KEY_FILE);
+    if (env.REMIT_GITHUB_APP_ID !== undefined && !hasKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMIT_GITHUB_APP_PRIVATE_KEY'],
+        message: 'required (or REMIT_GITHUB_APP_PRIVATE_KEY_FILE) when REMIT_GITHUB_APP_ID is set',
+      });
+    }
+    if (env.REMIT_GITHUB_WEBHOOK_SECRET && env.REMIT_GITHUB_APP_ID === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMIT_GITHUB_APP_ID'],
+        message: 'required when REMIT_GITHUB_WEBHOOK_SECRET is set: reviews are read and posted as the GitHub App',
+      });
+    }
+    if (env.REMIT_GITHUB_WEBHOOK_SECRET_PREVIOUS && !env.REMIT_GITHUB_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['REMIT_GITHUB_WEBHOOK_SECRET'], message: 'required when REMIT_GITHUB_WEBHOOK_SECRET_PREVIOUS is set' });
+    }
     if (env.REMIT_SECRET_STORE === 'aws-secrets-manager' && !env.REMIT_SECRETS_KMS_KEY_ID) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_SECRETS_KMS_KEY_ID'], message: 'required when REMIT_SECRET_STORE is aws-secrets-manager' });
     }

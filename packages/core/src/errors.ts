@@ -38,6 +38,8 @@ export const ErrorCode = {
   rate_limited: 'rate_limited',
   too_many_streams: 'too_many_streams',
   too_many_invalid_tokens: 'too_many_invalid_tokens',
+  webhook_signature_invalid: 'webhook_signature_invalid',
+  webhooks_not_configured: 'webhooks_not_configured',
   not_ready: 'not_ready',
   internal: 'internal',
 } as const;
@@ -77,6 +79,8 @@ const defaultMessages: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests; slow down and retry after the time given.',
   too_many_streams: 'Too many open transcript streams; close one and retry after the time given.',
   too_many_invalid_tokens: 'Too many invalid tokens from this address; retry after the time given.',
+  webhook_signature_invalid: 'The X-Hub-Signature-256 header is missing or does not match the body under the configured webhook secret.',
+  webhooks_not_configured: 'This server accepts no GitHub webhooks: REMIT_GITHUB_WEBHOOK_SECRET is not set.',
   not_ready: 'The service is not ready.',
   internal: 'Internal error.',
 };

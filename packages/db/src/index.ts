@@ -7,6 +7,20 @@ export { checkRls } from './rls-check.ts';
 export { RequestLoginProblem, checkRequestLogin } from './request-login-check.ts';
 export { ensureOrg } from './orgs.ts';
 export { roleNamesFor, upsertUser } from './users.ts';
+export {
+  claimPullRequestReview,
+  deleteGithubLink,
+  findGithubLink,
+  findPullRequestReview,
+  listGithubLinks,
+  listPullRequestReviews,
+  listWebhookDeliveries,
+  recordWebhookDelivery,
+  settleWebhookDelivery,
+  updatePullRequestReview,
+  upsertGithubLink,
+} from './github-reviews.ts';
+export type { GithubLinkRecord, PullRequestReviewRecord, WebhookDeliveryRecord } from './github-reviews.ts';
 export { createRole, deleteRole, findRole, getRole, listRoles, updateRole } from './roles.ts';
 export {
   createConnection,

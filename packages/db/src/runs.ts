@@ -69,12 +69,22 @@ const selectRunView = `
 
 export async function createRun(
   sql: Sql,
-  run: { kind: RunKind; roleId: string; userId: string | null; trigger: Record<string, unknown>; input: string; maxDurationSeconds: number; maxSteps: number },
+  run: {
+    /** Chosen by the caller when something must name the run before it exists (a review's one-per-commit claim); default: the database's. */
+    id?: string;
+    kind: RunKind;
+    roleId: string;
+    userId: string | null;
+    trigger: Record<string, unknown>;
+    input: string;
+    maxDurationSeconds: number;
+    maxSteps: number;
+  },
 ): Promise<RunRecord> {
   const res = await sql.query<{ id: string }>(
-    `insert into runs (org_id, kind, role_id, user_id, trigger, input, max_duration_seconds, max_steps)
-     values (remit_current_org(), $1, $2, $3, $4, $5, $6, $7) returning id`,
-    [run.kind, run.roleId, run.userId, run.trigger, run.input, run.maxDurationSeconds, run.maxSteps],
+    `insert into runs (org_id, id, kind, role_id, user_id, trigger, input, max_duration_seconds, max_steps)
+     values (remit_current_org(), coalesce($8::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7) returning id`,
+    [run.kind, run.roleId, run.userId, run.trigger, run.input, run.maxDurationSeconds, run.maxSteps, run.id ?? null],
   );
   await announceQueued(sql);
   return getRun(sql, res.rows[0]!.id);

@@ -7,16 +7,20 @@ interface UserRecord {
 }
 
 /**
- * The user row for a verified token's `sub` in the current org, created on first sight.
- * last_seen_at is refreshed at most every five minutes so reads stay reads.
+ * The user row for a verified token's `sub` in the current org, created on first sight, with
+ * the groups the token carried (a webhook-started run resolves its author's roles from them).
+ * The row is written only when the email or groups changed, or every five minutes for
+ * last_seen_at, so reads stay reads.
  */
-export async function upsertUser(sql: Sql, identity: { sub: string; email: string | null }): Promise<UserRecord> {
+export async function upsertUser(sql: Sql, identity: { sub: string; email: string | null; groups?: readonly string[] }): Promise<UserRecord> {
+  const groups = [...new Set(identity.groups ?? [])].sort();
   const res = await sql.query<UserRecord>(
-    `insert into users (org_id, sub, email) values (remit_current_org(), $1, $2)
-     on conflict (org_id, sub) do update set email = excluded.email, last_seen_at = now()
-       where users.email is distinct from excluded.email or users.last_seen_at < now() - interval '5 minutes'
+    `insert into users (org_id, sub, email, groups) values (remit_current_org(), $1, $2, $3)
+     on conflict (org_id, sub) do update set email = excluded.email, groups = excluded.groups, last_seen_at = now()
+       where users.email is distinct from excluded.email or users.groups is distinct from excluded.groups
+          or users.last_seen_at < now() - interval '5 minutes'
      returning id, sub, email`,
-    [identity.sub, identity.email],
+    [identity.sub, identity.email, groups],
   );
   if (res.rows[0]) return res.rows[0];
   const existing = await sql.query<UserRecord>('select id, sub, email from users where sub = $1', [identity.sub]);

@@ -1,5 +1,11 @@
-import type { RunKind } from '@remit/core';
+import type { CredentialBundle, RunKind, ToolName } from '@remit/core';
+import type { RunRecord, Sql } from '@remit/db';
+import type { EgressTarget } from '@remit/egress';
+import type { ToolCallResult } from '@remit/sandbox';
+import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { LoopOutcome } from '../agent-loop.ts';
+import type { GithubSettings } from '../review/github-settings.ts';
 import type { RunConnection, ToolCatalog } from '../tool-catalog.ts';
 
 /**
@@ -12,11 +18,47 @@ export interface RunKindModule<Result extends Record<string, unknown> = Record<s
   systemPrompt: string;
   /** The tools offered to the model, from the connections the run's role may use. */
   tools(connections: readonly RunConnection[]): ToolCatalog;
-  /** What a finished run's result is, from the model's final answer. */
+  /** What a finished run's result is: from the model's final answer, or (kinds with `prepare`) from settling. */
   result: z.ZodType<Result>;
-  toResult(answer: string): Result;
-  /** Delivers a succeeded run's result beyond the run row (a review posted back, an insight queued); default: nothing more. */
+  toResult?(answer: string): Result;
+  /** Delivers a succeeded run's result beyond the run row (an insight queued); default: nothing more. */
   deliver?(result: Result, run: { id: string; trigger: Record<string, unknown> }): Promise<void>;
+  /**
+   * Work a kind does around the agent loop, outside the sandbox (a review reads its pull request
+   * and posts back); default: none. Called once the run is provisioning, before its sandbox opens.
+   */
+  prepare?(context: KindContext): Promise<PreparedRun<Result> | { end: LoopOutcome }>;
+}
+
+/** What a kind's own work may use: the run, its log and its transcript, and the deployment's parts it needs. */
+export interface KindContext {
+  run: RunRecord;
+  log: Logger;
+  emit(type: 'error', data: { reason: string; message: string }): Promise<void>;
+  github?: GithubSettings | undefined;
+  /** Opens a short transaction as the run (the kind's own rows). */
+  tenant: <T>(fn: (sql: Sql) => Promise<T>) => Promise<T>;
+  /** The model's context window, for sizing what the input may carry. */
+  contextWindowTokens: number;
+}
+
+/** Calls a tool in the run's sandbox, as the orchestrator (not the model). */
+export type SandboxCall = (tool: ToolName, input: Record<string, unknown>) => Promise<ToolCallResult>;
+
+/** A kind's part of one run, from its prepare hook. */
+export interface PreparedRun<Result extends Record<string, unknown>> {
+  /** What the model is asked (default: the run's input). */
+  input: string;
+  /** Access beside the role's: a connection the kind itself supplies, its egress target, what the sandbox holds (if anything), what to scrub. */
+  access?: { connection: RunConnection; egress: EgressTarget; inside?: CredentialBundle['secrets'][number]; secretValues: string[] };
+  /** Runs once the sandbox is ready, before the model's first turn (a checkout); an outcome returned ends the run there. */
+  afterSandboxReady?(call: SandboxCall): Promise<LoopOutcome | undefined>;
+  /**
+   * Settles the run however it ended (the loop's outcome, or a failure before it): a review is
+   * validated (`ask` gives the model one more turn, without tools, to repair it), posted, and its
+   * check run completed. Returns the outcome to record and the result to store.
+   */
+  settle(outcome: LoopOutcome, ask: (input: string) => Promise<string | null>): Promise<{ outcome: LoopOutcome; result: Result | null }>;
 }
 
 /** A plain-text answer, stored on the run: what a troubleshooting run gives its developer. */

@@ -51,7 +51,7 @@ export function authenticate(deps: AppDeps, failures: FailureBuckets): Middlewar
       refuse(deps, c, source, reason, known);
     }
     const actor = await deps.db.tenant({ orgId: deps.orgId, userId: null }, async (sql) => {
-      const user = await upsertUser(sql, { sub: principal.sub, email: principal.email });
+      const user = await upsertUser(sql, { sub: principal.sub, email: principal.email, groups: principal.groups });
       const roles = await roleNamesFor(sql, { email: principal.email, groups: principal.groups });
       return { userId: user.id, ...principal, roles, isAdmin: principal.groups.includes(deps.adminGroup) };
     });

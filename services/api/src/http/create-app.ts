@@ -14,6 +14,7 @@ import { validationHook } from './validation-hook.ts';
 import { mountCrud } from '../routes/admin-crud.ts';
 import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
+import { GITHUB_WEBHOOK_PATH, mountGithubWebhook } from '../routes/github-webhook.ts';
 import { mountDocs } from '../routes/docs.ts';
 import { mountHealth } from '../routes/health.ts';
 import { mountMe } from '../routes/me.ts';
@@ -33,7 +34,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const limits = deps.httpLimits ?? defaultHttpLimits;
   const clock = () => (deps.now?.() ?? new Date()).getTime();
   const auth = authenticate(deps, new FailureBuckets(limits.invalidTokensPerSource, { now: clock }));
-  app.use('/v1/*', limitBody, requireJsonBody, (c, next) => (isOAuthCallback(c.req.path) ? next() : auth(c, next)));
+  // The GitHub webhook authenticates by its signature over the raw body: no bearer token, and no
+  // JSON parsing before that signature is checked (its route limits its own body).
+  const isWebhook = (path: string) => path === GITHUB_WEBHOOK_PATH;
+  app.use(
+    '/v1/*',
+    (c, next) => (isWebhook(c.req.path) ? next() : limitBody(c, next)),
+    (c, next) => (isWebhook(c.req.path) ? next() : requireJsonBody(c, next)),
+    (c, next) => (isOAuthCallback(c.req.path) || isWebhook(c.req.path) ? next() : auth(c, next)),
+  );
   app.use('/v1/admin/*', requireAdmin(deps));
   app.use('/v1/audit', requireAdmin(deps));
   app.use('/v1/audit/*', requireAdmin(deps));
@@ -50,6 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountOAuth(app, deps);
   mountUsageAndBudgets(app, deps);
   mountSandboxes(app, deps);
+  mountGithubWebhook(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

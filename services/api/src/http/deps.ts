@@ -33,6 +33,8 @@ export interface AppDeps {
   publicUrl: string;
   /** How outbound names are resolved (tests stub it); default: the system resolver. */
   resolver?: Resolver | undefined;
+  /** The GitHub App's webhook: the secrets deliveries may be signed with (current, then previous); absent: every delivery is refused. */
+  github?: { webhookSecrets: string[]; fallbackRole?: string | undefined };
   /** Wakes an in-process worker as soon as a run is queued, instead of at its next poll. */
   onRunQueued?: () => void;
 }

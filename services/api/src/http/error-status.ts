@@ -35,6 +35,8 @@ export const errorStatus = {
   rate_limited: 429,
   too_many_streams: 429,
   too_many_invalid_tokens: 429,
+  webhook_signature_invalid: 401,
+  webhooks_not_configured: 503,
   not_ready: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;

@@ -12,7 +12,7 @@ import type { AppDeps } from './deps.ts';
 export function httpDepsFrom(
   config: ConfigEnv,
   parts: { db: Database; orgId: string; logger: Logger },
-): Required<Pick<AppDeps, 'httpLimits' | 'trustedProxyHops' | 'refusals'>> {
+): Required<Pick<AppDeps, 'httpLimits' | 'trustedProxyHops' | 'refusals'>> & Pick<AppDeps, 'github'> {
   const httpLimits = {
     streamsPerUser: config.REMIT_STREAMS_PER_USER,
     streamsTotal: config.REMIT_STREAMS_TOTAL,
@@ -23,5 +23,13 @@ export function httpDepsFrom(
     httpLimits,
     trustedProxyHops: config.REMIT_TRUSTED_PROXY_HOPS,
     refusals: new RefusalTally({ db: parts.db, orgId: parts.orgId, windowMs: httpLimits.refusalAuditWindowSeconds * 1000, log: parts.logger }),
+    ...(config.REMIT_GITHUB_WEBHOOK_SECRET
+      ? {
+          github: {
+            webhookSecrets: [config.REMIT_GITHUB_WEBHOOK_SECRET, config.REMIT_GITHUB_WEBHOOK_SECRET_PREVIOUS].filter((s): s is string => s !== undefined),
+            fallbackRole: config.REMIT_REVIEW_FALLBACK_ROLE,
+          },
+        }
+      : {}),
   };
 }

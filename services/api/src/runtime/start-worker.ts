@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
 import type { ConfigEnv } from '@remit/core';
+import { githubSettingsFrom } from './github-settings.ts';
 import type { Runtime } from './open-runtime.ts';
 import { StartupError } from './startup-error.ts';
 
@@ -30,6 +31,7 @@ export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {})
     logger: rt.logger,
     secrets: rt.secrets,
     resolver: rt.resolver,
+    github: githubSettingsFrom(rt.config),
     meter: { prices: rt.config.REMIT_MODEL_PRICES, rateLimits: rt.config.REMIT_RATE_LIMITS, maxOutputTokens: rt.config.REMIT_MODEL_MAX_TOKENS },
     settings,
   });

@@ -11,6 +11,7 @@ import { createTokenVerifier, loadOrCreateDevIssuer } from '@remit/identity';
 import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { createApp } from '../http/create-app.ts';
+import type { AppDeps } from '../http/deps.ts';
 import { createLogger } from '../logging/logger.ts';
 
 const ADMIN_GROUP = 'remit-admins';
@@ -50,6 +51,8 @@ export async function withTestApp<T>(
     wrapDb?: (db: Database) => Database;
     /** The sandbox driver admins list and kill; default: bubblewrap with its state in the temporary directory. */
     sandboxes?: SandboxDriver;
+    /** The GitHub webhook's settings; default: none (every delivery refused). */
+    github?: AppDeps['github'];
   } = {},
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
@@ -91,6 +94,7 @@ export async function withTestApp<T>(
           refusals,
           ...(options.now ? { now: options.now } : {}),
           ...(options.resolver ? { resolver: options.resolver } : {}),
+          ...(options.github ? { github: options.github } : {}),
         });
         const t: TestApp = {
           db,
