@@ -179,10 +179,22 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
         await s.request('/v1/admin/roles/developer', { method: 'PATCH', token: admin, json: { runKinds: ['troubleshoot'] } });
         expect(await outcome(openedPayload(14, world.repo.commit))).toEqual(expect.objectContaining({ outcome: 'skipped', reason: 'no_review_role' }));
 
-        const recorded = await s.db.owner((sql) =>
-          sql.query<{ reason: string | null }>(`select reason from webhook_deliveries where outcome = 'skipped' order by received_at`),
-        );
-        expect(recorded.rows.map((r) => r.reason)).toEqual(['draft', 'bot_author', 'author_not_linked', 'already_reviewed', 'no_review_role']);
+        // Admins see every delivery and why it was skipped, newest first; developers see none of it.
+        const admin2 = await s.adminToken();
+        const listed = (await (await s.request('/v1/admin/github/deliveries?limit=500', { token: admin2 })).json()) as {
+          items: { outcome: string; reason: string | null }[];
+        };
+        expect(listed.items.filter((d) => d.outcome === 'skipped').map((d) => d.reason)).toEqual([
+          'no_review_role',
+          'already_reviewed',
+          'author_not_linked',
+          'bot_author',
+          'draft',
+        ]);
+        const links = (await (await s.request('/v1/admin/github/links', { token: admin2 })).json()) as { items: unknown[] };
+        expect(links.items).toEqual([expect.objectContaining({ githubLogin: 'alice-gh', linkedBy: 'admin', userEmail: 'alice@example.com' })]);
+        const developer = await s.tokenFor({ email: 'dev@example.com', groups: ['developers'] });
+        expect((await s.request('/v1/admin/github/deliveries', { token: developer })).status).toBe(403);
         const audited = await s.db.owner((sql) => sql.query<{ n: number }>(`select count(*)::int as n from audit_events where action = 'review.skipped'`));
         expect(audited.rows[0]!.n).toBe(5);
       },

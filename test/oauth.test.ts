@@ -49,6 +49,8 @@ class FakeProvider {
       const bearer = /^Bearer at-([a-z]+)-\d+$/.exec(req.headers.authorization ?? '');
       if (url.pathname.endsWith('/status')) return json(200, { ok: true });
       if (url.pathname === '/whoami') return bearer ? json(200, { user: bearer[1] }) : json(401, { error: 'no token' });
+      // GitHub's GET /user, as a github connection's verification and account linking call it.
+      if (url.pathname === '/user') return json(200, bearer ? { login: `${bearer[1]}-gh`, id: 7000 + bearer[1]!.length } : {});
       json(404, {});
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
@@ -122,16 +124,20 @@ async function connect(t: TestApp, provider: FakeProvider, token: string, user: 
   return grant;
 }
 
-async function createTickets(t: TestApp, provider: FakeProvider): Promise<void> {
+async function createTickets(t: TestApp, provider: FakeProvider, type: 'http' | 'github' = 'http'): Promise<void> {
   const admin = await t.adminToken();
+  const config =
+    type === 'github'
+      ? { apiUrl: provider.url, allowPrivateCidrs: ['127.0.0.1/32'] }
+      : { baseUrl: provider.url, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] };
   const created = await t.request('/v1/admin/connections', {
     method: 'POST',
     token: admin,
     json: {
       name: 'tickets',
-      type: 'http',
+      type,
       authMode: 'oauth_user',
-      config: { baseUrl: provider.url, verifyPath: '/status', allowPrivateCidrs: ['127.0.0.1/32'] },
+      config,
       oauth: { authorizeUrl: `${provider.url}/authorize`, tokenUrl: `${provider.url}/token`, clientId: 'remit', scopes: ['read'] },
       secret: { clientSecret: CLIENT_SECRET },
     },
@@ -465,6 +471,20 @@ describe('an authorization finishes only in the browser that confirmed it (login
       expect(await errorOf(await browser.go(`${CALLBACK}?code=${code}&state=${state}`))).toMatchObject({ status: 400, code: 'invalid_oauth_state' });
       expect((await t.db.owner((sql) => sql.query('select count(*)::int n from oauth_states'))).rows[0]).toEqual({ n: 0 });
       expect(await grantsOf(t)).toEqual([]);
+    });
+  });
+  it('connecting a github connection with OAuth links the GitHub account GitHub names to the user who connected (verified), for code review', async () => {
+    await withTestApp(async (t) => {
+      await createTickets(t, provider, 'github');
+      const alice = await t.tokenFor({ email: 'alice@example.com', groups: ['developers'] });
+      await connect(t, provider, alice, 'alice');
+      const links = await t.db.owner((sql) =>
+        sql.query<{ github_login: string; github_id: string; email: string; linked_by: string }>(
+          'select l.github_login, l.github_id::text, u.email, l.linked_by from github_links l join users u on u.id = l.user_id',
+        ),
+      );
+      expect(links.rows).toEqual([{ github_login: 'alice-gh', github_id: String(7000 + 'alice'.length), email: 'alice@example.com', linked_by: 'oauth' }]);
+      expect(await auditOf(t, 'github.link')).toEqual([expect.objectContaining({ outcome: 'success', detail: { linkedBy: 'oauth' } })]);
     });
   });
 });

@@ -2,9 +2,9 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GithubSettings } from '@remit/agents';
-import { upsertGithubLink } from '@remit/db';
 import { FakeGithub, generateFakeAppKeys, webhookFixtures } from '@remit/github/testing';
 import { createTestRepository, gitHttpBackendHandler, type RecordedRequest, type TestRepository } from '@remit/sandbox-agent/testing';
+import { expect } from 'vitest';
 import type { RunStack } from './run-stack.ts';
 
 export const WEBHOOK_SECRET = 'whsec-e2e-0a1b2c3d4e5f6a7b';
@@ -131,12 +131,14 @@ export async function seedReviewer(s: RunStack, options: { link?: boolean; runKi
   await s.admin('/v1/admin/roles', { name: 'developer', runKinds: options.runKinds ?? ['troubleshoot', 'review'] });
   await s.admin('/v1/admin/bindings', { role: 'developer', subject: { kind: 'group', group: 'developers' } });
   const alice = await s.tokenFor({ email: 'alice@example.com', groups: ['developers'] });
-  const me = (await (await s.request('/v1/me', { token: alice })).json()) as { userId?: string; id?: string };
-  const userId = me.userId ?? me.id!;
+  expect((await s.request('/v1/me', { token: alice })).status).toBe(200); // signing in records her groups
   if (options.link !== false) {
-    await s.db.tenant({ orgId: s.orgId, userId: null }, (sql) =>
-      upsertGithubLink(sql, { githubId: AUTHOR.id, githubLogin: AUTHOR.login, userId, roleId: null, linkedBy: 'admin' }),
-    );
+    const res = await s.request(`/v1/admin/github/links/${AUTHOR.id}`, {
+      method: 'PUT',
+      token: await s.adminToken(),
+      json: { githubLogin: AUTHOR.login, user: 'alice@example.com' },
+    });
+    expect(res.status).toBe(200);
   }
   return { alice };
 }

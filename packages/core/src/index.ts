@@ -40,6 +40,7 @@ export {
 } from './schemas/sandbox-protocol.ts';
 export { Run, RunAccepted, RunCreate, RunListQuery, RunPage, RunStatus, terminalRunStatuses } from './schemas/run.ts';
 export { Sandbox, SandboxKilled, SandboxPage } from './schemas/sandbox-admin.ts';
+export { GithubLink, GithubLinkPage, GithubLinkPut, PullRequestReview, PullRequestReviewPage, WebhookDelivery, WebhookDeliveryPage } from './schemas/github.ts';
 export { page, pageQuery } from './schemas/page.ts';
 export { RunEvent, RunEventType, type RunEventData } from './schemas/run-events.ts';
 export { HttpLimits, ModelPrices, RateLimits, costUsd, defaultHttpLimits, defaultModelPrices, defaultRateLimits, priceFor } from './limits.ts';

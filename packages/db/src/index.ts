@@ -6,7 +6,7 @@ export { migrate } from './migrate.ts';
 export { checkRls } from './rls-check.ts';
 export { RequestLoginProblem, checkRequestLogin } from './request-login-check.ts';
 export { ensureOrg } from './orgs.ts';
-export { roleNamesFor, upsertUser } from './users.ts';
+export { findUserByEmail, roleNamesFor, upsertUser } from './users.ts';
 export {
   claimPullRequestReview,
   deleteGithubLink,

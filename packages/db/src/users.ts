@@ -38,3 +38,9 @@ export async function roleNamesFor(sql: Sql, who: { email: string | null; groups
   );
   return res.rows.map((r) => r.name);
 }
+
+/** The user with this email in the current org (emails compare case-insensitively), if they have signed in. */
+export async function findUserByEmail(sql: Sql, email: string): Promise<UserRecord | undefined> {
+  const res = await sql.query<UserRecord>('select id, sub, email from users where lower(email) = lower($1) order by created_at limit 1', [email]);
+  return res.rows[0];
+}

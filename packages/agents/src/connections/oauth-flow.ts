@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '@remit/audit';
-import { RemitError, isRemitError } from '@remit/core';
+import { RemitError, connectionConfigSchemas, isRemitError } from '@remit/core';
 import { bindOAuthState, createOAuthState, findOAuthState, getConnectionRecord, takeOAuthState, type OAuthStateRecord, type Sql } from '@remit/db';
 import { parseSecretRef } from '@remit/secrets';
 import { openConnectionSecret } from './connection-secret.ts';
+import { linkGithubAccount } from '../review/link-github-account.ts';
 import { recordGrant, requireOAuth, sealTokens, tokenRequest, type OAuthConnection, type OAuthDeps } from './oauth-tokens.ts';
 import { adoptSealed, deleteSealed, retireSealed, sealUnreferenced } from './sealed-secrets.ts';
 import type { Transact, Transactions } from './transact.ts';
@@ -215,6 +216,16 @@ export async function completeAuthorization(
       throw err;
     }
     await deleteSealed(deps, tx, replaced);
+    if (connection.type === 'github') {
+      const config = connectionConfigSchemas.github.parse(connection.config);
+      await linkGithubAccount(deps, tx, {
+        apiUrl: config.apiUrl,
+        allowCidrs: config.allowPrivateCidrs,
+        accessToken: tokens.access_token,
+        userId: saved.userId,
+        requestId: p.requestId,
+      });
+    }
     return { userId: saved.userId, connection };
   } catch (err) {
     const reason = isRemitError(err) ? err.code : 'internal';

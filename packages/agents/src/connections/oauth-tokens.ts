@@ -15,7 +15,7 @@ export interface OAuthDeps {
   logger: Logger;
 }
 
-export type OAuthConnection = Pick<Connection, 'id' | 'name' | 'authMode' | 'oauth' | 'config'> & { secretRef: string | null };
+export type OAuthConnection = Pick<Connection, 'id' | 'name' | 'type' | 'authMode' | 'oauth' | 'config'> & { secretRef: string | null };
 
 export interface TokenSet {
   access_token: string;

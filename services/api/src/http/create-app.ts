@@ -14,6 +14,7 @@ import { validationHook } from './validation-hook.ts';
 import { mountCrud } from '../routes/admin-crud.ts';
 import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
+import { mountGithubAdmin } from '../routes/github-admin.ts';
 import { GITHUB_WEBHOOK_PATH, mountGithubWebhook } from '../routes/github-webhook.ts';
 import { mountDocs } from '../routes/docs.ts';
 import { mountHealth } from '../routes/health.ts';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountUsageAndBudgets(app, deps);
   mountSandboxes(app, deps);
   mountGithubWebhook(app, deps);
+  mountGithubAdmin(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
