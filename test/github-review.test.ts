@@ -4,8 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AUTHOR,
   deliver,
+  deliverAndProcess,
   openedPayload,
   openPullRequest,
+  processed,
   seedReviewer,
   startGithubWorld,
   WEBHOOK_SECRET,
@@ -62,16 +64,14 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
       await seedReviewer(s);
       openPullRequest(world, 7);
       const payload = openedPayload(7, world.repo.commit);
-      const res = await deliver(s, 'pull_request', payload, { id: 'delivery-7' });
-      expect(res.status).toBe(202);
-      const accepted = (await res.json()) as { outcome: string; runId: string };
-      expect(accepted.outcome).toBe('queued');
+      const accepted = await deliverAndProcess(s, 'pull_request', payload, 'delivery-7');
+      expect(accepted).toMatchObject({ outcome: 'queued', runId: expect.any(String) });
       // A replay of the same delivery is acknowledged and does nothing.
       const replay = await deliver(s, 'pull_request', payload, { id: 'delivery-7' });
       expect(replay.status).toBe(200);
-      expect(await replay.json()).toMatchObject({ outcome: 'duplicate', runId: null });
+      expect(await replay.json()).toEqual({ delivery: 'delivery-7', outcome: 'duplicate' });
 
-      const run = await runOf(s, accepted.runId);
+      const run = await runOf(s, accepted.runId!);
       expect(run).toMatchObject({ status: 'succeeded', kind: 'review', role: 'developer', userEmail: 'alice@example.com' });
 
       // One review, on the commit that was checked out, with the out-of-diff comment folded into the body.
@@ -94,7 +94,7 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
       for (const r of world.gitRequests) expect(r.authorization).toBe(`Basic ${Buffer.from(`x-access-token:${sandboxToken.token}`).toString('base64')}`);
       const bundle = JSON.stringify(s.bundles);
       expect(bundle).not.toContain(sandboxToken.token);
-      const transcript = await s.db.owner((sql) => sql.query<{ data: unknown }>('select data from run_events where run_id = $1', [accepted.runId]));
+      const transcript = await s.db.owner((sql) => sql.query<{ data: unknown }>('select data from run_events where run_id = $1', [accepted.runId!]));
       for (const write of writeTokens) {
         expect(bundle).not.toContain(write);
         expect(JSON.stringify(transcript.rows)).not.toContain(write);
@@ -149,8 +149,9 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
         const payload = openedPayload(9, world.repo.commit);
         const answers = await Promise.all(Array.from({ length: 50 }, () => deliver(s, 'pull_request', payload, { id: 'delivery-copy' })));
         const outcomes = await Promise.all(answers.map(async (r) => ((await r.json()) as { outcome: string }).outcome));
-        expect(outcomes.filter((o) => o === 'queued')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'received')).toHaveLength(1);
         expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(49);
+        expect(await processed(s, 'delivery-copy')).toMatchObject({ outcome: 'queued' });
         const runs = await s.db.owner((sql) => sql.query<{ n: number }>(`select count(*)::int as n from runs where kind = 'review'`));
         expect(runs.rows[0]!.n).toBe(1);
       },
@@ -163,7 +164,7 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
     await withRunStack(
       async (s) => {
         await seedReviewer(s);
-        const outcome = async (payload: unknown) => (await (await deliver(s, 'pull_request', payload)).json()) as { outcome: string; reason: string | null };
+        const outcome = (payload: unknown) => deliverAndProcess(s, 'pull_request', payload);
         expect(await outcome(openedPayload(10, world.repo.commit, AUTHOR, true))).toEqual(expect.objectContaining({ outcome: 'skipped', reason: 'draft' }));
         expect(await outcome(openedPayload(11, world.repo.commit, { login: 'renovate[bot]', id: 29139614, type: 'Bot' }))).toEqual(
           expect.objectContaining({ outcome: 'skipped', reason: 'bot_author' }),
@@ -209,8 +210,8 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
     await withRunStack(async (s) => {
       await seedReviewer(s);
       openPullRequest(world, 15);
-      const accepted = (await (await deliver(s, 'pull_request', openedPayload(15, world.repo.commit))).json()) as { runId: string };
-      const run = await runOf(s, accepted.runId);
+      const accepted = await deliverAndProcess(s, 'pull_request', openedPayload(15, world.repo.commit));
+      const run = await runOf(s, accepted.runId!);
       expect(run).toMatchObject({ status: 'succeeded', statusReason: 'superseded' });
       expect(world.fake.reviews).toEqual([]);
       expect([...world.fake.checkRuns.values()][0]).toMatchObject({ conclusion: 'neutral', output: expect.objectContaining({ title: 'Superseded' }) });
@@ -222,8 +223,8 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
     await withRunStack(async (s) => {
       await seedReviewer(s);
       openPullRequest(world, 16);
-      const accepted = (await (await deliver(s, 'pull_request', openedPayload(16, world.repo.commit))).json()) as { runId: string };
-      const run = await runOf(s, accepted.runId);
+      const accepted = await deliverAndProcess(s, 'pull_request', openedPayload(16, world.repo.commit));
+      const run = await runOf(s, accepted.runId!);
       expect(run).toMatchObject({ status: 'failed', statusReason: 'review_output_invalid' });
       // The second request is the repair turn, which quotes the problem.
       expect(requests).toHaveLength(2);
@@ -240,14 +241,14 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
       openPullRequest(world, 17);
       world.fake.failNext('createReview', { kind: 'secondary_rate_limit', retryAfterSeconds: 1 });
       world.fake.failNext('createReview', { kind: 'status', status: 502 });
-      const first = (await (await deliver(s, 'pull_request', openedPayload(17, world.repo.commit))).json()) as { runId: string };
-      expect(await runOf(s, first.runId)).toMatchObject({ status: 'succeeded' });
+      const first = await deliverAndProcess(s, 'pull_request', openedPayload(17, world.repo.commit));
+      expect(await runOf(s, first.runId!)).toMatchObject({ status: 'succeeded' });
       expect(world.fake.reviews).toHaveLength(1);
 
       openPullRequest(world, 18);
       world.fake.failNext('createReview', { kind: 'status', status: 422, message: 'Unprocessable Entity' });
-      const second = (await (await deliver(s, 'pull_request', openedPayload(18, world.repo.commit))).json()) as { runId: string };
-      expect(await runOf(s, second.runId)).toMatchObject({ status: 'failed', statusReason: 'github_review_refused' });
+      const second = await deliverAndProcess(s, 'pull_request', openedPayload(18, world.repo.commit));
+      expect(await runOf(s, second.runId!)).toMatchObject({ status: 'failed', statusReason: 'github_review_refused' });
       expect(world.fake.reviews).toHaveLength(1);
       const failedCheck = [...world.fake.checkRuns.values()].find((c) => (c.output as { summary?: string } | undefined)?.summary?.includes('GitHub refused'));
       expect(failedCheck).toMatchObject({ conclusion: 'failure' });
@@ -268,8 +269,8 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
         author: { login: AUTHOR.login, id: AUTHOR.id },
         diffTooLarge: true,
       });
-      const accepted = (await (await deliver(s, 'pull_request', openedPayload(19, world.repo.commit))).json()) as { runId: string };
-      expect(await runOf(s, accepted.runId)).toMatchObject({ status: 'succeeded' });
+      const accepted = await deliverAndProcess(s, 'pull_request', openedPayload(19, world.repo.commit));
+      expect(await runOf(s, accepted.runId!)).toMatchObject({ status: 'succeeded' });
       expect(JSON.stringify(requests[0]!.messages)).toContain('Not included');
       expect(world.fake.reviews[0]!.body).toMatch(/Not reviewed[\s\S]*big\.bin/);
       expect([...world.fake.checkRuns.values()][0]).toMatchObject({ conclusion: 'neutral' });

@@ -142,3 +142,23 @@ export async function seedReviewer(s: RunStack, options: { link?: boolean; runKi
   }
   return { alice };
 }
+
+/** What became of a delivery, once the inbox has processed everything received so far. */
+export async function processed(s: RunStack, deliveryId: string): Promise<{ outcome: string; reason: string | null; runId: string | null }> {
+  await s.githubInbox!.drained();
+  const res = await s.db.owner((sql) =>
+    sql.query<{ outcome: string; reason: string | null; runId: string | null }>(
+      'select outcome, reason, run_id as "runId" from webhook_deliveries where delivery_id = $1',
+      [deliveryId],
+    ),
+  );
+  return res.rows[0]!;
+}
+
+/** Delivers (signed, as GitHub does), expects the acknowledgement, and answers what the inbox made of it. */
+export async function deliverAndProcess(s: RunStack, event: string, payload: unknown, id: string = crypto.randomUUID()) {
+  const res = await deliver(s, event, payload, { id });
+  expect(res.status).toBe(202);
+  expect(await res.json()).toEqual({ delivery: id, outcome: 'received' });
+  return processed(s, id);
+}

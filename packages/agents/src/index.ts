@@ -8,5 +8,13 @@ export type { ConnectionServiceDeps } from './connections/save-connection.ts';
 export { completeAuthorization, confirmAuthorization, describeAuthorization, startAuthorization } from './connections/oauth-flow.ts';
 export { startRun } from './start-run.ts';
 export { modelForRun } from './model-for-run.ts';
-export { takeGithubDelivery, type GithubDelivery, type GithubIntakeDeps, type IntakeOutcome } from './review/github-intake.ts';
+export {
+  processGithubDelivery,
+  receiveGithubDelivery,
+  startGithubInbox,
+  type GithubDelivery,
+  type GithubInbox,
+  type GithubIntakeDeps,
+  type IntakeOutcome,
+} from './review/github-intake.ts';
 export { gitUrlOf, type GithubSettings } from './review/github-settings.ts';

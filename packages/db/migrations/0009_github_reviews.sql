@@ -21,15 +21,19 @@ create table github_links (
 create index github_links_login on github_links (org_id, lower(github_login));
 create index github_links_user on github_links (org_id, user_id);
 
--- Every delivery, recorded by GitHub's delivery id before it is acknowledged: a replay finds
--- its row and does nothing. What became of it (a queued run, or why not) is kept for admins.
+-- Every delivery, recorded with its payload by GitHub's delivery id before it is acknowledged
+-- (an inbox: a replay finds its row and does nothing; a crash after the acknowledgement loses
+-- nothing). It is processed after the answer; the payload is dropped once it has been, and what
+-- became of it (a queued run, or why not) is kept for admins.
 create table webhook_deliveries (
   org_id uuid not null references orgs (org_id) on delete cascade,
   source text not null check (source in ('github')),
   delivery_id text not null,
   event text not null,
   action text,
-  outcome text not null check (outcome in ('queued', 'skipped', 'ignored')),
+  -- The body exactly as GitHub signed it (text, not jsonb: no re-encoding on the acknowledgement's path).
+  payload text,
+  outcome text not null check (outcome in ('received', 'queued', 'skipped', 'ignored')),
   reason text,
   repository text,
   pull_number integer,
@@ -40,6 +44,7 @@ create table webhook_deliveries (
   primary key (org_id, source, delivery_id)
 );
 create index webhook_deliveries_received on webhook_deliveries (org_id, received_at desc);
+create index webhook_deliveries_pending on webhook_deliveries (org_id, received_at) where outcome = 'received';
 
 -- One review per (repository, pull request, head commit), whatever number of deliveries and
 -- commands ask for it: the primary key is the lock.

@@ -5,7 +5,7 @@ export interface WebhookDeliveryRecord {
   deliveryId: string;
   event: string;
   action: string | null;
-  outcome: 'queued' | 'skipped' | 'ignored';
+  outcome: 'received' | 'queued' | 'skipped' | 'ignored';
   reason: string | null;
   repository: string | null;
   pullNumber: number | null;
@@ -16,17 +16,29 @@ export interface WebhookDeliveryRecord {
 }
 
 /**
- * Records a delivery by its id before anything else is done for it. False when the id is
+ * Records a delivery and its payload by its id, before it is acknowledged. False when the id is
  * already recorded (a replay, or a copy racing this one): the caller acknowledges and stops.
  * The primary key serialises concurrent copies, so exactly one of them gets true.
  */
-export async function recordWebhookDelivery(sql: Sql, delivery: { deliveryId: string; event: string; action: string | null }): Promise<boolean> {
+export async function recordWebhookDelivery(sql: Sql, delivery: { deliveryId: string; event: string; action: string | null; body: string }): Promise<boolean> {
   const res = await sql.query(
-    `insert into webhook_deliveries (org_id, source, delivery_id, event, action, outcome)
-     values (remit_current_org(), 'github', $1, $2, $3, 'ignored') on conflict do nothing returning 1`,
-    [delivery.deliveryId, delivery.event, delivery.action],
+    `insert into webhook_deliveries (org_id, source, delivery_id, event, action, payload, outcome)
+     values (remit_current_org(), 'github', $1, $2, $3, $4, 'received') on conflict do nothing returning 1`,
+    [delivery.deliveryId, delivery.event, delivery.action, delivery.body],
   );
   return res.rows.length === 1;
+}
+
+/**
+ * Takes the oldest delivery still to be processed, locked for this transaction: SKIP LOCKED lets
+ * every process drain the inbox at once without taking the same one twice.
+ */
+export async function claimReceivedDelivery(sql: Sql): Promise<{ deliveryId: string; event: string; body: string } | undefined> {
+  const res = await sql.query<{ deliveryId: string; event: string; body: string }>(
+    `select delivery_id as "deliveryId", event, payload as body from webhook_deliveries
+      where outcome = 'received' order by received_at limit 1 for update skip locked`,
+  );
+  return res.rows[0];
 }
 
 /** What the intake decided for a recorded delivery. */
@@ -44,7 +56,8 @@ export async function settleWebhookDelivery(
   },
 ): Promise<void> {
   await sql.query(
-    `update webhook_deliveries set outcome = $2, reason = $3, repository = $4, pull_number = $5, head_sha = $6, author_login = $7, run_id = $8
+    `update webhook_deliveries set outcome = $2, reason = $3, repository = $4, pull_number = $5, head_sha = $6, author_login = $7, run_id = $8,
+            payload = null
       where source = 'github' and delivery_id = $1`,
     [
       deliveryId,

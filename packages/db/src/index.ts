@@ -9,6 +9,7 @@ export { ensureOrg } from './orgs.ts';
 export { findUserByEmail, roleNamesFor, upsertUser } from './users.ts';
 export {
   claimPullRequestReview,
+  claimReceivedDelivery,
   deleteGithubLink,
   findGithubLink,
   findPullRequestReview,

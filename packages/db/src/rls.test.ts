@@ -48,6 +48,12 @@ async function seed(db: Database, org: string): Promise<Seeded> {
       [org, `s-${org}`, connection, user],
     );
     await sql.query(`insert into secret_orphans (org_id, secret_ref, due_at) values ($1, 'ref', now())`, [org]);
+    await sql.query(`insert into github_links (org_id, github_id, github_login, user_id, linked_by) values ($1, 1, 'octocat', $2, 'admin')`, [org, user]);
+    await sql.query(`insert into webhook_deliveries (org_id, source, delivery_id, event, outcome) values ($1, 'github', 'd-1', 'ping', 'ignored')`, [org]);
+    await sql.query(
+      `insert into pull_request_reviews (org_id, repository_id, repository, pull_number, head_sha, installation_id, run_id, status) values ($1, 1, 'a/b', 1, 'sha', 1, $2, 'queued')`,
+      [org, run],
+    );
     return { org, user, role, connection, run };
   });
 }
@@ -139,6 +145,24 @@ const tables: Record<string, TableSpec> = {
   secret_orphans: {
     insert: (s) => [`insert into secret_orphans (org_id, secret_ref, due_at) values ($1, 'new', now())`, [s.org]],
     update: 'update secret_orphans set attempts = attempts',
+    delete: true,
+  },
+  github_links: {
+    insert: (s) => [`insert into github_links (org_id, github_id, github_login, user_id, linked_by) values ($1, 2, 'hubot', $2, 'oauth')`, [s.org, s.user]],
+    update: 'update github_links set github_login = github_login',
+    delete: true,
+  },
+  webhook_deliveries: {
+    insert: (s) => [`insert into webhook_deliveries (org_id, source, delivery_id, event, outcome) values ($1, 'github', 'd-2', 'ping', 'received')`, [s.org]],
+    update: 'update webhook_deliveries set reason = reason',
+    delete: true,
+  },
+  pull_request_reviews: {
+    insert: (s) => [
+      `insert into pull_request_reviews (org_id, repository_id, repository, pull_number, head_sha, installation_id, run_id, status) values ($1, 1, 'a/b', 2, 'sha', 1, gen_random_uuid(), 'queued')`,
+      [s.org],
+    ],
+    update: 'update pull_request_reviews set detail = detail',
     delete: true,
   },
   budgets: {

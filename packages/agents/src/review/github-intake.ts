@@ -3,6 +3,7 @@ import { appendAudit } from '@remit/audit';
 import { isRemitError, type RateLimits } from '@remit/core';
 import {
   claimPullRequestReview,
+  claimReceivedDelivery,
   findGithubLink,
   findRole,
   recordWebhookDelivery,
@@ -13,6 +14,7 @@ import {
   type Sql,
 } from '@remit/db';
 import { decideIntake, isGithubError, type ReviewTrigger } from '@remit/github';
+import type { Logger } from 'pino';
 import { startRunIn } from '../start-run.ts';
 import type { ReviewSubject } from './review-subject.ts';
 
@@ -25,29 +27,43 @@ export interface GithubIntakeDeps {
   now?: (() => Date) | undefined;
 }
 
-/** A verified delivery: its headers and its parsed body. */
+/** A verified delivery: its headers, its body as signed, and that body parsed. */
 export interface GithubDelivery {
   deliveryId: string;
   event: string;
+  body: string;
   payload: unknown;
 }
 
-export type IntakeOutcome = { outcome: 'duplicate' } | { outcome: 'queued'; runId: string } | { outcome: 'skipped' | 'ignored'; reason: string };
+export type IntakeOutcome = { outcome: 'queued'; runId: string } | { outcome: 'skipped' | 'ignored'; reason: string };
 
 /**
- * Takes one verified GitHub delivery, in one transaction: records it by delivery id (a replay
- * or a concurrent copy finds the row and does nothing), decides what it asks for, resolves the
- * role the author's review runs as, claims the one review of that head commit, and queues the
- * run through startRun. Nothing is done with GitHub here: the run does its work later. A skip
- * is recorded with its reason, visible to admins, and audited.
+ * Records one verified delivery, payload and all, by its delivery id: the only work done before
+ * GitHub gets its answer, so the answer is fast and a crash after it loses nothing. A replay, or
+ * a copy racing this one, finds the id taken: `duplicate`, and nothing more happens.
  */
-export async function takeGithubDelivery(deps: GithubIntakeDeps, delivery: GithubDelivery): Promise<IntakeOutcome> {
+export async function receiveGithubDelivery(deps: Pick<GithubIntakeDeps, 'db' | 'orgId'>, delivery: GithubDelivery): Promise<'received' | 'duplicate'> {
+  const recorded = await deps.db.tenant({ orgId: deps.orgId, userId: null }, (sql) =>
+    recordWebhookDelivery(sql, { deliveryId: delivery.deliveryId, event: delivery.event, action: actionOf(delivery.payload), body: delivery.body }),
+  );
+  return recorded ? 'received' : 'duplicate';
+}
+
+/**
+ * Processes the oldest received delivery, in one transaction that holds it: decides what it asks
+ * for, resolves the role the author's review runs as, claims the one review of that head commit
+ * and queues the run through startRun. Nothing is done with GitHub here: the run does its work
+ * later. A skip is recorded with its reason, visible to admins, and audited. Undefined when the
+ * inbox is empty.
+ */
+export async function processGithubDelivery(deps: GithubIntakeDeps): Promise<IntakeOutcome | undefined> {
   return deps.db.tenant({ orgId: deps.orgId, userId: null }, async (sql) => {
-    const action = actionOf(delivery.payload);
-    if (!(await recordWebhookDelivery(sql, { deliveryId: delivery.deliveryId, event: delivery.event, action }))) return { outcome: 'duplicate' };
+    const delivery = await claimReceivedDelivery(sql);
+    if (!delivery) return undefined;
     let decision;
     try {
-      decision = decideIntake(delivery.event, delivery.payload);
+      // The route parsed it before recording it, so this parse succeeds.
+      decision = decideIntake(delivery.event, JSON.parse(delivery.body) as unknown);
     } catch (err) {
       if (!isGithubError(err)) throw err;
       return settle(sql, delivery, { outcome: 'ignored', reason: 'payload_invalid' });
@@ -58,7 +74,64 @@ export async function takeGithubDelivery(deps: GithubIntakeDeps, delivery: Githu
   });
 }
 
-async function queueReview(sql: Sql, deps: GithubIntakeDeps, delivery: GithubDelivery, trigger: ReviewTrigger): Promise<IntakeOutcome> {
+/** Drains the inbox: woken when a delivery is recorded, and every `sweepMs` for any a crashed process left. */
+export interface GithubInbox {
+  wake(): void;
+  /** Resolves once every delivery recorded so far has been processed (tests). */
+  drained(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One delivery at a time, one transaction each: on embedded PGlite (one connection) an
+ * acknowledgement then waits behind at most one delivery's processing, never behind a backlog.
+ */
+export function startGithubInbox(deps: GithubIntakeDeps & { logger: Logger; onRunQueued?: () => void }, options: { sweepMs?: number } = {}): GithubInbox {
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const drain = async () => {
+    do {
+      again = false;
+      for (;;) {
+        if (stopped) return;
+        let taken: IntakeOutcome | undefined;
+        try {
+          taken = await processGithubDelivery(deps);
+        } catch (err) {
+          deps.logger.error({ err }, 'webhook delivery not processed; it stays in the inbox for the next sweep');
+          return;
+        }
+        if (!taken) break;
+        if (taken.outcome === 'queued') deps.onRunQueued?.();
+      }
+    } while (again);
+  };
+  const wake = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain().finally(() => (running = undefined));
+  };
+  const timer = setInterval(wake, options.sweepMs ?? 5000);
+  timer.unref();
+  wake();
+  return {
+    wake,
+    async drained() {
+      wake();
+      while (running) await running;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+async function queueReview(sql: Sql, deps: GithubIntakeDeps, delivery: Pick<GithubDelivery, 'deliveryId'>, trigger: ReviewTrigger): Promise<IntakeOutcome> {
   if (trigger.requestedBy && !(await findGithubLink(sql, trigger.requestedBy.id))) {
     return settle(sql, delivery, { outcome: 'skipped', reason: 'requester_not_linked' }, trigger);
   }
@@ -133,7 +206,7 @@ async function reviewRolesOf(sql: Sql, link: GithubLinkRecord): Promise<string[]
 
 async function settle(
   sql: Sql,
-  delivery: GithubDelivery,
+  delivery: Pick<GithubDelivery, 'deliveryId'>,
   settled: { outcome: 'skipped' | 'ignored'; reason: string },
   trigger?: ReviewTrigger,
 ): Promise<IntakeOutcome> {

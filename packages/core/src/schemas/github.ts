@@ -34,7 +34,7 @@ export const WebhookDelivery = z
     deliveryId: z.string(),
     event: z.string(),
     action: z.string().nullable(),
-    outcome: z.enum(['queued', 'skipped', 'ignored']),
+    outcome: z.enum(['received', 'queued', 'skipped', 'ignored']).meta({ description: '`received`: recorded and acknowledged, not processed yet' }),
     reason: z.string().nullable().meta({ description: 'Why it was skipped or ignored: draft, bot_author, author_not_linked, already_reviewed, …' }),
     repository: z.string().nullable(),
     pullNumber: z.int().nullable(),

@@ -34,7 +34,12 @@ export interface AppDeps {
   /** How outbound names are resolved (tests stub it); default: the system resolver. */
   resolver?: Resolver | undefined;
   /** The GitHub App's webhook: the secrets deliveries may be signed with (current, then previous); absent: every delivery is refused. */
-  github?: { webhookSecrets: string[]; fallbackRole?: string | undefined };
+  github?: {
+    webhookSecrets: string[];
+    fallbackRole?: string | undefined;
+    /** Processes recorded deliveries after they are acknowledged; woken by each new one. */
+    inbox?: { wake(): void } | undefined;
+  };
   /** Wakes an in-process worker as soon as a run is queued, instead of at its next poll. */
   onRunQueued?: () => void;
 }

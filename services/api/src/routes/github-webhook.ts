@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { takeGithubDelivery } from '@remit/agents';
+import { receiveGithubDelivery } from '@remit/agents';
 import { RemitError } from '@remit/core';
 import { verifyWebhookSignature } from '@remit/github';
 import { bodyLimit } from 'hono/body-limit';
@@ -19,16 +19,15 @@ const EVENT_NAME = /^[a-z_]{1,64}$/;
 const DeliveryAccepted = z
   .object({
     delivery: z.string(),
-    outcome: z.enum(['queued', 'skipped', 'ignored', 'duplicate']).meta({ description: '`duplicate`: this delivery id was taken before; nothing was done' }),
-    reason: z.string().nullable().meta({ description: 'Why it was skipped or ignored (draft, bot_author, author_not_linked, already_reviewed, …)' }),
-    runId: z.uuid().nullable(),
+    outcome: z.enum(['received', 'duplicate']).meta({ description: '`duplicate`: this delivery id was taken before; nothing more is done' }),
   })
   .meta({ id: 'GithubDeliveryAccepted' });
 
 /**
  * The GitHub App's webhook. The signature is checked over the raw bytes, in constant time,
- * before anything is parsed; with no secret configured every delivery is refused. Work is only
- * recorded and queued here (see takeGithubDelivery), so GitHub's 10-second limit is never near.
+ * before anything is parsed; with no secret configured every delivery is refused. The delivery
+ * is only recorded here (an inbox row, by its id) and processed after the answer by the inbox
+ * (startGithubInbox), so GitHub's 10-second limit is never near and a replay does nothing.
  */
 export function mountGithubWebhook(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const secrets = deps.github?.webhookSecrets ?? [];
@@ -51,7 +50,8 @@ export function mountGithubWebhook(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
       summary: 'GitHub App deliveries (pull_request, issue_comment); authenticated by X-Hub-Signature-256',
       description:
         'Each delivery is recorded by its X-GitHub-Delivery id before it is acknowledged; a replay is acknowledged and does nothing. ' +
-        'A review is queued as a run; drafts, bot authors, unlinked authors and commits already reviewed are skipped with a reason.',
+        'It is processed after the answer: a review is queued as a run; drafts, bot authors, unlinked authors and commits already reviewed ' +
+        'are skipped with a reason (GET /v1/admin/github/deliveries).',
       request: {
         headers: z.object({
           'x-hub-signature-256': z.string().optional().meta({ description: 'sha256=<HMAC of the raw body under the webhook secret>' }),
@@ -61,7 +61,7 @@ export function mountGithubWebhook(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
       },
       responses: {
         200: jsonContent(DeliveryAccepted, 'A replay: already taken, nothing done'),
-        202: jsonContent(DeliveryAccepted, 'Recorded; queued, skipped or ignored as `outcome` says'),
+        202: jsonContent(DeliveryAccepted, 'Recorded; processed next'),
         ...errorResponses(400, 401, 413, 503),
       },
     }),
@@ -76,21 +76,17 @@ export function mountGithubWebhook(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
       const event = c.req.header('x-github-event') ?? '';
       if (!DELIVERY_ID.test(deliveryId)) throw new RemitError('validation_failed', 'X-GitHub-Delivery must be the delivery’s id.');
       if (!EVENT_NAME.test(event)) throw new RemitError('validation_failed', 'X-GitHub-Event must name the event.');
+      let body: string;
       let payload: unknown;
       try {
-        payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+        body = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+        payload = JSON.parse(body);
       } catch {
         throw new RemitError('invalid_json', 'The delivery body is not UTF-8 JSON.');
       }
-      const taken = await takeGithubDelivery({ ...deps, fallbackRole: deps.github?.fallbackRole }, { deliveryId, event, payload });
-      if (taken.outcome === 'queued') deps.onRunQueued?.();
-      const body = {
-        delivery: deliveryId,
-        outcome: taken.outcome,
-        reason: 'reason' in taken ? taken.reason : null,
-        runId: taken.outcome === 'queued' ? taken.runId : null,
-      };
-      return taken.outcome === 'duplicate' ? c.json(body, 200) : c.json(body, 202);
+      const received = await receiveGithubDelivery(deps, { deliveryId, event, body, payload });
+      if (received === 'received') deps.github?.inbox?.wake();
+      return received === 'duplicate' ? c.json({ delivery: deliveryId, outcome: received }, 200) : c.json({ delivery: deliveryId, outcome: received }, 202);
     },
   );
 }

@@ -12,12 +12,17 @@ import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { createApp } from '../http/create-app.ts';
 import type { AppDeps } from '../http/deps.ts';
+import { startGithubInbox, type GithubInbox } from '@remit/agents';
 import { createLogger } from '../logging/logger.ts';
 
 const ADMIN_GROUP = 'remit-admins';
 
 export interface TestApp {
   db: Database;
+  /** The app itself, for serving over real HTTP with @hono/node-server (benchmarks). */
+  fetch: (request: Request) => Response | Promise<Response>;
+  /** With the `github` option: the inbox that processes deliveries after they are acknowledged. */
+  githubInbox: GithubInbox | undefined;
   secrets: SecretStore;
   /** The driver behind the admin sandbox routes. */
   sandboxes: SandboxDriver;
@@ -52,7 +57,9 @@ export async function withTestApp<T>(
     /** The sandbox driver admins list and kill; default: bubblewrap with its state in the temporary directory. */
     sandboxes?: SandboxDriver;
     /** The GitHub webhook's settings; default: none (every delivery refused). */
-    github?: AppDeps['github'];
+    github?: Omit<NonNullable<AppDeps['github']>, 'inbox'>;
+    /** Called when a delivery queues a run (a worker's wake). */
+    onRunQueued?: () => void;
   } = {},
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
@@ -77,6 +84,17 @@ export async function withTestApp<T>(
         });
         const secrets = await LocalVaultStore.open({ dataDir: dir });
         const appDb = options.wrapDb?.(db) ?? db;
+        const logger0 = createLogger({ level: 'silent' });
+        const githubInbox = options.github
+          ? startGithubInbox({
+              db: appDb,
+              orgId: orgA,
+              rateLimits: options.rateLimits ?? defaultRateLimits,
+              fallbackRole: options.github.fallbackRole,
+              logger: logger0,
+              ...(options.onRunQueued ? { onRunQueued: options.onRunQueued } : {}),
+            })
+          : undefined;
         const sandboxes = options.sandboxes ?? createLocalDriver({ stateDir: join(dir, 'sandboxes') });
         const httpLimits = { ...defaultHttpLimits, ...options.httpLimits };
         const refusals = new RefusalTally({ db: appDb, orgId: orgA, windowMs: httpLimits.refusalAuditWindowSeconds * 1000, log: logger });
@@ -94,9 +112,12 @@ export async function withTestApp<T>(
           refusals,
           ...(options.now ? { now: options.now } : {}),
           ...(options.resolver ? { resolver: options.resolver } : {}),
-          ...(options.github ? { github: options.github } : {}),
+          ...(options.github ? { github: { ...options.github, inbox: githubInbox } } : {}),
+          ...(options.onRunQueued ? { onRunQueued: options.onRunQueued } : {}),
         });
         const t: TestApp = {
+          fetch: (request) => app.fetch(request),
+          githubInbox,
           db,
           secrets,
           sandboxes,
@@ -122,6 +143,7 @@ export async function withTestApp<T>(
         try {
           return await fn(t);
         } finally {
+          await githubInbox?.stop();
           await refusals.close(); // before the schema is dropped: it writes what is still counted
         }
       },
@@ -137,3 +159,5 @@ export async function errorOf(res: Response): Promise<{ status: number; code: st
   const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }; // no JSON body: no code to compare
   return { status: res.status, code: body.error?.code, message: body.error?.message };
 }
+
+export { serveTestApp } from './serve-test-app.ts';

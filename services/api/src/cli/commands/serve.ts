@@ -1,5 +1,5 @@
 import { serve as listen } from '@hono/node-server';
-import type { RunWorker } from '@remit/agents';
+import { startGithubInbox, type RunWorker } from '@remit/agents';
 import { activeIssuer, isLoopbackHost } from '@remit/core';
 import { createApp } from '../../http/create-app.ts';
 import { announceServer } from '../../runtime/data-dir-owner.ts';
@@ -16,7 +16,10 @@ interface RunningServer {
 /** Starts the API (and an in-process worker, as `remit serve` does); resolves once listening. */
 export async function startServer(rt: Runtime, options: { withWorker: boolean }): Promise<RunningServer> {
   const worker = options.withWorker ? startWorker(rt) : undefined;
-  const app = createApp({ ...rt, ...(worker ? { onRunQueued: () => worker.wake() } : {}) });
+  const onRunQueued = worker ? () => worker.wake() : undefined;
+  // GitHub deliveries are acknowledged once recorded; this process then works through them.
+  const inbox = rt.github ? startGithubInbox({ ...rt, fallbackRole: rt.github.fallbackRole, ...(onRunQueued ? { onRunQueued } : {}) }) : undefined;
+  const app = createApp({ ...rt, ...(rt.github ? { github: { ...rt.github, inbox } } : {}), ...(onRunQueued ? { onRunQueued } : {}) });
   const { REMIT_HOST: hostname, REMIT_PORT: port } = rt.config;
   let server: ReturnType<typeof listen>;
   try {
@@ -25,6 +28,7 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
       s.once('error', reject);
     });
   } catch (err) {
+    await inbox?.stop();
     await worker?.stop();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new CliError('failed', `port ${port} on ${hostname} is in use; stop the other process or set REMIT_PORT`, { cause: err });
@@ -46,6 +50,7 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
     worker,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await inbox?.stop();
       await worker?.stop();
     },
   };
