@@ -10,7 +10,9 @@
  * background load hits them alike: `remit --version`, `remit --help`, `remit sandbox exec --
  * true`, `srt -c true`, and the floors `bwrap … true` and `node -e 0`. Goals: --version and
  * --help under 150 ms; `sandbox exec -- true` at most 0.5× `srt -c true` (medians). If the peer
- * cannot be installed or run, says why and compares against the floors only.
+ * cannot be installed or run, says why and compares against the floors only. `sandbox exec` runs
+ * the command as the sandbox's own process (packages/sandbox/src/direct-exec.ts: no agent, so
+ * one node start, not two), and the three remit cases start from the lean bundle (bundle/launch.ts).
  * Prints figures; asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
       { name: 'bwrap … true (floor)', command: '/usr/bin/bwrap', args: BWRAP_TRUE },
       { name: 'node -e 0 (floor)', command: process.execPath, args: ['-e', '0'] },
     ];
-    // Warm-up: the first runs build the CLI bundle, its code caches and the sandbox agent.
+    // Warm-up: the first runs build the CLI bundle (if a source changed) and its code caches.
     for (const c of cases) for (let i = 0; i < 2; i++) time(c);
     const samples = new Map(cases.map((c) => [c.name, [] as number[]]));
     for (let round = 0; round < RUNS; round++) {

@@ -6,4 +6,7 @@ export const agentSources = {
   agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
   /** Its loader, bundled as start.cjs: the file node runs. */
   loader: fileURLToPath(new URL('./agent-loader.ts', import.meta.url)),
+  /** The ECS task's entry point (tunnel-main.ts): the TLS tunnel to the sandbox gateway, which starts the agent. */
+  tunnel: fileURLToPath(new URL('./tunnel-main.ts', import.meta.url)),
 } as const;
+export { FINGERPRINT_PATTERN, MAX_CONTROL_LINE_BYTES, TICKET_HEADER, TICKET_PATTERN, TUNNEL_ENV, TUNNEL_PATHS, type ClaimMessage } from './tunnel-protocol.ts';

@@ -45,6 +45,9 @@ export const BWRAP_ISOLATION_FLAGS = [
   '--new-session',
 ] as const;
 
+/** Where bubblewrap is on every Debian (the bubblewrap package). */
+export const BWRAP = '/usr/bin/bwrap';
+
 /** The descriptors bwrap reads its inputs from; the launch wrapper closes every other one above 2. */
 export const BWRAP_FDS = { args: 3, seccomp: 4, firstCopy: 5 } as const;
 
@@ -94,15 +97,47 @@ interface BwrapCommand {
  * directories above and the sockets' path inside their tmpfs (see sandbox-session.ts).
  */
 export function bwrapCommand(mounts: SandboxMounts): BwrapCommand {
-  const sizes = tmpfsBytes(mounts.memoryMb);
   const copies: string[] = [];
   const copy = (source: string, dest: string, mode: number) => {
     copies.push(source);
-    return ['--perms', mode.toString(8).padStart(4, '0'), '--file', String(BWRAP_FDS.firstCopy + copies.length - 1), dest];
+    return copyOptions(copies.length - 1, dest, mode);
   };
   // Under /usr, node is already in the sandbox at its own path.
   const node = mounts.nodePath.startsWith('/usr/') ? mounts.nodePath : SANDBOX_PATHS.node;
   const options = [
+    ...sandboxRoot(mounts.memoryMb, { passwd: copy(mounts.passwdPath, '/etc/passwd', 0o444), group: copy(mounts.groupPath, '/etc/group', 0o444) }),
+    ...copy(join(mounts.agentDir, 'start.cjs'), `${SANDBOX_PATHS.agent}/start.cjs`, 0o444),
+    ...copy(join(mounts.agentDir, 'agent.js'), `${SANDBOX_PATHS.agent}/agent.js`, 0o444),
+    ...copy(join(mounts.agentDir, 'agent.cache'), `${SANDBOX_PATHS.agent}/agent.cache`, 0o444),
+    ...copy(mounts.loaderPath, SANDBOX_PATHS.loader, 0o111),
+    ...(node === SANDBOX_PATHS.node ? ['--ro-bind', mounts.nodePath, SANDBOX_PATHS.node] : []),
+    '--ro-bind',
+    mounts.channelSocketPath,
+    SANDBOX_PATHS.channel,
+    '--ro-bind',
+    mounts.egressSocketPath,
+    SANDBOX_PATHS.egress,
+    ...SEAL,
+  ];
+  return { options, command: [SANDBOX_PATHS.loader, node, `${SANDBOX_PATHS.agent}/start.cjs`, SANDBOX_PATHS.channel], copies };
+}
+
+/** `--file` of the copy on descriptor BWRAP_FDS.firstCopy + index, with its mode. */
+function copyOptions(index: number, dest: string, mode: number): string[] {
+  return ['--perms', mode.toString(8).padStart(4, '0'), '--file', String(BWRAP_FDS.firstCopy + index), dest];
+}
+
+/** Applied last, in this order: the seccomp filter, the read-only root, the workdir. */
+const SEAL = ['--seccomp', String(BWRAP_FDS.seccomp), '--remount-ro', '/', '--chdir', SANDBOX_PATHS.workdir] as const;
+
+/**
+ * What every local sandbox is, agent or not: the namespaces, the cleared environment, the
+ * sandbox user, and the filesystem up to the workdir (see bwrapCommand), with /etc/passwd and
+ * /etc/group from the given `--file` options.
+ */
+function sandboxRoot(memoryMb: number, etc: { passwd: string[]; group: string[] }): string[] {
+  const sizes = tmpfsBytes(memoryMb);
+  return [
     ...BWRAP_ISOLATION_FLAGS,
     '--clearenv',
     '--setenv',
@@ -130,8 +165,8 @@ export function bwrapCommand(mounts: SandboxMounts): BwrapCommand {
     '--ro-bind-try',
     '/etc/ld.so.cache',
     '/etc/ld.so.cache',
-    ...copy(mounts.passwdPath, '/etc/passwd', 0o444),
-    ...copy(mounts.groupPath, '/etc/group', 0o444),
+    ...etc.passwd,
+    ...etc.group,
     '--proc',
     '/proc',
     // bwrap covers /proc/sys only when its directory is writable, which it never is; its files are.
@@ -155,25 +190,39 @@ export function bwrapCommand(mounts: SandboxMounts): BwrapCommand {
     String(sizes.workdir),
     '--tmpfs',
     SANDBOX_PATHS.workdir,
-    ...copy(join(mounts.agentDir, 'start.cjs'), `${SANDBOX_PATHS.agent}/start.cjs`, 0o444),
-    ...copy(join(mounts.agentDir, 'agent.js'), `${SANDBOX_PATHS.agent}/agent.js`, 0o444),
-    ...copy(join(mounts.agentDir, 'agent.cache'), `${SANDBOX_PATHS.agent}/agent.cache`, 0o444),
-    ...copy(mounts.loaderPath, SANDBOX_PATHS.loader, 0o111),
-    ...(node === SANDBOX_PATHS.node ? ['--ro-bind', mounts.nodePath, SANDBOX_PATHS.node] : []),
-    '--ro-bind',
-    mounts.channelSocketPath,
-    SANDBOX_PATHS.channel,
-    '--ro-bind',
-    mounts.egressSocketPath,
-    SANDBOX_PATHS.egress,
-    '--seccomp',
-    String(BWRAP_FDS.seccomp),
-    '--remount-ro',
-    '/',
-    '--chdir',
-    SANDBOX_PATHS.workdir,
   ];
-  return { options, command: [SANDBOX_PATHS.loader, node, `${SANDBOX_PATHS.agent}/start.cjs`, SANDBOX_PATHS.channel], copies };
+}
+
+/** The account files every local sandbox has: its one user and group (the agent's image writes the same, see sandbox-image-files.ts). */
+export const SANDBOX_ACCOUNT = {
+  passwd: `sandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:Remit sandbox:${SANDBOX_PATHS.workdir}:/bin/sh\n`,
+  group: `sandbox:x:${SANDBOX_UID}:\n`,
+} as const;
+
+/**
+ * How a command runs as a sandbox's own process (direct-exec.ts): through sh, so a command that
+ * does not exist exits 127 (and one that cannot run 126) with one line, as a shell or
+ * timeout(1) would, rather than bwrap's exit 1; then exec, so the command is the process. PWD,
+ * which sh sets, is unset: the command's environment is the agent's exec's, PATH and HOME alone.
+ */
+const DIRECT_SHIM = 'unset PWD; command -v -- "$1" >/dev/null || { printf \'remit: command not found: %s\\n\' "$1" >&2; exit 127; }; exec "$@"';
+
+interface DirectBwrapCommand {
+  /** As BwrapCommand's. */
+  options: string[];
+  command: string[];
+  /** Contents to write, in order, on descriptors BWRAP_FDS.firstCopy…: bwrap copies each into the sandbox (--file). */
+  contents: string[];
+}
+
+/**
+ * The bwrap options for a sandbox whose process is `argv` itself, with no agent (`remit sandbox
+ * exec`): the same namespaces, environment, user, filesystem and seccomp filter as bwrapCommand,
+ * without the agent's files, node and the run's two sockets, so it has no way out at all.
+ */
+export function bwrapDirectCommand(memoryMb: number, argv: string[]): DirectBwrapCommand {
+  const options = [...sandboxRoot(memoryMb, { passwd: copyOptions(0, '/etc/passwd', 0o444), group: copyOptions(1, '/etc/group', 0o444) }), ...SEAL];
+  return { options, command: ['/bin/sh', '-c', DIRECT_SHIM, 'sh', ...argv], contents: [SANDBOX_ACCOUNT.passwd, SANDBOX_ACCOUNT.group] };
 }
 
 let cachedRootLinks: string[] | undefined;

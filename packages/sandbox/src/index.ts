@@ -1,9 +1,14 @@
 export { bundleAgent } from './agent-bundle.ts';
 export { BWRAP_ISOLATION_FLAGS } from './bwrap-args.ts';
+export { ECS_TAGS, createEcsDriver, type EcsDriver, type EcsDriverOptions } from './ecs-driver.ts';
 export { createLocalDriver, type LocalDriver } from './local-driver.ts';
 export type { LimitEnforcement } from './resource-limits.ts';
-export type { SandboxDriver, SandboxInfo } from './sandbox-driver.ts';
+export type { PoolableDriver, PooledSandbox, SandboxDriver, SandboxInfo } from './sandbox-driver.ts';
 export { SandboxError } from './sandbox-error.ts';
+export { startSandboxGateway, type GatewayEvent, type SandboxGateway, type SandboxGatewayOptions } from './sandbox-gateway.ts';
 export { openSandboxSession, type SandboxSession } from './sandbox-session.ts';
+export { execThrowaway, type ThrowawayExecResult } from './throwaway-exec.ts';
 export { runThrowawaySandbox } from './throwaway-sandbox.ts';
 export type { ToolCallResult } from './tool-call.ts';
+export { bundleTunnel } from './tunnel-bundle.ts';
+export { createWarmPool, type WarmPool, type WarmPoolEvent, type WarmPoolOptions } from './warm-pool.ts';

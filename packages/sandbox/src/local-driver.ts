@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { isProcessRunning, processStartTicks } from '@remit/core';
+import { isProcessRunning, processStartTicks, thisProcess } from '@remit/core';
 import { BWRAP_FDS, bwrapCommand } from './bwrap-args.ts';
 import { createCgroups, probeCgroups, removeCgroups, type CgroupMode, type CgroupSupport } from './cgroups.ts';
 import { grantRunSockets, pickHostId, sharedImageDir } from './host-identity.ts';
@@ -11,7 +11,8 @@ import { PERL, launchArgs } from './launch-wrapper.ts';
 import { limitEnforcement, sandboxRlimits, type LimitEnforcement } from './resource-limits.ts';
 import { seccompFilter } from './seccomp-filter.ts';
 import { hostSyscallArch, type SyscallArch } from './syscall-table.ts';
-import type { SandboxDriver, SandboxHandle, SandboxInfo, SandboxSpec } from './sandbox-driver.ts';
+import { openPoolRelay, poolDirParent, type PoolRelay } from './local-pool-relay.ts';
+import type { PoolableDriver, PooledSandbox, SandboxHandle, SandboxInfo, SandboxLimits, SandboxSpec } from './sandbox-driver.ts';
 import { SandboxError } from './sandbox-error.ts';
 import { prepareImageFiles, type SandboxImageFiles } from './sandbox-image-files.ts';
 import {
@@ -41,7 +42,17 @@ export interface LocalDriverOptions {
   cgroups?: CgroupMode;
 }
 
-export interface LocalDriver extends SandboxDriver {
+/** What launch needs of a spec: the token is passed apart, since a pool member starts without one. */
+type LaunchSpec = Omit<SandboxSpec, 'bootstrapToken'> & { pool?: boolean };
+
+interface Launched {
+  handle: SandboxHandle;
+  state: SandboxState;
+  child: ChildProcess;
+  deliver(token: string): void;
+}
+
+export interface LocalDriver extends PoolableDriver {
   readonly name: 'local';
   /** Which mechanism enforces each limit on this host; rejects like create when a forced cgroup mode is unavailable. */
   limitEnforcement(): Promise<LimitEnforcement>;
@@ -70,6 +81,8 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
   const { stateDir } = options;
   const nodePath = options.nodePath ?? process.execPath;
   const children = new Map<string, ChildProcess>();
+  /** The relays of this process's pool members (local-pool-relay.ts), closed on destroy. */
+  const relays = new Map<string, PoolRelay>();
   let cgroups: Promise<CgroupSupport> | undefined;
   let image: Promise<SandboxImageFiles> | undefined;
   const mode = options.cgroups ?? 'auto';
@@ -82,7 +95,12 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     })());
   const prepare = () => (image ??= (async () => prepareImageFiles(options.imageDir ?? (await sharedImageDir()), nodePath))());
 
-  async function create(spec: SandboxSpec): Promise<SandboxHandle> {
+  /**
+   * Starts one sandbox bound to `sockets`. With a token the agent gets it at once (a run's
+   * sandbox); without, stdin stays open and the agent waits in its blocking read until
+   * `deliver` writes it (a pool member, see prestart).
+   */
+  async function launch(spec: LaunchSpec, token: string | undefined): Promise<Launched> {
     const [support, files] = await Promise.all([probe(), prepare()]);
     const enforcement = limitEnforcement(support);
     const id = newSandboxId();
@@ -134,7 +152,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
     children.set(id, child);
     child.once('exit', () => children.delete(id));
     child.stdin?.on('error', () => undefined); // EPIPE if bwrap fails before the agent reads
-    child.stdin?.end(`${spec.bootstrapToken}\n`);
+    if (token !== undefined) child.stdin?.end(`${token}\n`);
     const feed = (fd: number, data: string | Buffer) => {
       const pipe = child.stdio[fd] as Writable;
       pipe.on('error', () => undefined); // EPIPE as for stdin above
@@ -152,6 +170,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
       cgroups: cgroupDirs,
       sockets: [spec.channelSocketPath, spec.egressSocketPath],
       ...(spec.owner ? { owner: spec.owner } : {}),
+      ...(spec.pool ? { pool: true as const } : {}),
     };
     try {
       await writeState(stateDir, state);
@@ -162,11 +181,50 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
       await removeCgroups(cgroupDirs).catch(() => undefined); // as above
       throw new SandboxError('start_failed', undefined, { cause });
     }
-    return { id, runId: spec.runId, driver: 'local', startedAt };
+    const deliver = (late: string) => void child.stdin?.end(`${late}\n`);
+    return { handle: { id, runId: spec.runId, driver: 'local', startedAt }, state, child, deliver };
+  }
+
+  async function create(spec: SandboxSpec): Promise<SandboxHandle> {
+    return (await launch(spec, spec.bootstrapToken)).handle;
+  }
+
+  async function prestart(limits: SandboxLimits): Promise<PooledSandbox> {
+    const relay = await openPoolRelay(await poolDirParent());
+    let launched: Launched;
+    try {
+      launched = await launch({ runId: '', ...relay.sockets, limits, owner: thisProcess(), pool: true }, undefined);
+    } catch (err) {
+      await relay.close();
+      throw err;
+    }
+    const { handle, state, child, deliver } = launched;
+    relays.set(handle.id, relay);
+    const gone = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+    let claimed = false;
+    return {
+      id: handle.id,
+      limits,
+      ready: agentWaiting(child.pid!, gone),
+      gone,
+      claim: async (spec) => {
+        if (claimed) throw new RangeError('this sandbox was already claimed');
+        claimed = true;
+        if (child.exitCode !== null || child.signalCode !== null) throw new SandboxError('start_failed');
+        relay.connect(spec);
+        // From here the reaper judges it by its run, like any run's sandbox.
+        const { owner: _owner, pool: _pool, ...rest } = state;
+        await writeState(stateDir, { ...rest, runId: spec.runId });
+        deliver(spec.bootstrapToken);
+        return { ...handle, runId: spec.runId };
+      },
+    };
   }
 
   async function destroy(id: string): Promise<void> {
     if (!isSandboxId(id)) return;
+    const relay = relays.get(id);
+    relays.delete(id);
     const state = await readState(stateDir, id);
     const child = children.get(id);
     if (state !== undefined && isSandboxProcess(state)) killGroup(state.pid);
@@ -176,6 +234,7 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
       await removeCgroups(state.cgroups);
       await removeSockets(state.sockets);
     }
+    await relay?.close();
     await removeState(stateDir, id);
   }
 
@@ -187,10 +246,11 @@ export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
       startedAt: new Date(state.startedAt),
       alive: isSandboxProcess(state),
       ...(state.owner ? { throwaway: { ownerPid: state.owner.pid, ownerRunning: isProcessRunning(state.owner) } } : {}),
+      ...(state.pool ? { pool: true as const } : {}),
     }));
   }
 
-  return { name: 'local', create, destroy, list, limitEnforcement: async () => limitEnforcement(await probe()) };
+  return { name: 'local', create, prestart, destroy, list, limitEnforcement: async () => limitEnforcement(await probe()) };
 }
 
 /**
@@ -206,6 +266,46 @@ function killGroup(pid: number): void {
       // Already gone.
     }
   }
+}
+
+/**
+ * Resolves once a pool member's agent has loaded and sits in its blocking read of stdin: the
+ * sandbox's pid 2 (bwrap is its parent's child; /proc/<pid>/task/<pid>/children) asleep with
+ * no CPU time spent over three 10 ms polls. Without it a claim would pay the rest of node's
+ * start (~50 ms and more under load, measured) and the pool would only look warm. Gives up
+ * waiting after 10 s: a claim then merely costs what is left of the start.
+ */
+async function agentWaiting(bwrapPid: number, gone: Promise<void>): Promise<void> {
+  let ended = false;
+  void gone.then(() => (ended = true));
+  const children = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const sample = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
+      return `${fields[0]}:${Number(fields[11]) + Number(fields[12])}`; // state, utime + stime
+    } catch {
+      return undefined;
+    }
+  };
+  const deadline = Date.now() + 10_000;
+  let last: string | undefined;
+  let steady = 0;
+  while (!ended && Date.now() < deadline && steady < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const agent = children(bwrapPid).flatMap(children)[0];
+    const now = agent === undefined ? undefined : sample(agent);
+    steady = now !== undefined && now.startsWith('S:') && now === last ? steady + 1 : 0;
+    last = now;
+  }
+  if (ended) throw new SandboxError('start_failed');
 }
 
 async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {

@@ -51,8 +51,39 @@ export interface SandboxInfo {
   runId: string;
   startedAt: Date;
   alive: boolean;
-  /** Present for a sandbox that serves no run: whether the process that opened it still runs. */
+  /**
+   * Present for a sandbox that serves no run — a `remit sandbox exec` one, or a warm-pool member
+   * (then `pool` is true): whether the process that opened it still runs. A reaper leaves it
+   * alone while it does. For an ECS pool member `ownerPid` is 0 (the owner is on another
+   * machine) and `ownerRunning` says whether its pool is this process's or young enough to be
+   * waiting still (see ecs-driver.ts).
+   */
   throwaway?: { ownerPid: number; ownerRunning: boolean };
+  /** A warm-pool member no run has claimed yet (see warm-pool.ts). */
+  pool?: true;
+}
+
+/** The limits a pool sandbox is started with are fixed: memory, processes and CPU time (the wall clock is the session's). */
+export function limitsFit(started: SandboxLimits, wanted: SandboxLimits): boolean {
+  return started.memoryMb === wanted.memoryMb && started.maxProcesses === wanted.maxProcesses && started.cpuSeconds === wanted.cpuSeconds;
+}
+
+/** A sandbox started before any run wants it, with no identity: its agent waits for a bootstrap token. */
+export interface PooledSandbox {
+  readonly id: string;
+  readonly limits: SandboxLimits;
+  /** Resolves when it is up and waiting for a run (ECS: its tunnel redeemed its ticket); rejects if it never will be. */
+  readonly ready: Promise<void>;
+  /** Resolves when it is gone (its agent, or its tunnel's connection, ended). */
+  readonly gone: Promise<void>;
+  /** Hands it one run — the run's sockets and bootstrap token — and returns the run's handle. Once only. */
+  claim(spec: SandboxSpec): Promise<SandboxHandle>;
+}
+
+/** A driver that can keep a warm pool (warm-pool.ts). */
+export interface PoolableDriver extends SandboxDriver {
+  /** Starts an identity-less sandbox for the pool; `list` shows it as a pool member of this process until claimed. */
+  prestart(limits: SandboxLimits): Promise<PooledSandbox>;
 }
 
 /** Starts and stops sandboxes; `list` sees every sandbox of this driver's state, whichever process started it. */

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openSandboxSession, type SandboxEvent } from './sandbox-session.ts';
+import { describeSandboxLifecycle, eventually } from './sandbox-lifecycle-suite.ts';
+import { openSandboxSession } from './sandbox-session.ts';
 import { TEST_IMAGE_DIR, exec, withLocalDriver } from './testing.ts';
 
 /** A parent for run dirs; searchable (0711) like /tmp, since the sandbox's own host uid must reach its sockets. */
@@ -19,16 +20,12 @@ async function withRunDirParent<T>(fn: (parent: string) => Promise<T>): Promise<
   }
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return check();
-}
+describeSandboxLifecycle('local', {
+  withDriver: (fn) => withLocalDriver(({ driver, stateFiles }) => fn(driver, stateFiles)),
+  foreignIds: ['sbx-0000000000000000', '../../etc/passwd', '', 'sbx-../x'],
+});
 
-describe('sandbox lifecycle', () => {
+describe('local sandbox lifecycle', () => {
   it('close() destroys the sandbox and leaves no state, run dir or live process', async () => {
     await withRunDirParent((runDirParent) =>
       withLocalDriver(async ({ driver, stateFiles }) => {
@@ -44,84 +41,6 @@ describe('sandbox lifecycle', () => {
         expect(await session.call('exec', { command: ['true'] })).toMatchObject({ ok: false, error: { code: 'sandbox_unavailable' } });
       }),
     );
-  });
-
-  it('when the agent is killed, calls fail as sandbox_unavailable (never throw) and close() still cleans up', async () => {
-    await withLocalDriver(async ({ driver, stateFiles }) => {
-      const events: SandboxEvent[] = [];
-      const session = await openSandboxSession(driver, { runId: randomUUID(), onEvent: (event) => events.push(event) });
-      try {
-        const killed = await session.call('exec', { command: ['kill', '-KILL', '2'] }); // pid 2 is the agent
-        expect(killed).toMatchObject({ ok: false, error: { code: 'sandbox_unavailable' } });
-        expect(events).toContainEqual({ type: 'agent_disconnected', runId: session.runId, sandboxId: session.sandboxId });
-        expect(await session.call('exec', { command: ['true'] })).toMatchObject({ ok: false, error: { code: 'sandbox_unavailable' } });
-        // With its agent gone the whole sandbox is gone: bwrap's pid 1 exits with its child.
-        expect(await eventually(async () => (await driver.list()).every((s) => !s.alive))).toBe(true);
-      } finally {
-        await session.close();
-      }
-      expect(await driver.list()).toEqual([]);
-      expect(await stateFiles()).toEqual([]);
-    });
-  });
-
-  it('an abort while opening destroys the sandbox', async () => {
-    await withRunDirParent((runDirParent) =>
-      withLocalDriver(async ({ driver, stateFiles }) => {
-        const controller = new AbortController();
-        const opening = openSandboxSession(driver, { runId: randomUUID(), runDirParent, signal: controller.signal });
-        setTimeout(() => controller.abort(), 5);
-        await expect(opening).rejects.toMatchObject({ code: 'aborted' });
-        expect(await driver.list()).toEqual([]);
-        expect(await stateFiles()).toEqual([]);
-        expect(await readdir(runDirParent)).toEqual([]);
-      }),
-    );
-  });
-
-  it('an aborted call resolves at once as failed, and the session can still be closed cleanly', async () => {
-    await withLocalDriver(async ({ driver, stateFiles }) => {
-      const session = await openSandboxSession(driver, { runId: randomUUID() });
-      try {
-        const controller = new AbortController();
-        const pending = session.call('exec', { command: ['sleep', '30'] }, { signal: controller.signal });
-        setTimeout(() => controller.abort(), 100);
-        expect(await pending).toEqual({ ok: false, error: { code: 'failed', message: 'The call was aborted.' } });
-        const timedOut = await session.call('exec', { command: ['sleep', '30'] }, { timeoutMs: 200 });
-        expect(timedOut).toMatchObject({ ok: false, error: { code: 'timeout' } });
-      } finally {
-        await session.close();
-      }
-      expect(await driver.list()).toEqual([]);
-      expect(await stateFiles()).toEqual([]);
-    });
-  });
-
-  it('destroy is idempotent and ignores ids that are not ours', async () => {
-    await withLocalDriver(async ({ driver, stateFiles }) => {
-      const session = await openSandboxSession(driver, { runId: randomUUID() });
-      await driver.destroy(session.sandboxId);
-      await driver.destroy(session.sandboxId);
-      for (const id of ['sbx-0000000000000000', '../../etc/passwd', '', 'sbx-../x']) await driver.destroy(id);
-      expect(await driver.list()).toEqual([]);
-      expect(await session.call('exec', { command: ['true'] })).toMatchObject({ ok: false, error: { code: 'sandbox_unavailable' } });
-      await session.close();
-      expect(await stateFiles()).toEqual([]);
-    });
-  });
-
-  it('ends the sandbox at its wall-clock limit', async () => {
-    await withLocalDriver(async ({ driver }) => {
-      const events: SandboxEvent[] = [];
-      const session = await openSandboxSession(driver, { runId: randomUUID(), limits: { wallSeconds: 1 }, onEvent: (event) => events.push(event) });
-      try {
-        expect(await eventually(async () => events.some((e) => e.type === 'wall_time_exceeded'), 5000)).toBe(true);
-        expect(await eventually(async () => (await driver.list()).length === 0)).toBe(true);
-        expect(await session.call('exec', { command: ['true'] })).toMatchObject({ ok: false, error: { code: 'sandbox_unavailable' } });
-      } finally {
-        await session.close();
-      }
-    });
   });
 
   it("dies with the process that started it, and another process's driver can see that and reap it", async () => {

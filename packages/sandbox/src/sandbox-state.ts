@@ -22,6 +22,8 @@ export interface SandboxState {
    * will destroy it. A reaper leaves it alone while that process runs.
    */
   owner?: ProcessIdentity;
+  /** A warm-pool member no run has claimed yet (its `owner` is the pool's process; runId is empty). */
+  pool?: true;
 }
 
 const STATE_FILE = /^(sbx-[0-9a-f]{16})\.json$/;

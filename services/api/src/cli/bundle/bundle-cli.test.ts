@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { remitBin } from '../testing.ts';
-import { bundleCli, cacheDir, type CliManifest } from './bundle-cli.ts';
+import { bundleCli, cacheDir, directImports, parseIndex, type CliManifest } from './bundle-cli.ts';
+import { usesLeanBundle } from './launch.ts';
 
 const current = () => JSON.parse(readFileSync(join(cacheDir, 'current.json'), 'utf8')) as CliManifest;
 
@@ -52,8 +53,60 @@ describe('the CLI bundle', () => {
     expect(remit(['egress', 'check', 'http://8.8.8.8/']).status).toBe(0);
     expect(remit(['zzzz-not-a-command']).status).toBe(2);
     const dir = join(cacheDir, current().dir);
-    expect(existsSync(join(dir, 'default.cache'))).toBe(true);
-    expect(existsSync(join(dir, 'egress.cache'))).toBe(true);
-    expect(existsSync(join(dir, 'zzzz-not-a-command.cache'))).toBe(false);
+    expect(existsSync(join(dir, 'lean.default.cache'))).toBe(true);
+    expect(existsSync(join(dir, 'main.egress.cache'))).toBe(true);
+    expect(existsSync(join(dir, 'main.zzzz-not-a-command.cache'))).toBe(false);
+  });
+
+  it('starts --version, --help and sandbox exec from lean.cjs, which holds no other command’s code', async () => {
+    const manifest = await bundleCli();
+    const lean = readFileSync(join(cacheDir, manifest.dir, 'lean.cjs'), 'utf8');
+    expect(lean).toContain('function sandboxExecCommand(');
+    expect(lean).not.toContain('function egressCheckCommand(');
+    expect(lean).not.toContain('function applyCommand(');
+    for (const argv of [
+      [],
+      ['--version'],
+      ['-V'],
+      ['--help'],
+      ['help', 'runs'],
+      ['sandbox', 'exec', '--', 'ls', '-la'],
+      ['sandbox', 'exec', '--timeout', '5', '--', 'true'],
+    ]) {
+      expect(usesLeanBundle(argv)).toBe(true);
+    }
+    for (const argv of [['egress', 'check', 'http://x/'], ['sandbox', 'list'], ['runs', '--help'], ['completion', 'bash'], ['zzzz']])
+      expect(usesLeanBundle(argv)).toBe(false);
+    // Each still runs, from its own bundle.
+    expect(remit(['--help']).stdout).toContain('sandbox');
+    expect(remit(['sandbox', 'exec', '--', 'sh', '-c', 'exit 3']).status).toBe(3);
+    expect(remit(['egress', 'check', 'http://8.8.8.8/']).status).toBe(0);
+  });
+});
+
+describe('directImports (imports of our packages go to the modules that define the names)', () => {
+  const index = `/** The door. */
+export { a, type A } from './a.ts';
+export { b as bee, c } from './dir/bc.ts';
+export type { T } from './t.ts';
+`;
+  const map = parseIndex('/repo/packages/x/src/index.ts', index)!;
+
+  it('reads a re-export-only index, and refuses one that does anything else', () => {
+    expect([...map]).toEqual([
+      ['a', { file: '/repo/packages/x/src/a.ts', name: 'a' }],
+      ['bee', { file: '/repo/packages/x/src/dir/bc.ts', name: 'b' }],
+      ['c', { file: '/repo/packages/x/src/dir/bc.ts', name: 'c' }],
+    ]);
+    expect(parseIndex('/i.ts', `${index}export * from './d.ts';\n`)).toBeUndefined();
+    expect(parseIndex('/i.ts', `${index}console.log('side effect');\n`)).toBeUndefined();
+  });
+
+  it('rewrites named imports, types dropped and lines kept, and leaves everything else as written', async () => {
+    const source = `import { a, type A,\n  bee as B } from '@remit/x';\nimport type { T } from '@remit/x';\nimport { nope } from '@remit/x';\nimport { z } from 'zod';\n`;
+    const rewritten = await directImports(source, async (pkg) => (pkg === '@remit/x' ? map : undefined));
+    expect(rewritten).toBe(
+      `import { a } from "/repo/packages/x/src/a.ts"; import { b as B } from "/repo/packages/x/src/dir/bc.ts";\n\nimport type { T } from '@remit/x';\nimport { nope } from '@remit/x';\nimport { z } from 'zod';\n`,
+    );
   });
 });

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { LEAN_COMMAND_MODULES } from './launch.ts';
 
 /**
  * `bin/remit` starts from this bundle instead of loading TypeScript through tsx: `remit --help`
@@ -64,25 +65,122 @@ function externalPackages(outDir: string): Plugin {
 }
 
 /**
- * Our modules that find files beside themselves (`new URL('../migrations/', import.meta.url)`)
- * must keep finding them from the bundle: each `import.meta.url` in our sources becomes that
- * source file's URL, relative to the bundle's directory so the checkout can move.
+ * Our sources as the bundle needs them; the index files read on the way are added to `indexes`,
+ * so the manifest records them too.
+ * - Each `import.meta.url` becomes that source file's URL, relative to the bundle's directory so
+ *   the checkout can move: modules that find files beside themselves
+ *   (`new URL('../migrations/', import.meta.url)`) keep finding them.
+ * - An import of names from one of our packages (`import { a } from '@remit/core'`) goes straight
+ *   to the modules that define them (see directImports): a command initialises only what it uses.
  */
-function sourceFileUrls(outDir: string): Plugin {
+function ourSources(outDir: string, indexes: Set<string>): Plugin {
   return {
-    name: 'remit-source-file-urls',
+    name: 'remit-our-sources',
     setup(b) {
+      const exportMaps = new Map<string, Promise<ExportMap | undefined>>();
+      const exportsOf = (pkg: string, importer: string) => {
+        let map = exportMaps.get(pkg);
+        if (map === undefined) {
+          map = (async () => {
+            const found = await b.resolve(pkg, { kind: 'import-statement', resolveDir: dirname(importer) });
+            if (found.errors.length > 0 || found.external || !found.path.endsWith('.ts')) return undefined;
+            indexes.add(found.path);
+            return parseIndex(found.path, await readFile(found.path, 'utf8'));
+          })();
+          exportMaps.set(pkg, map);
+        }
+        return map;
+      };
       b.onLoad({ filter: /\.ts$/ }, async (args) => {
         if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
-        const source = await readFile(args.path, 'utf8');
-        if (!source.includes('import.meta.url')) return undefined;
-        const fromBundle = JSON.stringify(relative(outDir, args.path));
-        const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`;
-        return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
+        let source = await readFile(args.path, 'utf8');
+        const original = source;
+        if (source.includes('import.meta.url')) {
+          const fromBundle = JSON.stringify(relative(outDir, args.path));
+          source = source.replaceAll('import.meta.url', `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`);
+        }
+        if (source.includes("from '@remit/")) source = await directImports(source, (pkg) => exportsOf(pkg, args.path));
+        return source === original ? undefined : { contents: source, loader: 'ts' };
       });
     },
   };
 }
+
+/** What a re-export-only index exports: exported name → the file that defines it and its name there. */
+type ExportMap = Map<string, { file: string; name: string }>;
+
+const NAMED_LIST = String.raw`\{([^}]*)\}`;
+const REEXPORT = new RegExp(String.raw`export\s+(type\s+)?${NAMED_LIST}\s+from\s+'(\.[^']+)';`, 'g');
+const IMPORT_OURS = new RegExp(String.raw`import\s+${NAMED_LIST}\s+from\s+'(@remit\/[a-z0-9-]+)';`, 'g');
+
+/** `a`, `type B`, `c as d` → [name, local name], types left out (erased anyway). */
+function namedList(list: string): [string, string][] {
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '' && !item.startsWith('type '))
+    .map((item) => {
+      const [name, local] = item.split(/\s+as\s+/);
+      return [name!, local ?? name!];
+    });
+}
+
+/** The export map of an index made of `export { … } from './x.ts'` statements alone (STYLE.md), else undefined: imports from it stay as written. */
+export function parseIndex(path: string, source: string): ExportMap | undefined {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const map: ExportMap = new Map();
+  for (const [, typeOnly, list, from] of code.matchAll(REEXPORT)) {
+    if (typeOnly) continue;
+    for (const [name, exported] of namedList(list!)) map.set(exported, { file: join(dirname(path), from!), name });
+  }
+  return code.replace(REEXPORT, '').trim() === '' ? map : undefined;
+}
+
+/**
+ * Rewrites `import { a, b as c } from '@remit/pkg'` into imports from the files defining a and
+ * b. esbuild initialises every module an index re-exports when anything is imported from it
+ * (modules reached through `import()` are wrapped, and a wrapped module runs its imports):
+ * `remit sandbox exec` set up every zod schema of @remit/core that way, over half its start-up
+ * (measured with --cpu-prof). An import naming something the index does not export is left as
+ * written, for esbuild to report.
+ */
+export async function directImports(source: string, exportsOf: (pkg: string) => Promise<ExportMap | undefined>): Promise<string> {
+  const rewrites = new Map<string, string>();
+  for (const [statement, list, pkg] of source.matchAll(IMPORT_OURS)) {
+    const map = await exportsOf(pkg!);
+    if (map === undefined) continue;
+    const byFile = new Map<string, string[]>();
+    const names = namedList(list!);
+    if (!names.every(([name]) => map.has(name))) continue;
+    for (const [name, local] of names) {
+      const { file, name: defined } = map.get(name)!;
+      byFile.set(file, [...(byFile.get(file) ?? []), defined === local ? defined : `${defined} as ${local}`]);
+    }
+    const imports = [...byFile].map(([file, specifiers]) => `import { ${specifiers.join(', ')} } from ${JSON.stringify(file)};`);
+    rewrites.set(statement, imports.join(' ') + '\n'.repeat(statement.split('\n').length - 1));
+  }
+  // As many lines as before, so line numbers in stack traces still match the sources.
+  return rewrites.size === 0 ? source : source.replace(IMPORT_OURS, (statement) => rewrites.get(statement) ?? statement);
+}
+
+/**
+ * lean.cjs is main.cjs without the modules of the commands launch.ts never starts from it (see
+ * LEAN_COMMAND_MODULES): each is a stub that says so. `--version`, `--help` and `sandbox exec`
+ * then read and load ~10% of the code main.cjs holds.
+ */
+const leanCommands: Plugin = {
+  name: 'remit-lean-commands',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.ts$/ }, (args) => {
+      if (!args.importer.endsWith(join('cli', 'program.ts')) || LEAN_COMMAND_MODULES.includes(args.path)) return undefined;
+      return { path: args.path, namespace: 'remit-left-out' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'remit-left-out' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not in lean.cjs: launch.ts must start this command from main.cjs`)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 /** zod's locales index re-exports every language; English is the one zod configures by default. */
 const englishOnlyZodLocales: Plugin = {
@@ -100,15 +198,15 @@ const englishOnlyZodLocales: Plugin = {
 export async function bundleCli(): Promise<CliManifest> {
   await mkdir(cacheDir, { recursive: true });
   const temp = join(cacheDir, `tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const indexes = new Set<string>();
   try {
-    const result = await build({
+    const common = {
       absWorkingDir: repoRoot,
-      entryPoints: { main: join(sources, 'main.ts'), launch: join(sources, 'bundle', 'launch.ts') },
       outdir: temp,
       outExtension: { '.js': '.cjs' },
       bundle: true,
-      format: 'cjs',
-      platform: 'node',
+      format: 'cjs' as const,
+      platform: 'node' as const,
       target: 'node20',
       // Node's own conditions: the same files tsx would load (node ≥ 20.19 requires ES modules).
       conditions: [],
@@ -116,17 +214,25 @@ export async function bundleCli(): Promise<CliManifest> {
       supported: { 'dynamic-import': false },
       legalComments: 'none',
       metafile: true,
-      logLevel: 'silent',
-      plugins: [externalPackages(temp), sourceFileUrls(temp), englishOnlyZodLocales],
-    });
+      logLevel: 'silent' as const,
+    } satisfies BuildOptions;
+    const plugins = [externalPackages(temp), ourSources(temp, indexes), englishOnlyZodLocales];
+    const results = await Promise.all([
+      build({ ...common, entryPoints: { main: join(sources, 'main.ts'), launch: join(sources, 'bundle', 'launch.ts') }, plugins }),
+      build({ ...common, entryPoints: { lean: join(sources, 'main.ts') }, plugins: [leanCommands, ...plugins] }),
+    ]);
     const hash = createHash('sha256');
-    for (const file of Object.keys(result.metafile.outputs).sort()) hash.update(file).update(await readFile(join(repoRoot, file)));
+    for (const file of results.flatMap((result) => Object.keys(result.metafile.outputs)).sort()) hash.update(file).update(await readFile(join(repoRoot, file)));
     const dir = hash.digest('hex').slice(0, 16);
     await rename(temp, join(cacheDir, dir)).catch((err: NodeJS.ErrnoException) => {
       // Another process built the same bundle first.
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
     });
-    const inputs = [...Object.keys(result.metafile.inputs), relative(repoRoot, fileURLToPath(import.meta.url))]
+    const read = [
+      ...results.flatMap((result) => Object.keys(result.metafile.inputs)),
+      ...[...indexes, fileURLToPath(import.meta.url)].map((file) => relative(repoRoot, file)),
+    ];
+    const inputs = [...new Set(read)]
       .filter((file) => existsSync(join(repoRoot, file)))
       .map((file): [string, number, number] => {
         const s = statSync(join(repoRoot, file));
