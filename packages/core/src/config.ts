@@ -20,6 +20,16 @@ const json = <T extends z.ZodType>(schema: T) =>
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
+const commaList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[\w.:/-]{1,255}$/, 'expected ids such as subnet-0abc, comma-separated')))
+  .default([]);
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s);
 
 /**
@@ -53,6 +63,25 @@ export const ConfigEnv = z
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded')
       .optional(),
     REMIT_SANDBOX_DRIVER: z.enum(['local', 'ecs']).default('local'),
+    REMIT_ECS_CLUSTER: z.string().min(1).max(2048).optional().meta({ description: 'The cluster sandbox tasks run in (REMIT_SANDBOX_DRIVER=ecs)' }),
+    REMIT_ECS_TASK_DEFINITION: z.string().min(1).max(2048).optional().meta({ description: 'The sandbox task definition (family, family:revision or ARN)' }),
+    REMIT_ECS_CONTAINER_NAME: z.string().min(1).max(255).default('sandbox'),
+    REMIT_ECS_SUBNETS: commaList.meta({ description: 'The isolated subnets sandbox tasks run in, comma-separated' }),
+    REMIT_ECS_SECURITY_GROUPS: commaList.meta({ description: 'The sandbox security group(s), comma-separated' }),
+    REMIT_SANDBOX_GATEWAY_HOST: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .meta({ description: 'The address sandbox tasks dial to reach this worker’s gateway; default on ECS: this task’s own private address' }),
+    REMIT_SANDBOX_GATEWAY_PORT: port.default(8443),
+    REMIT_SANDBOX_WARM_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(0)
+      .meta({ description: 'Sandboxes kept started and waiting for a run (0: none); see docs/deploy-aws.md for the cost' }),
     REMIT_SECRET_STORE: z
       .enum(['local', 'aws-secrets-manager'])
       .default('local')
@@ -206,6 +235,14 @@ export const ConfigEnv = z
     }
     if (env.REMIT_GITHUB_WEBHOOK_SECRET_PREVIOUS && !env.REMIT_GITHUB_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_GITHUB_WEBHOOK_SECRET'], message: 'required when REMIT_GITHUB_WEBHOOK_SECRET_PREVIOUS is set' });
+    }
+    if (env.REMIT_SANDBOX_DRIVER === 'ecs') {
+      for (const name of ['REMIT_ECS_CLUSTER', 'REMIT_ECS_TASK_DEFINITION'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when REMIT_SANDBOX_DRIVER is ecs' });
+      }
+      for (const name of ['REMIT_ECS_SUBNETS', 'REMIT_ECS_SECURITY_GROUPS'] as const) {
+        if (env[name].length === 0) ctx.addIssue({ code: 'custom', path: [name], message: 'required when REMIT_SANDBOX_DRIVER is ecs' });
+      }
     }
     if (env.REMIT_SECRET_STORE === 'aws-secrets-manager' && !env.REMIT_SECRETS_KMS_KEY_ID) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_SECRETS_KMS_KEY_ID'], message: 'required when REMIT_SECRET_STORE is aws-secrets-manager' });

@@ -10,7 +10,7 @@ import type { RunRecord } from '@remit/db';
 import type { ModelProvider } from '@remit/models';
 import type { SandboxDriver } from '@remit/sandbox';
 import { createSecretsManagerStore, LocalVaultStore, type SecretStore } from '@remit/secrets';
-import { createSandboxDriver } from './local-sandboxes.ts';
+import { openSandboxDriver } from './local-sandboxes.ts';
 import { refuseUnreachableModel } from './model-endpoint.ts';
 import { modelForRun } from '@remit/agents';
 import { troubleshootScript } from '../demo/troubleshoot-script.ts';
@@ -33,12 +33,15 @@ export interface Runtime extends AppDeps {
 export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Runtime> {
   const dataDir = resolve(config.REMIT_DATA_DIR);
   // Choices that cannot work stop the process before anything is opened.
-  const sandboxes = createSandboxDriver(config, dataDir);
   const modelFor = modelForRun(config, troubleshootScript);
   await refuseUnreachableModel(config, (message) => logger.warn(message));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openConfiguredDatabase(config, dataDir);
+  let opened: Awaited<ReturnType<typeof openSandboxDriver>> | undefined;
   try {
+    opened = await openSandboxDriver(config, dataDir, logger);
+    const sandboxes = opened.driver;
+    const driverClose = opened.close;
     const report = await migrate(db);
     if (report.applied.length) logger.info({ applied: report.applied }, 'database migrated');
     await refuseBypassingLogin(db);
@@ -66,6 +69,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
     // The refusal tally writes its last counts while the database is still open.
     const close = async () => {
       await http.refusals.close();
+      await driverClose();
       await db.close();
     };
     return {
@@ -86,6 +90,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
       close,
     };
   } catch (err) {
+    await opened?.close();
     await db.close();
     throw err;
   }

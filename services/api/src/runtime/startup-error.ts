@@ -6,7 +6,8 @@ type StartupErrorCode =
   | 'data_dir_in_use'
   | 'database_unreachable'
   | 'worker_needs_database_url'
-  | 'github_key_unreadable';
+  | 'github_key_unreadable'
+  | 'sandbox_gateway_unknown';
 
 const messages: Record<StartupErrorCode, string> = {
   bubblewrap_missing: 'bubblewrap is not installed, and local sandboxes need it: apt-get install -y bubblewrap (then bin/remit doctor)',
@@ -17,6 +18,7 @@ const messages: Record<StartupErrorCode, string> = {
     'the data directory is in use by another process, and embedded PGlite allows one; stop it, or point this command at it with REMIT_URL and REMIT_TOKEN',
   database_unreachable: 'cannot connect to the database in DATABASE_URL; check it, or unset it to use embedded PGlite',
   github_key_unreadable: 'REMIT_GITHUB_APP_PRIVATE_KEY_FILE cannot be read; point it at the PEM file GitHub gave you, or set REMIT_GITHUB_APP_PRIVATE_KEY',
+  sandbox_gateway_unknown: 'REMIT_SANDBOX_GATEWAY_HOST: set it to the address sandbox tasks reach this worker at',
   worker_needs_database_url:
     'a separate worker needs DATABASE_URL: without it the database is embedded PGlite, which one process owns, and remit serve already runs a worker on it. Set DATABASE_URL to a PostgreSQL database that serve and every worker share',
 };
