@@ -134,6 +134,9 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
       for (const [name, init] of attempts) {
         expect(await errorOf(await s.request('/v1/webhooks/github', init)), name).toMatchObject({ status: 401, code: 'webhook_signature_invalid' });
       }
+      // Signed, but holding a NUL PostgreSQL cannot store: refused before it is recorded.
+      const nul = JSON.stringify({ ...openedPayload(8, world.repo.commit), action: 'opened\u0000' });
+      expect(await errorOf(await deliver(s, 'pull_request', undefined, { body: nul }))).toMatchObject({ status: 400, code: 'invalid_characters' });
       const rows = await s.db.owner((sql) =>
         sql.query<{ n: number }>('select (select count(*) from webhook_deliveries)::int + (select count(*) from runs)::int as n'),
       );

@@ -1,4 +1,4 @@
-import type { ConfigEnv } from '@remit/core';
+import type { ConfigEnv, RunKind } from '@remit/core';
 import type { RunRecord } from '@remit/db';
 import {
   createBedrockProvider,
@@ -16,13 +16,25 @@ import {
  * kinds; the process wiring only hands over the configuration (and, for the offline demo, the
  * script the scripted model replays).
  */
-export function modelForRun(config: ConfigEnv, demoScript: readonly ScriptedTurn[]): (run: RunRecord) => ModelProvider {
-  const model = createModel(config, demoScript);
+export function modelForRun(config: ConfigEnv, demoScripts: DemoScripts): (run: RunRecord) => ModelProvider {
+  if (config.REMIT_MODEL_PROVIDER === 'scripted') {
+    // One script per run kind; a kind without one gets a script that says so.
+    const models = new Map<RunKind, ModelProvider>();
+    return (run) => {
+      let model = models.get(run.kind);
+      if (!model) models.set(run.kind, (model = createScriptedProvider(demoScripts[run.kind] ?? [], { name: `demo ${run.kind} script` })));
+      return model;
+    };
+  }
+  const model = createModel(config, config.REMIT_MODEL_PROVIDER);
   return () => model;
 }
 
-function createModel(config: ConfigEnv, demoScript: readonly ScriptedTurn[]): ModelProvider {
-  switch (config.REMIT_MODEL_PROVIDER) {
+/** What the scripted demo model replays, per run kind. */
+export type DemoScripts = Partial<Record<RunKind, readonly ScriptedTurn[]>>;
+
+function createModel(config: ConfigEnv, provider: 'bedrock' | 'openai-compatible'): ModelProvider {
+  switch (provider) {
     case 'bedrock':
       return createBedrockProvider({
         modelId: config.REMIT_BEDROCK_MODEL_ID ?? DEFAULT_BEDROCK_MODEL_ID,
@@ -41,7 +53,5 @@ function createModel(config: ConfigEnv, demoScript: readonly ScriptedTurn[]): Mo
         maxTokens: config.REMIT_MODEL_MAX_TOKENS,
         contextWindowTokens: config.REMIT_MODEL_CONTEXT_WINDOW,
       });
-    case 'scripted':
-      return createScriptedProvider(demoScript, { name: 'demo troubleshooting script' });
   }
 }

@@ -25,6 +25,7 @@ export interface ApiClient {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
   /** What the server answers, or undefined for a 204. */
   delete<T = undefined>(path: string): Promise<T>;
   /**
@@ -82,6 +83,7 @@ export function createApiClient(options: { url: string; token: string; fetch?: F
     get: async (path, query) => json(await call('GET', withQuery(path, query))),
     post: async (path, body) => json(await call('POST', path, body)),
     patch: async (path, body) => json(await call('PATCH', path, body)),
+    put: async (path, body) => json(await call('PUT', path, body)),
     delete: async (path) => json(await call('DELETE', path)),
     list: async <T>(path: string, query: Record<string, string | undefined> = {}, max = Infinity) => {
       const items: T[] = [];

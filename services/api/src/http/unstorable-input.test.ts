@@ -106,7 +106,10 @@ describe.each(testDrivers)('NUL and broken Unicode on %s', (driver) => {
       async (t) => {
         const { admin, ids } = await seed(t);
         const all = await endpoints(t, ids);
-        const withBody = all.filter((e) => ['post', 'put', 'patch'].includes(e.method));
+        // The GitHub webhook authenticates by a signature over the raw bytes before anything is
+        // parsed, so an unsigned body is 401 (or 503 with no secret) whatever it holds; a signed
+        // one with NUL is 400 invalid_characters (test/github-review.test.ts).
+        const withBody = all.filter((e) => ['post', 'put', 'patch'].includes(e.method) && e.template !== '/v1/webhooks/github');
         expect(withBody.length).toBeGreaterThanOrEqual(8);
         const before = await snapshot(t);
         await fc.assert(

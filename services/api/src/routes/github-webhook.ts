@@ -6,6 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import type { AppDeps } from '../http/deps.ts';
+import { assertStorableBody } from '../http/storable-text.ts';
 import { errorResponses, jsonContent, publicSecurity } from '../http/openapi-helpers.ts';
 
 export const GITHUB_WEBHOOK_PATH = '/v1/webhooks/github';
@@ -84,6 +85,8 @@ export function mountGithubWebhook(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
       } catch {
         throw new RemitError('invalid_json', 'The delivery body is not UTF-8 JSON.');
       }
+      // Signed by GitHub, yet still refused before it is recorded if PostgreSQL could not store its text.
+      assertStorableBody(payload);
       const received = await receiveGithubDelivery(deps, { deliveryId, event, body, payload });
       if (received === 'received') deps.github?.inbox?.wake();
       return received === 'duplicate' ? c.json({ delivery: deliveryId, outcome: received }, 200) : c.json({ delivery: deliveryId, outcome: received }, 202);

@@ -13,6 +13,7 @@ import { createSecretsManagerStore, LocalVaultStore, type SecretStore } from '@r
 import { openSandboxDriver } from './local-sandboxes.ts';
 import { refuseUnreachableModel } from './model-endpoint.ts';
 import { modelForRun } from '@remit/agents';
+import { reviewScript } from '../demo/review-script.ts';
 import { troubleshootScript } from '../demo/troubleshoot-script.ts';
 import { StartupError } from './startup-error.ts';
 
@@ -33,7 +34,7 @@ export interface Runtime extends AppDeps {
 export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Runtime> {
   const dataDir = resolve(config.REMIT_DATA_DIR);
   // Choices that cannot work stop the process before anything is opened.
-  const modelFor = modelForRun(config, troubleshootScript);
+  const modelFor = modelForRun(config, { troubleshoot: troubleshootScript, review: reviewScript });
   await refuseUnreachableModel(config, (message) => logger.warn(message));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openConfiguredDatabase(config, dataDir);

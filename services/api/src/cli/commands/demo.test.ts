@@ -19,3 +19,41 @@ describe('the demo’s “explore it” lines', () => {
     expect(lines(undefined)[0]).toBe('export REMIT_URL=http://127.0.0.1:8080');
   });
 });
+
+describe('bin/remit demo --exit, end to end', () => {
+  it('troubleshoots as alice, then reviews her pull request from a signed delivery and posts the review to the fake GitHub', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { createServer } = await import('node:net');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const dataDir = mkdtempSync(join(tmpdir(), 'remit-demo-e2e-'));
+    try {
+      const remit = fileURLToPath(new URL('../../../../../bin/remit', import.meta.url));
+      const { status, stdout } = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        const child = spawn(remit, ['demo', '--exit'], {
+          env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: dataDir, REMIT_PORT: String(port), REMIT_LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+        child.on('close', (code) => resolve({ status: code, stdout: out }));
+      });
+      expect(stdout).toContain('running (model: scripted (demo review script; not a real model)');
+      expect(stdout).toMatch(/egress allowed: GET pull-request\/acme\/payments\.git\/info\/refs/);
+      expect(stdout).toContain('Review posted on acme/payments#7');
+      expect(stdout).toContain('src/charge.js:2  A timeout of 0 disables it.');
+      expect(stdout).toContain('Check run "Remit review": success.');
+      expect(status).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { DEMO_AUTHOR, startDemoGithub, type DemoGithub } from '../../demo/demo-github.ts';
 import { startPaymentsService } from '../../demo/payments-service.ts';
-import { openRuntime } from '../../runtime/open-runtime.ts';
+import { openRuntime, type Runtime } from '../../runtime/open-runtime.ts';
 import { demoUsers, seedDemo } from '../../runtime/seed-demo.ts';
 import { CliError, type CommandContext } from '../command-context.ts';
 import { escapeForTerminal } from '../escape-for-terminal.ts';
@@ -18,7 +19,12 @@ const question = 'Why is checkout failing?';
  * `--exit` stops after the run (for scripts and CI).
  */
 export async function demoCommand(ctx: CommandContext, opts: { exit?: boolean }): Promise<number> {
-  const rt = await openRuntime(ctx.config, ctx.logger);
+  // The demo's GitHub is a fake on loopback, whatever GitHub App is configured: the demo is offline.
+  const github = await startDemoGithub();
+  const rt = await openRuntime({ ...ctx.config, ...github.config }, ctx.logger).catch(async (err: unknown) => {
+    await github.close();
+    throw err;
+  });
   if (!rt.devIssuer) throw new CliError('usage', 'remit demo signs its users’ tokens with the development issuer; unset REMIT_OIDC_ISSUER');
   // Fresh tokens each start: Remit seals them, verifies the connections live and adds them
   // outside the sandbox; neither the model nor the sandbox ever sees one.
@@ -44,10 +50,11 @@ export async function demoCommand(ctx: CommandContext, opts: { exit?: boolean })
     const status = outcome.end === 'detached' ? 'detached' : outcome.status;
 
     out(`Run ${escapeForTerminal(id)} ${escapeForTerminal(status)}.`);
+    const reviewStatus = await demoReview(rt, server.url, github, out);
     out(opts.exit ? 'Explore it once the API runs again (bin/remit serve):' : 'Explore it from another terminal while this one serves:');
     for (const line of exploreLines({ url: server.url, runId: id, dataDir: ctx.config.REMIT_DATA_DIR === '.remit' ? undefined : rt.dataDir, user: alice }))
       out(`  ${line}`);
-    if (opts.exit) return exitCodeForRun(status);
+    if (opts.exit) return exitCodeForRun(status === 'succeeded' ? reviewStatus : status);
     out('\nThe API keeps running; press Ctrl-C to stop.');
     await untilSignal();
     return 0;
@@ -55,7 +62,51 @@ export async function demoCommand(ctx: CommandContext, opts: { exit?: boolean })
     await server.stop();
     await payments.close();
     await rt.close();
+    await github.close();
   }
+}
+
+/**
+ * The demo's code review: alice's GitHub account is linked to her, a pull request of hers opens
+ * on the fake GitHub, GitHub's signed delivery reaches the API, and the review runs as her role;
+ * the transcript shows live, then what was posted back.
+ */
+async function demoReview(rt: Runtime, url: string, github: DemoGithub, out: (s?: string) => void): Promise<string> {
+  const admin = createApiClient({
+    url,
+    token: await rt.devIssuer!.sign({ sub: 'admin@example.com', email: 'admin@example.com', groups: [rt.config.REMIT_ADMIN_GROUP] }),
+  });
+  await admin.put(`/v1/admin/github/links/${DEMO_AUTHOR.id}`, { githubLogin: DEMO_AUTHOR.login, user: demoUsers[0].email });
+  out(`
+A pull request by ${DEMO_AUTHOR.login} (linked to ${demoUsers[0].email}) opens on acme/payments, on a FAKE GitHub on loopback.`);
+  out('GitHub signs the delivery and sends it to the API, which records it, answers 202, and queues a review as alice’s role:\n');
+  const delivery = github.delivery();
+  const res = await fetch(`${url}/v1/webhooks/github`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  if (res.status !== 202) throw new CliError('failed', `the API refused the demo's delivery: HTTP ${res.status}`);
+  const deliveryId = delivery.headers['x-github-delivery']!;
+  let runId: string | null = null;
+  for (const deadline = Date.now() + 30_000; runId === null && Date.now() < deadline;) {
+    const page = await admin.get<{ items: { deliveryId: string; runId: string | null; outcome: string; reason: string | null }[] }>(
+      '/v1/admin/github/deliveries',
+    );
+    const mine = page.items.find((d) => d.deliveryId === deliveryId);
+    if (mine && mine.outcome !== 'received' && mine.outcome !== 'queued')
+      throw new CliError('failed', `the demo's delivery was ${mine.outcome}: ${mine.reason ?? ''}`);
+    runId = mine?.runId ?? null;
+    if (runId === null) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (runId === null) throw new CliError('failed', 'the demo’s delivery was not processed within 30 s');
+  const outcome = await watchRun({ client: admin, runId, style: styleFor(process.stdout), spinner: process.stdout.isTTY === true, handleInterrupt: false });
+  const status = outcome.end === 'detached' ? 'detached' : outcome.status;
+  const posted = github.fake.reviews[0];
+  if (posted) {
+    out(`Review posted on acme/payments#${github.pullNumber} at ${posted.commitId.slice(0, 12)} (${posted.comments.length} inline comment):`);
+    for (const line of posted.body.split('\n').filter((l) => l.trim() && !l.startsWith('<!--'))) out(`  ${escapeForTerminal(line)}`);
+    for (const c of posted.comments as { path: string; line: number; body: string }[]) out(`  ${escapeForTerminal(`${c.path}:${c.line}  ${c.body}`)}`);
+  }
+  const check = [...github.fake.checkRuns.values()][0];
+  out(`Check run "Remit review": ${String(check?.conclusion ?? check?.status ?? 'none')}. Run ${escapeForTerminal(runId)} ${escapeForTerminal(status)}.\n`);
+  return status;
 }
 
 /**
