@@ -29,7 +29,7 @@ const GithubId = z.coerce
 
 /** Admins: which GitHub account is which user (and their review role), what deliveries became, and the reviews posted. */
 export function mountGithubAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  const common = { tags: ['github'], security: bearerSecurity };
+  const common = { tags: ['admin: github'], security: bearerSecurity };
   const tx = <T>(c: Context<AppEnv>, fn: (sql: Sql) => Promise<T>) => deps.db.tenant({ orgId: deps.orgId, userId: c.var.actor.userId }, fn);
 
   app.openapi(

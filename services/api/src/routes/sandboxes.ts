@@ -31,7 +31,7 @@ function describe(s: SandboxInfo, driver: string, statuses: Map<string, RunStatu
 
 /** `remit sandbox list|kill`: what runs on this deployment's sandbox driver, for admins. */
 export function mountSandboxes(app: OpenAPIHono<AppEnv>, deps: AppDeps & { sandboxes: Pick<SandboxDriver, 'name' | 'list' | 'destroy'> }): void {
-  const common = { tags: ['sandboxes'], security: bearerSecurity };
+  const common = { tags: ['admin: sandboxes'], security: bearerSecurity };
   const asAdmin = { orgId: deps.orgId, userId: null };
 
   /** Every sandbox of the driver, sorted by id, with the statuses of the runs they serve. */
