@@ -68,14 +68,23 @@ describe('database logins', () => {
     expect(config).toMatchObject({ DATABASE_URL: ownerUrl, REMIT_DATABASE_APP_URL: 'postgres://remit_app:pw@db.internal:5432/remit' });
   });
 
+  it('takes the request login alone (requests only: the migrations task holds the owner login)', () => {
+    const appUrl = 'postgres://remit_app:pw@db.internal:5432/remit';
+    const config = parseConfig({ REMIT_DATABASE_APP_URL: appUrl, REMIT_DEV_ISSUER: '1' });
+    expect(config.REMIT_DATABASE_APP_URL).toBe(appUrl);
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('counts the request login alone as a deployment: the development issuer is not the default there', () => {
+    expect(problems({ REMIT_DATABASE_APP_URL: 'postgres://remit_app@db.internal/remit' })).toEqual([
+      expect.stringMatching(/^REMIT_OIDC_ISSUER: required because REMIT_DATABASE_APP_URL is set; .*REMIT_DEV_ISSUER=1/),
+    ]);
+  });
+
   it.each([
     [
       { DATABASE_URL: ownerUrl, REMIT_DATABASE_APP_URL: 'postgres://remit_owner:other@db.internal/remit' },
       'REMIT_DATABASE_APP_URL: must log in as a different role than DATABASE_URL: the owner can switch row-level security off, so requests never use its login (value hidden)',
-    ],
-    [
-      { REMIT_DATABASE_APP_URL: 'postgres://remit_app@db.internal/remit' },
-      'REMIT_DATABASE_APP_URL: requires DATABASE_URL (the owner login that runs migrations) (value hidden)',
     ],
     [
       { DATABASE_URL: ownerUrl, DATABASE_OWNER_URL: ownerUrl },

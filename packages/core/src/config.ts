@@ -20,16 +20,19 @@ const json = <T extends z.ZodType>(schema: T) =>
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
-const commaList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((c) => c.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^[\w.:/-]{1,255}$/, 'expected ids such as subnet-0abc, comma-separated')))
-  .default([]);
+/** A comma-separated list, each item checked by `item`; unset or empty: none. */
+const commaSeparated = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item))
+    .default([]);
+const commaList = commaSeparated(z.string().regex(/^[\w.:/-]{1,255}$/, 'expected ids such as subnet-0abc, comma-separated'));
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s);
 
 /**
@@ -47,9 +50,10 @@ export const ConfigEnv = z
       .meta({ description: 'How browsers reach the API (OAuth redirects); default http://REMIT_HOST:REMIT_PORT' }),
     REMIT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     DATABASE_URL: postgresUrl.optional().meta({ description: 'PostgreSQL as the schema owner: migrations and start-up only; unset: embedded PGlite' }),
-    REMIT_DATABASE_APP_URL: postgresUrl
-      .optional()
-      .meta({ description: 'PostgreSQL as the request login (owns nothing, no BYPASSRLS); default: DATABASE_URL as remit_app without a password' }),
+    REMIT_DATABASE_APP_URL: postgresUrl.optional().meta({
+      description:
+        'PostgreSQL as the request login (owns nothing, no BYPASSRLS); default: DATABASE_URL as remit_app without a password. Alone, without DATABASE_URL: requests only, no migrations at start (run `remit migrate` with DATABASE_URL first)',
+    }),
     // Renamed when requests stopped sharing the owner's login; kept as an error so an old
     // deployment stops at start instead of silently running migrations as the request login.
     DATABASE_OWNER_URL: z.never({ error: 'no longer read: DATABASE_URL is now the owner login and REMIT_DATABASE_APP_URL the request login' }).optional(),
@@ -162,16 +166,7 @@ export const ConfigEnv = z
     REMIT_OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     REMIT_OPENAI_API_KEY: z.string().min(1).optional(),
     REMIT_OPENAI_MODEL: z.string().min(1).max(256).optional(),
-    REMIT_OPENAI_ALLOW_CIDRS: z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(Cidr))
-      .default([]),
+    REMIT_OPENAI_ALLOW_CIDRS: commaSeparated(Cidr),
     REMIT_MODEL_CONTEXT_WINDOW: z.coerce.number().int().min(4096).max(2_000_000).default(200_000),
     REMIT_GITHUB_WEBHOOK_SECRET: z
       .string()
@@ -197,17 +192,9 @@ export const ConfigEnv = z
       .url({ protocol: /^https?$/ })
       .default('https://api.github.com')
       .meta({ description: 'GitHub’s REST API: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server' }),
-    REMIT_GITHUB_ALLOW_CIDRS: z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(Cidr))
-      .default([])
-      .meta({ description: 'Private ranges the GitHub API may resolve to (GitHub Enterprise Server on a private network)' }),
+    REMIT_GITHUB_ALLOW_CIDRS: commaSeparated(Cidr).meta({
+      description: 'Private ranges the GitHub API may resolve to (GitHub Enterprise Server on a private network)',
+    }),
     REMIT_REVIEW_FALLBACK_ROLE: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,62}$/)
@@ -271,9 +258,6 @@ export const ConfigEnv = z
     if (env.REMIT_OIDC_ISSUER && !env.REMIT_OIDC_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_OIDC_JWKS_URL'], message: 'required when REMIT_OIDC_ISSUER is set' });
     }
-    if (env.REMIT_DATABASE_APP_URL && !env.DATABASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['REMIT_DATABASE_APP_URL'], message: 'requires DATABASE_URL (the owner login that runs migrations)' });
-    }
     const owner = env.DATABASE_URL ? loginOf(env.DATABASE_URL) : undefined;
     if (owner !== undefined && env.REMIT_DATABASE_APP_URL && owner === loginOf(env.REMIT_DATABASE_APP_URL)) {
       ctx.addIssue({
@@ -292,6 +276,7 @@ export const ConfigEnv = z
       const deployed = [
         !isLoopbackHost(env.REMIT_HOST) && `REMIT_HOST is ${JSON.stringify(env.REMIT_HOST)}, not loopback`,
         env.DATABASE_URL && 'DATABASE_URL is set',
+        !env.DATABASE_URL && env.REMIT_DATABASE_APP_URL && 'REMIT_DATABASE_APP_URL is set',
       ].filter(Boolean);
       if (deployed.length) {
         // Anyone who can read the data directory can sign an admin token with the development

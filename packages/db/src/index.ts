@@ -1,11 +1,11 @@
-export type { Database, Sql } from './sql.ts';
+export { APP_ROLE, type Database, type Sql } from './sql.ts';
 export { openDatabase } from './open-database.ts';
 export { DatabaseError } from './database-error.ts';
 export { advertiseDataDirServer, dataDirOwner, type DataDirOwner } from './data-dir-lock.ts';
-export { migrate } from './migrate.ts';
+export { migrate, pendingMigrations, setRequestLoginPassword } from './migrate.ts';
 export { checkRls } from './rls-check.ts';
 export { RequestLoginProblem, checkRequestLogin } from './request-login-check.ts';
-export { ensureOrg } from './orgs.ts';
+export { allowOrgLookup, ensureOrg, findOrgId } from './orgs.ts';
 export { findUserByEmail, roleNamesFor, upsertUser } from './users.ts';
 export {
   claimPullRequestReview,

@@ -8,9 +8,12 @@ import { APP_ROLE, type Database } from './sql.ts';
 
 interface DatabaseSettings {
   dataDir: string;
-  /** The schema owner (DATABASE_URL); unset: PGlite in the data directory. */
+  /** The schema owner (DATABASE_URL); unset with `appUrl` unset too: PGlite in the data directory. */
   ownerUrl?: string | undefined;
-  /** The request login (REMIT_DATABASE_APP_URL); default: `requestLoginUrl(ownerUrl)`. */
+  /**
+   * The request login (REMIT_DATABASE_APP_URL); default: `requestLoginUrl(ownerUrl)`. Alone,
+   * without `ownerUrl`, the database is requests-only: no owner pool, `owner` rejects.
+   */
   appUrl?: string | undefined;
   schema: string;
   poolSize: number;
@@ -20,24 +23,24 @@ interface DatabaseSettings {
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * One code path, two drivers: `pg` when a URL is configured (connected once here, so a wrong
- * DATABASE_URL fails now, naming it), PGlite in the data directory otherwise, locked for this
- * process until close (see data-dir-lock.ts). Throws DatabaseError.
+ * One code path, two drivers: `pg` when a URL is configured (connected once here, as the owner,
+ * or as the request login when that is the only URL, so a wrong URL fails now, naming it),
+ * PGlite in the data directory otherwise, locked for this process until close (see
+ * data-dir-lock.ts). Throws DatabaseError.
  */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
-  if (settings.ownerUrl) {
-    const appUrl = settings.appUrl ?? requestLoginUrl(settings.ownerUrl);
-    const db = openPgDatabase({ ownerUrl: settings.ownerUrl, appUrl, schema: settings.schema, poolSize: settings.poolSize });
+  if (settings.ownerUrl || settings.appUrl) {
+    const ownerUrl = settings.ownerUrl || undefined;
+    const appUrl = settings.appUrl ?? requestLoginUrl(settings.ownerUrl!);
+    const db = openPgDatabase({ ownerUrl, appUrl, schema: settings.schema, poolSize: settings.poolSize });
+    const first = ownerUrl ? { url: ownerUrl, setting: 'DATABASE_URL' } : { url: appUrl, setting: 'REMIT_DATABASE_APP_URL' };
     try {
-      await withTimeout(
-        db.owner((sql) => sql.query('select 1')),
-        CONNECT_TIMEOUT_MS,
-      );
+      await withTimeout<unknown>(ownerUrl ? db.owner((sql) => sql.query('select 1')) : db.ping(), CONNECT_TIMEOUT_MS);
     } catch (err) {
       // The connection failure is what the caller must see; a connect that never answered is not waited for.
       const closing = db.close().catch(() => undefined);
       if (!(err instanceof TimeoutError)) await closing;
-      throw unreachable(settings.ownerUrl, err);
+      throw unreachable(first.url, first.setting, err);
     }
     return db;
   }
@@ -77,13 +80,13 @@ export function requestLoginUrl(ownerUrl: string): string {
   return url.toString();
 }
 
-/** Why the owner login could not connect, in one line naming DATABASE_URL and where it points (never its password). */
-function unreachable(ownerUrl: string, err: unknown): DatabaseError {
-  const url = new URL(ownerUrl);
+/** Why the first login could not connect, in one line naming its setting and where it points (never its password). */
+function unreachable(loginUrl: string, setting: string, err: unknown): DatabaseError {
+  const url = new URL(loginUrl);
   const where = `${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname}`;
   return new DatabaseError(
     'database_unreachable',
-    `cannot connect to PostgreSQL at ${where} (DATABASE_URL): ${connectFailure(err, url.hostname)}; check DATABASE_URL, or unset it to use embedded PGlite`,
+    `cannot connect to PostgreSQL at ${where} (${setting}): ${connectFailure(err, url.hostname)}; check ${setting}, or unset it to use embedded PGlite`,
     { cause: err },
   );
 }

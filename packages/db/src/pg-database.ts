@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DatabaseError } from './database-error.ts';
 import type { Database, QueryResult, Sql, TenantContext } from './sql.ts';
 import { createNotifications } from './notifications.ts';
 import { createPgListener } from './pg-listener.ts';
@@ -59,17 +60,18 @@ async function inTransaction<T>(pool: pg.Pool, settings: { text: string; params:
  * PostgreSQL through two `pg` pools that never share a login. Requests use `appUrl`, a login
  * that owns nothing and cannot bypass row-level security, and run as that login with no SET
  * ROLE (so there is nothing for `RESET ROLE` to undo). `ownerUrl` is the schema owner, for
- * migrations and start-up; its pool opens on first use.
+ * migrations and start-up; its pool opens on first use. Without it the database is
+ * requests-only: `owner` rejects with DatabaseError `owner_unavailable`.
  */
-export function openPgDatabase(options: { ownerUrl: string; appUrl: string; schema: string; poolSize: number }): Database {
+export function openPgDatabase(options: { ownerUrl: string | undefined; appUrl: string; schema: string; poolSize: number }): Database {
   const app = new pg.Pool({ connectionString: options.appUrl, max: options.poolSize, types });
   // An idle client that dies emits 'error' on its pool; without a listener that kills the
   // process. The next checkout reconnects, so the event itself needs no handling.
   app.on('error', () => undefined);
   let owner: pg.Pool | undefined;
-  const ownerPool = () => {
+  const ownerPool = (ownerUrl: string) => {
     if (!owner) {
-      owner = new pg.Pool({ connectionString: options.ownerUrl, max: 2, types });
+      owner = new pg.Pool({ connectionString: ownerUrl, max: 2, types });
       owner.on('error', () => undefined);
     }
     return owner;
@@ -81,7 +83,10 @@ export function openPgDatabase(options: { ownerUrl: string; appUrl: string; sche
     schema: options.schema,
     notifications,
     tenant: <T>(ctx: TenantContext, fn: (sql: Sql) => Promise<T>) => inTransaction(app, tenantSettings(options.schema, ctx), fn),
-    owner: <T>(fn: (sql: Sql) => Promise<T>) => inTransaction(ownerPool(), ownerSettings(options.schema), fn),
+    owner: async <T>(fn: (sql: Sql) => Promise<T>) => {
+      if (options.ownerUrl === undefined) throw new DatabaseError('owner_unavailable');
+      return inTransaction(ownerPool(options.ownerUrl), ownerSettings(options.schema), fn);
+    },
     async ping() {
       await app.query('select 1');
     },

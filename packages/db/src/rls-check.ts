@@ -1,4 +1,4 @@
-import { APP_ROLE, type Database } from './sql.ts';
+import { APP_ROLE, noTenant, type Database } from './sql.ts';
 
 interface RlsViolation {
   object: string;
@@ -8,10 +8,12 @@ interface RlsViolation {
 /**
  * Reads the catalog and lists every way the schema breaks the tenancy rules: a table without
  * RLS enabled and forced, a table without a policy, anything owned by the app role, an app
- * role that can bypass RLS, or a view that runs with its owner's rights.
+ * role that can bypass RLS, or a view that runs with its owner's rights. Asked as the request
+ * login, as a tenant of no org: the catalog is readable by every login, and a requests-only
+ * process has no other.
  */
 export async function checkRls(db: Database): Promise<RlsViolation[]> {
-  return db.owner(async (sql) => {
+  return db.tenant(noTenant, async (sql) => {
     const violations: RlsViolation[] = [];
     const tables = await sql.query<{ name: string; enabled: boolean; forced: boolean; policies: number }>(
       `select c.relname as name, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,

@@ -28,7 +28,10 @@ export interface Database {
   readonly schema: string;
   /** Runs `fn` in one transaction as the app role (no ownership, no BYPASSRLS) for `ctx`. */
   tenant<T>(ctx: TenantContext, fn: (sql: Sql) => Promise<T>): Promise<T>;
-  /** Runs `fn` in one transaction as the schema owner: migrations and bootstrap only. */
+  /**
+   * Runs `fn` in one transaction as the schema owner: migrations and bootstrap only. Rejects
+   * with DatabaseError `owner_unavailable` in a requests-only process (no DATABASE_URL).
+   */
   owner<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** One cheap round trip, for readiness. */
   ping(): Promise<void>;

@@ -10,10 +10,12 @@ export const GithubErrorCode = {
   unavailable: 'github_unavailable',
   badResponse: 'github_bad_response',
   webhookPayloadInvalid: 'github_webhook_payload_invalid',
+  appKeyInvalid: 'github_app_key_invalid',
 } as const;
 export type GithubErrorCode = (typeof GithubErrorCode)[keyof typeof GithubErrorCode];
 
 const defaultMessages: Record<GithubErrorCode, string> = {
+  github_app_key_invalid: "The GitHub App's private key is not a PEM RSA private key (use the .pem file from the App's settings).",
   github_unauthorized: 'GitHub refused the credentials (401).',
   github_forbidden: 'GitHub refused the request: the token lacks a permission or the resource is protected (403).',
   github_not_found: 'GitHub does not know the resource, or the token may not see it (404).',

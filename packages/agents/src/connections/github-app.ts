@@ -1,6 +1,5 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { guardedFetch, isEgressError, type GuardedResponse, type Resolver } from '@remit/egress';
-import { SignJWT } from 'jose';
+import { githubAppJwt as signAppJwt, isGithubError } from '@remit/github';
 import { z } from 'zod';
 import { CredentialError } from './credential-error.ts';
 
@@ -28,19 +27,16 @@ interface InstallationToken {
 const GITHUB_TIMEOUT_MS = 10_000;
 const GITHUB_MAX_BYTES = 64 * 1024;
 
-/**
- * The app's own JWT (RS256), per GitHub's rules: `iat` 60 s in the past against clock drift,
- * `exp` at most 10 minutes ahead (we take 9), `iss` the app id. Default `now`: the clock.
- */
+/** The app's own JWT (@remit/github's), with a key that is not one refused as this module's CredentialError. */
 export async function githubAppJwt(appId: number | string, privateKeyPem: string, now: Date = new Date()): Promise<string> {
-  const key = rsaPrivateKey(privateKeyPem);
-  const seconds = Math.floor(now.getTime() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-    .setIssuer(String(appId))
-    .setIssuedAt(seconds - 60)
-    .setExpirationTime(seconds + 9 * 60)
-    .sign(key);
+  try {
+    return await signAppJwt(appId, privateKeyPem, now);
+  } catch (err) {
+    if (isGithubError(err) && err.code === 'github_app_key_invalid') {
+      throw new CredentialError('github_app_token_failed', "The privateKey is not a PEM RSA private key (use the .pem file from the GitHub App's settings).");
+    }
+    throw err;
+  }
 }
 
 /**
@@ -83,21 +79,6 @@ export async function verifyGithubApp(access: GithubAppAccess, options: GithubAp
 
 const InstallationTokenBody = z.object({ token: z.string().min(1), expires_at: z.iso.datetime({ offset: true }) });
 const InstallationBody = z.object({ suspended_at: z.string().nullish() });
-
-function rsaPrivateKey(pem: string): KeyObject {
-  let key: KeyObject | undefined;
-  try {
-    // node:crypto reads PKCS#1 and PKCS#8 alike; jose's importPKCS8 would refuse GitHub's PKCS#1 file.
-    key = createPrivateKey({ key: pem, format: 'pem' });
-  } catch {
-    // The parser's message is not kept: it is about the key's bytes. The refusal below says what to fix.
-    key = undefined;
-  }
-  if (key?.asymmetricKeyType !== 'rsa') {
-    throw new CredentialError('github_app_token_failed', "The privateKey is not a PEM RSA private key (use the .pem file from the GitHub App's settings).");
-  }
-  return key;
-}
 
 async function callGithub(access: GithubAppAccess, method: 'GET' | 'POST', path: string, jwt: string, options: GithubAppOptions): Promise<GuardedResponse> {
   const url = access.apiUrl.replace(/\/$/, '') + path;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { activeIssuer, type ConfigEnv } from '@remit/core';
-import { checkRequestLogin, DatabaseError, ensureOrg, migrate, openDatabase, type Database } from '@remit/db';
+import { checkRequestLogin, DatabaseError, ensureOrg, findOrgId, migrate, openDatabase, pendingMigrations, type Database } from '@remit/db';
 import { createTokenVerifier, loadOrCreateDevIssuer, remoteJwks } from '@remit/identity';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/deps.ts';
@@ -30,6 +30,8 @@ export interface Runtime extends AppDeps {
 /**
  * Opens everything a process needs: the data directory, the database (migrated), the org and
  * the token verifier. `remit serve` on an empty data directory creates and migrates it here.
+ * With REMIT_DATABASE_APP_URL alone (no owner login, as the AWS service runs) nothing is
+ * migrated or created: the schema and the org must already be there (`remit migrate`).
  */
 export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Runtime> {
   const dataDir = resolve(config.REMIT_DATA_DIR);
@@ -43,10 +45,7 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
     opened = await openSandboxDriver(config, dataDir, logger);
     const sandboxes = opened.driver;
     const driverClose = opened.close;
-    const report = await migrate(db);
-    if (report.applied.length) logger.info({ applied: report.applied }, 'database migrated');
-    await refuseBypassingLogin(db);
-    const { orgId } = await ensureOrg(db, config.REMIT_ORG);
+    const orgId = requestsOnly(config) ? await checkPreparedDatabase(db, config) : await prepareDatabase(db, config, logger);
     const secrets = await openSecretStore(config, dataDir);
     // The configuration schema already refused a development issuer nobody asked for on a
     // reachable host or a real database; serve's start line says which one is active.
@@ -97,6 +96,42 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
   }
 }
 
+/** A database with the owner login: migrate it, check the request login, find or create the org. */
+async function prepareDatabase(db: Database, config: ConfigEnv, logger: Logger): Promise<string> {
+  const report = await migrate(db);
+  if (report.applied.length) logger.info({ applied: report.applied }, 'database migrated');
+  await refuseBypassingLogin(db);
+  return (await ensureOrg(db, config.REMIT_ORG)).orgId;
+}
+
+/** Only the request login is configured: the process has no owner pool and changes no schema. */
+function requestsOnly(config: ConfigEnv): boolean {
+  return !config.DATABASE_URL && config.REMIT_DATABASE_APP_URL !== undefined;
+}
+
+/**
+ * A requests-only database, checked as the request login: the schema at this code's version
+ * or newer, the login unable to get past row-level security, and the org REMIT_ORG there.
+ */
+async function checkPreparedDatabase(db: Database, config: ConfigEnv): Promise<string> {
+  const pending = await pendingMigrations(db);
+  if (pending.length) {
+    throw new StartupError(
+      'schema_behind',
+      `the database schema ${db.schema} lacks ${pending.length} migration(s) this release needs (up to ${pending.at(-1)}); run \`remit migrate\` with DATABASE_URL (the owner) first`,
+    );
+  }
+  await refuseBypassingLogin(db);
+  const orgId = await findOrgId(db, config.REMIT_ORG);
+  if (orgId === undefined) {
+    throw new StartupError(
+      'org_missing',
+      `the org ${JSON.stringify(config.REMIT_ORG)} (REMIT_ORG) is not in the database schema ${db.schema}; run \`remit migrate\` with REMIT_ORG=${config.REMIT_ORG} and DATABASE_URL (the owner) first`,
+    );
+  }
+  return orgId;
+}
+
 /**
  * The database, or a one-line StartupError: DATABASE_URL that cannot be reached (named, with
  * where it points), or embedded PGlite another process owns (named by pid, with the fix).
@@ -111,7 +146,8 @@ async function openConfiguredDatabase(config: ConfigEnv, dataDir: string): Promi
       poolSize: config.DATABASE_POOL_SIZE,
     });
   } catch (err) {
-    if (err instanceof DatabaseError) throw new StartupError(err.code, err.message, { cause: err, ...(err.details ? { details: { ...err.details } } : {}) });
+    if (err instanceof DatabaseError && err.code !== 'owner_unavailable')
+      throw new StartupError(err.code, err.message, { cause: err, ...(err.details ? { details: { ...err.details } } : {}) });
     throw err;
   }
 }

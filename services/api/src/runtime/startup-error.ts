@@ -5,6 +5,8 @@ type StartupErrorCode =
   | 'request_login_unsafe'
   | 'data_dir_in_use'
   | 'database_unreachable'
+  | 'schema_behind'
+  | 'org_missing'
   | 'worker_needs_database_url'
   | 'github_key_unreadable'
   | 'sandbox_gateway_unknown';
@@ -17,6 +19,8 @@ const messages: Record<StartupErrorCode, string> = {
   data_dir_in_use:
     'the data directory is in use by another process, and embedded PGlite allows one; stop it, or point this command at it with REMIT_URL and REMIT_TOKEN',
   database_unreachable: 'cannot connect to the database in DATABASE_URL; check it, or unset it to use embedded PGlite',
+  schema_behind: 'the database schema is older than this release; run `remit migrate` with DATABASE_URL (the owner) first',
+  org_missing: 'the org in REMIT_ORG is not in the database; run `remit migrate` with REMIT_ORG and DATABASE_URL (the owner) first',
   github_key_unreadable: 'REMIT_GITHUB_APP_PRIVATE_KEY_FILE cannot be read; point it at the PEM file GitHub gave you, or set REMIT_GITHUB_APP_PRIVATE_KEY',
   sandbox_gateway_unknown: 'REMIT_SANDBOX_GATEWAY_HOST: set it to the address sandbox tasks reach this worker at',
   worker_needs_database_url:

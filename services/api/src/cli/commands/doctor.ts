@@ -2,7 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { activeIssuer, type ConfigEnv } from '@remit/core';
-import { checkRequestLogin, checkRls, migrate, openDatabase, RequestLoginProblem, type Database, type DataDirOwner } from '@remit/db';
+import {
+  checkRequestLogin,
+  checkRls,
+  findOrgId,
+  migrate,
+  openDatabase,
+  pendingMigrations,
+  RequestLoginProblem,
+  type Database,
+  type DataDirOwner,
+} from '@remit/db';
 import { embeddedDatabaseOwner } from '../../runtime/data-dir-owner.ts';
 import type { LiveCheck } from '../../runtime/live-check.ts';
 import { checkModelProvider } from '../../runtime/model-check.ts';
@@ -70,9 +80,14 @@ export async function doctorCommand(ctx: CommandContext, opts: { json?: boolean 
   return failing ? 1 : 0;
 }
 
-/** The database opened and migrated here, its row-level security and the request login. */
+/**
+ * The database opened and migrated here, its row-level security and the request login. With
+ * REMIT_DATABASE_APP_URL alone (requests-only) nothing is migrated: the schema version and the
+ * org are checked as the request login, as the service does at start.
+ */
 async function databaseChecks(config: ConfigEnv, dataDir: string): Promise<LiveCheck[]> {
   const checks: LiveCheck[] = [];
+  const requestsOnly = !config.DATABASE_URL && config.REMIT_DATABASE_APP_URL !== undefined;
   try {
     const db = await openDatabase({
       dataDir,
@@ -82,12 +97,7 @@ async function databaseChecks(config: ConfigEnv, dataDir: string): Promise<LiveC
       poolSize: 1,
     });
     try {
-      await migrate(db);
-      checks.push({
-        name: 'database',
-        ok: true,
-        detail: db.driver === 'pg' ? 'PostgreSQL reachable as the owner (DATABASE_URL), schema up to date' : 'embedded PGlite, schema up to date',
-      });
+      checks.push(requestsOnly ? await preparedDatabaseCheck(db, config.REMIT_ORG) : await migratedDatabaseCheck(db));
       const violations = await checkRls(db);
       checks.push({
         name: 'row-level security',
@@ -106,10 +116,40 @@ async function databaseChecks(config: ConfigEnv, dataDir: string): Promise<LiveC
       detail: (err as Error).message,
       fix: config.DATABASE_URL
         ? 'check DATABASE_URL: it must log in as the schema owner, which creates the schema and the remit_app role'
-        : `check that ${dataDir} is not used by another process`,
+        : requestsOnly
+          ? 'check REMIT_DATABASE_APP_URL: it must log in as remit_app (run remit migrate with DATABASE_URL first, which sets its password)'
+          : `check that ${dataDir} is not used by another process`,
     });
   }
   return checks;
+}
+
+async function migratedDatabaseCheck(db: Database): Promise<LiveCheck> {
+  await migrate(db);
+  return {
+    name: 'database',
+    ok: true,
+    detail: db.driver === 'pg' ? 'PostgreSQL reachable as the owner (DATABASE_URL), schema up to date' : 'embedded PGlite, schema up to date',
+  };
+}
+
+/** Requests-only: the schema version and the org, read as the request login. */
+async function preparedDatabaseCheck(db: Database, org: string): Promise<LiveCheck> {
+  const pending = await pendingMigrations(db);
+  const orgId = pending.length ? undefined : await findOrgId(db, org);
+  const problem = pending.length
+    ? `schema ${db.schema} lacks ${pending.length} migration(s) (up to ${pending.at(-1)})`
+    : orgId
+      ? undefined
+      : `no org ${org} (REMIT_ORG)`;
+  return {
+    name: 'database',
+    ok: problem === undefined,
+    detail: problem
+      ? `PostgreSQL reachable as the request login (REMIT_DATABASE_APP_URL, no DATABASE_URL): ${problem}`
+      : `PostgreSQL reachable as the request login (REMIT_DATABASE_APP_URL, no DATABASE_URL): schema up to date, org ${org} present`,
+    fix: `run remit migrate with DATABASE_URL (the owner) and REMIT_ORG=${org}`,
+  };
 }
 
 /**
