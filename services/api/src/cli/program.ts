@@ -58,7 +58,7 @@ Commands that talk to a server read REMIT_URL and REMIT_TOKEN. NO_COLOR turns co
 
 Exit codes:
 ${exitCodesText()}
-  (remit sandbox exec exits with the sandboxed command's own code)`,
+  (remit sandbox exec exits with the command's own code; 127 not found, 126 cannot run, 124 --timeout, 128+n killed by signal n)`,
     );
 
   program
