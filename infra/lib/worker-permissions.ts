@@ -55,6 +55,16 @@ export function grantWorker(role: iam.IRole, g: WorkerGrants): void {
       conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
     }),
   );
+  // A warm pool's task is started before any run exists; the run that claims it tags it with its
+  // run id then (ecs-driver.ts), so the reaper finds it by run like any other.
+  add(
+    new iam.PolicyStatement({
+      sid: 'TagClaimedSandbox',
+      actions: ['ecs:TagResource'],
+      resources: [sandboxTasks],
+      conditions: onSandboxCluster,
+    }),
+  );
   add(
     new iam.PolicyStatement({
       sid: 'ManageSandboxes',
