@@ -38,4 +38,4 @@ export { renderDiffFile, utf8Bytes } from './diff/render-diff.ts';
 export { classifyFile, type FileClass } from './diff/classify-file.ts';
 export { packDiff, type NotReviewedFile, type NotReviewedReason, type PackedDiff } from './diff/pack-diff.ts';
 export { modelReviewSchema, parseModelReview, type ModelReview, type ModelReviewComment, type ParsedModelReview } from './review/model-review.ts';
-export { fitsOneHunk, MAX_INLINE_COMMENTS, placeComments, type PlacedReview, type ReviewComment } from './review/place-comments.ts';
+export { fitsOneHunk, MAX_INLINE_COMMENTS, neutralizeMentions, placeComments, type PlacedReview, type ReviewComment } from './review/place-comments.ts';

@@ -50,20 +50,37 @@ export function placeComments(review: ModelReview, diffFiles: readonly DiffFile[
         line: comment.line,
         side: comment.side,
         ...(comment.startLine === undefined ? {} : { start_line: comment.startLine, start_side: comment.side }),
-        body: comment.body,
+        body: neutralizeMentions(comment.body),
       });
     } else {
       folded.push(comment);
     }
   }
-  const sections = [review.summary.trim()];
+  const sections = [neutralizeMentions(review.summary.trim())];
   if (folded.length > 0) {
-    sections.push(['### Other comments', ...folded.map((c) => `- \`${codeSpan(c.path)}\` ${lineLabel(c)}: ${c.body.replace(/\s*\n\s*/g, ' ')}`)].join('\n'));
+    sections.push(
+      ['### Other comments', ...folded.map((c) => `- \`${codeSpan(c.path)}\` ${lineLabel(c)}: ${neutralizeMentions(c.body.replace(/\s*\n\s*/g, ' '))}`)].join(
+        '\n',
+      ),
+    );
   }
   if (notReviewed.length > 0) {
     sections.push(['### Not reviewed', ...notReviewed.map((f) => `- \`${codeSpan(f.path)}\` (${REASON_TEXT[f.reason]})`)].join('\n'));
   }
   return { comments, body: sections.join('\n\n') };
+}
+
+/**
+ * The model's text may carry an injected `@someone` or `@org/team`: GitHub would notify them (and
+ * a prompt injection could page a whole team). A zero-width joiner after the `@` keeps the text
+ * readable and the mention inert. Emails (`a@b`) and code spans are left alone.
+ */
+export function neutralizeMentions(text: string): string {
+  // Odd parts are code spans, where GitHub notifies no one: left as written.
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(^|[^\w])@(?=[A-Za-z0-9])/g, '$1@\u200d')))
+    .join('');
 }
 
 /** Whether a line (or range) lies inside a single hunk on the given side. */

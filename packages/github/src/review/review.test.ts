@@ -112,3 +112,28 @@ describe('placeComments', () => {
     );
   });
 });
+
+describe('mentions in the model’s text', () => {
+  it('never notify anyone: @user and @org/team in the summary, inline and folded comments are made inert; emails and code spans stay as written', async () => {
+    const { neutralizeMentions, placeComments } = await import('./place-comments.ts');
+    expect(neutralizeMentions('ping @octocat and @acme/security-team')).toBe('ping @\u200doctocat and @\u200dacme/security-team');
+    expect(neutralizeMentions('@everyone')).toBe('@\u200deveryone');
+    expect(neutralizeMentions('mail ops@example.com, run `npm i @types/node`')).toBe('mail ops@example.com, run `npm i @types/node`');
+    const placed = placeComments(
+      { summary: 'Escalate to @acme/oncall', comments: [{ path: 'nowhere.ts', line: 1, side: 'RIGHT', body: 'cc @mallory' }] },
+      [],
+      [],
+    );
+    expect(placed.body).not.toMatch(/(^|[^\w])@(?=[A-Za-z0-9])/);
+    // Whatever the model writes, no mention survives outside a code span (property).
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('@', 'a', 'Z', '9', ' ', '/', '-', '`', '\n', '.') }), (text) => {
+        const outside = neutralizeMentions(text)
+          .split(/(`[^`]*`)/)
+          .filter((_, i) => i % 2 === 0)
+          .join(' ');
+        expect(outside).not.toMatch(/(^|[^\w])@(?=[A-Za-z0-9])/);
+      }),
+    );
+  });
+});
