@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assumeRoleForRun, awsBundleSecret, awsSecretValues, verifyAwsConnection, type AwsConfig } from './aws-session.ts';
 import { CredentialError } from './credential-error.ts';
+import { stubNoAwsCredentials } from '@remit/core/testing';
 
 const runId = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const roleArn = 'arn:aws:iam::444455556666:role/remit-readonly';
@@ -152,21 +153,8 @@ describe('assumeRoleForRun: failures are translated', () => {
   });
 
   it('missing credentials, end to end: the real default chain on a machine without any', async () => {
-    for (const name of [
-      'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY',
-      'AWS_SESSION_TOKEN',
-      'AWS_PROFILE',
-      'AWS_WEB_IDENTITY_TOKEN_FILE',
-      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-    ]) {
-      vi.stubEnv(name, undefined);
-    }
-    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/remit-test/credentials');
-    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/remit-test/config');
     // The chain's last link would ask the EC2 metadata address; it must never be contacted from here.
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    stubNoAwsCredentials(vi.stubEnv);
     const sent: unknown[] = [];
     const tripwire = {
       handle: async (request: unknown) => {

@@ -2,6 +2,7 @@ import { parseConfig } from '@remit/core';
 import { fakeOpenAIServers, json, type FakeOpenAIServer } from '@remit/models/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkModelProvider } from './model-check.ts';
+import { stubNoAwsCredentials } from '@remit/core/testing';
 
 const startServer = fakeOpenAIServers(afterEach);
 afterEach(() => vi.unstubAllEnvs());
@@ -87,19 +88,7 @@ describe('the live model check (remit doctor), against a fake OpenAI-compatible 
   });
 
   it('fails, saying how to give credentials, when the AWS chain resolves none', async () => {
-    for (const name of [
-      'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY',
-      'AWS_SESSION_TOKEN',
-      'AWS_PROFILE',
-      'AWS_WEB_IDENTITY_TOKEN_FILE',
-      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-    ])
-      vi.stubEnv(name, undefined);
-    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/remit-test-aws-config');
-    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/remit-test-aws-credentials');
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    stubNoAwsCredentials(vi.stubEnv);
     const check = await checkModelProvider(parseConfig({ REMIT_MODEL_PROVIDER: 'bedrock', REMIT_BEDROCK_REGION: 'eu-west-1' }));
     expect(check).toMatchObject({ ok: false, detail: expect.stringContaining('no AWS credentials resolved'), fix: expect.stringContaining('AWS_PROFILE') });
   });
