@@ -1,17 +1,12 @@
-import { join } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { ConfigEnv } from '@remit/core';
 import { createEcsDriver, createLocalDriver, createWarmPool, type LocalDriver, type SandboxDriver } from '@remit/sandbox';
 import type { Logger } from 'pino';
+import { localSandboxStateDir } from './sandbox-state-dir.ts';
 import { StartupError } from './startup-error.ts';
 
-/** Where the local driver keeps its sandboxes' state: every process on a data directory sees the same sandboxes. */
-export function localSandboxStateDir(dataDir: string): string {
-  return join(dataDir, 'sandboxes');
-}
-
 /** Bubblewrap sandboxes under the data directory. */
-export function createSandboxDriver(_config: ConfigEnv, dataDir: string): LocalDriver {
+export function createSandboxDriver(dataDir: string): LocalDriver {
   return createLocalDriver({ stateDir: localSandboxStateDir(dataDir) });
 }
 
@@ -22,7 +17,7 @@ export function createSandboxDriver(_config: ConfigEnv, dataDir: string): LocalD
  */
 export async function openSandboxDriver(config: ConfigEnv, dataDir: string, logger: Logger): Promise<{ driver: SandboxDriver; close(): Promise<void> }> {
   const base =
-    config.REMIT_SANDBOX_DRIVER === 'local' ? { driver: createSandboxDriver(config, dataDir), close: () => Promise.resolve() } : await openEcs(config, logger);
+    config.REMIT_SANDBOX_DRIVER === 'local' ? { driver: createSandboxDriver(dataDir), close: () => Promise.resolve() } : await openEcs(config, logger);
   if (config.REMIT_SANDBOX_WARM_POOL_SIZE === 0) return base;
   const pool = createWarmPool(base.driver as Parameters<typeof createWarmPool>[0], {
     size: config.REMIT_SANDBOX_WARM_POOL_SIZE,

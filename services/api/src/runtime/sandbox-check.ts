@@ -15,7 +15,7 @@ export async function checkSandboxDriver(config: ConfigEnv, dataDir: string): Pr
   if (config.REMIT_SANDBOX_DRIVER === 'ecs') return checkEcs(config);
   const started = performance.now();
   try {
-    const driver = createSandboxDriver(config, dataDir);
+    const driver = createSandboxDriver(dataDir);
     const out = await runThrowawaySandbox(driver, ['true'], { timeoutMs: 10_000 });
     if (out.exitCode !== 0) throw new Error(`true exited ${out.exitCode ?? 'on a signal'} in the sandbox`);
     const ms = Math.round(performance.now() - started);

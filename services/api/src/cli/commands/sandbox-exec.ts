@@ -1,6 +1,7 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SandboxError, execThrowaway } from '@remit/sandbox';
 import { CliError, type CommandContext } from '../command-context.ts';
+import { localSandboxStateDir } from '../../runtime/sandbox-state-dir.ts';
 
 /** timeout(1)'s exit code for a command it had to kill. */
 const TIMED_OUT = 124;
@@ -21,8 +22,8 @@ export async function sandboxExecCommand(ctx: CommandContext): Promise<number> {
   if (argv.length === 0) throw new CliError('usage', 'usage: remit sandbox exec [--timeout SECONDS] -- COMMAND [ARGS…]');
   const timeoutMs = opts.timeout === undefined ? 30_000 : Number(opts.timeout) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) throw new CliError('usage', '--timeout must be between 0.1 and 600 seconds');
-  // Where the local driver keeps its state (as runtime/local-sandboxes.ts), so a server's reaper sees this sandbox.
-  const stateDir = join(resolve(ctx.config.REMIT_DATA_DIR), 'sandboxes');
+  // Where the local driver keeps its state, so a server's reaper sees this sandbox.
+  const stateDir = localSandboxStateDir(resolve(ctx.config.REMIT_DATA_DIR));
   const stop = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const onSignal = (signal: StopSignal) => {
