@@ -21,7 +21,9 @@ export function createGatewayCertificate(now: Date = new Date()): GatewayCertifi
   const ecdsaWithSha256 = der(0x30, der(0x06, Buffer.from([0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]))); // 1.2.840.10045.4.3.2
   const name = der(0x30, der(0x31, der(0x30, der(0x06, Buffer.from([0x55, 0x04, 0x03])), der(0x0c, Buffer.from('remit-sandbox-gateway'))))); // CN
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER: top bit clear (else it reads negative) and the first byte
+  // never 0 (a leading zero byte before one under 0x80 is padding DER refuses: ~1 start in 256 failed).
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const tbs = der(
     0x30,
     der(0xa0, der(0x02, Buffer.from([2]))), // v3

@@ -330,3 +330,11 @@ describe('TicketStore.redeem', () => {
     expect(store.redeem(late.secret)).toEqual({ ok: false, reason: 'expired', ticketId: late.id });
   });
 });
+
+describe('the gateway certificate', () => {
+  it('is valid DER every time: 300 fresh certificates all parse (a random serial once began with a padding byte DER refuses)', async () => {
+    const { X509Certificate } = await import('node:crypto');
+    const { createGatewayCertificate } = await import('./gateway-certificate.ts');
+    for (let i = 0; i < 300; i++) expect(() => new X509Certificate(createGatewayCertificate().certPem)).not.toThrow();
+  });
+});
