@@ -7,6 +7,8 @@ export { checkRls } from './rls-check.ts';
 export { RequestLoginProblem, checkRequestLogin } from './request-login-check.ts';
 export { allowOrgLookup, ensureOrg, findOrgId } from './orgs.ts';
 export { findUserByEmail, roleNamesFor, upsertUser } from './users.ts';
+export { createConsoleLogin, createConsoleSession, deleteConsoleSession, findConsoleSession, takeConsoleLogin } from './console-sessions.ts';
+export type { ConsoleSessionRecord } from './console-sessions.ts';
 export {
   claimPullRequestReview,
   claimReceivedDelivery,

@@ -1,8 +1,9 @@
-import { RemitError } from '@remit/core';
+import { RemitError, type Principal } from '@remit/core';
 import { roleNamesFor, upsertUser } from '@remit/db';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from './app-env.ts';
+import type { Actor, AppEnv } from './app-env.ts';
 import { clientSource } from './client-source.ts';
+import { inProcessPrincipal } from './in-process-principal.ts';
 import type { AppDeps } from './deps.ts';
 import type { FailureBuckets } from './failure-buckets.ts';
 import { routeLabel } from './route-label.ts';
@@ -18,6 +19,11 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
  */
 export function authenticate(deps: AppDeps, failures: FailureBuckets): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const inProcess = inProcessPrincipal(c);
+    if (inProcess) {
+      c.set('actor', await resolveActor(deps, inProcess));
+      return next();
+    }
     const source = clientSource(c, deps.trustedProxyHops ?? 0);
     const header = c.req.header('authorization');
     if (!header) refuse(deps, c, source, 'missing_token', new RemitError('missing_token', 'Send a bearer token: Authorization: Bearer <token>.'));
@@ -50,15 +56,20 @@ export function authenticate(deps: AppDeps, failures: FailureBuckets): Middlewar
       failures.fail(source);
       refuse(deps, c, source, reason, known);
     }
-    const actor = await deps.db.tenant({ orgId: deps.orgId, userId: null }, async (sql) => {
-      const user = await upsertUser(sql, { sub: principal.sub, email: principal.email, groups: principal.groups });
-      const roles = await roleNamesFor(sql, { email: principal.email, groups: principal.groups });
-      return { userId: user.id, ...principal, roles, isAdmin: principal.groups.includes(deps.adminGroup) };
-    });
+    const actor = await resolveActor(deps, principal);
     c.set('actor', actor);
     c.var.log.debug({ userId: actor.userId }, 'authenticated');
     await next();
   };
+}
+
+/** Records the user on first sight and loads the roles bound to them and their groups. */
+async function resolveActor(deps: AppDeps, principal: Principal): Promise<Actor> {
+  return deps.db.tenant({ orgId: deps.orgId, userId: null }, async (sql) => {
+    const user = await upsertUser(sql, { sub: principal.sub, email: principal.email, groups: principal.groups });
+    const roles = await roleNamesFor(sql, { email: principal.email, groups: principal.groups });
+    return { userId: user.id, ...principal, roles, isAdmin: principal.groups.includes(deps.adminGroup) };
+  });
 }
 
 /** Admin rights come from the configured IdP group, never from a Remit role. */

@@ -11,6 +11,7 @@ import { requestContext } from './request-context.ts';
 import { rejectUnstorableUrl } from './storable-text.ts';
 import { StreamSlots } from './stream-slots.ts';
 import { validationHook } from './validation-hook.ts';
+import { mountConsole } from '../console/mount-console.tsx';
 import { mountCrud } from '../routes/admin-crud.ts';
 import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
@@ -71,5 +72,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   app.doc31('/openapi.json', openApiConfig);
   mountDocs(app, () => app.getOpenAPI31Document(openApiConfig), '/openapi.json');
+  mountConsole(app, deps, deps.console ?? { login: { kind: 'unavailable', why: 'This server was started without console settings.' } });
   return app;
 }

@@ -6,6 +6,7 @@ import type { TokenVerifier } from '@remit/identity';
 import type { SandboxDriver } from '@remit/sandbox';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
+import type { ConsoleDeps } from '../console/console-deps.ts';
 
 /** Everything the HTTP app needs, built once at start (see server/start.ts) or by a test. */
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
     /** Processes recorded deliveries after they are acknowledged; woken by each new one. */
     inbox?: { wake(): void } | undefined;
   };
+  /** The web console's sign-in and health checks; absent: the console refuses every sign-in. */
+  console?: ConsoleDeps | undefined;
   /** Wakes an in-process worker as soon as a run is queued, instead of at its next poll. */
   onRunQueued?: () => void;
 }

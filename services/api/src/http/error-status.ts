@@ -20,6 +20,8 @@ export const errorStatus = {
   missing_token: 401,
   invalid_token: 401,
   forbidden: 403,
+  csrf_rejected: 403,
+  login_required: 401,
   no_role: 403,
   role_required: 400,
   role_not_held: 403,

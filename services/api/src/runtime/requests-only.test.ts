@@ -60,7 +60,7 @@ describe.runIf(testDatabaseUrl)('a requests-only service (REMIT_DATABASE_APP_URL
     await withService(async ({ schema, serviceEnv }) => {
       const task = await migrateTask({ ...serviceEnv, DATABASE_URL: testDatabaseUrl! });
       expect(task, task.stderr).toMatchObject({ status: 0, stdout: expect.stringContaining('org acme ready') });
-      expect(task.stdout).toMatch(/^applied \d+ migration\(s\): 0001_foundation\.sql, .*0010_requests_only\.sql\n/);
+      expect(task.stdout).toMatch(/^applied \d+ migration\(s\): 0001_foundation\.sql, .*0010_requests_only\.sql[,\n]/);
       const rt = await openRuntime(parseConfig(serviceEnv), silent);
       try {
         const res = await createApp(rt).request('/readyz');

@@ -12,6 +12,7 @@ import { createLocalDriver, type SandboxDriver } from '@remit/sandbox';
 import { LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { createApp } from '../http/create-app.ts';
 import type { AppDeps } from '../http/deps.ts';
+import type { ConsoleDeps } from '../console/console-deps.ts';
 import { startGithubInbox, type GithubInbox } from '@remit/agents';
 import { createLogger } from '../logging/logger.ts';
 
@@ -60,6 +61,10 @@ export async function withTestApp<T>(
     github?: Omit<NonNullable<AppDeps['github']>, 'inbox'>;
     /** Called when a delivery queues a run (a worker's wake). */
     onRunQueued?: () => void;
+    /** The console's sign-in and health checks; default: the development login. */
+    console?: ConsoleDeps;
+    /** How browsers reach the app; default http://remit.test. */
+    publicUrl?: string;
   } = {},
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'remit-api-'));
@@ -106,7 +111,8 @@ export async function withTestApp<T>(
           logger,
           secrets,
           sandboxes,
-          publicUrl: 'http://remit.test',
+          publicUrl: options.publicUrl ?? 'http://remit.test',
+          console: options.console ?? { login: { kind: 'development' } },
           rateLimits: options.rateLimits ?? defaultRateLimits,
           httpLimits,
           refusals,

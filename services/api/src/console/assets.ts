@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Hono } from 'hono';
+import type { ConsoleEnv } from './console-env.ts';
+
+const require = createRequire(import.meta.url);
+
+interface Asset {
+  body: Uint8Array;
+  type: string;
+  /** The URL under the console, with the content's hash in it, so it can be cached forever. */
+  url: string;
+}
+
+/**
+ * The console's scripts and styles, served by the API itself (no CDN: the console works in an
+ * air-gapped account, and the CSP allows scripts from 'self' only). Read once at start.
+ * htmx 2 and its SSE extension come from their npm packages, unmodified.
+ */
+function load(name: string, file: string, type: string): [string, Asset] {
+  const body = readFileSync(file);
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  return [name, { body, type, url: `/console/assets/${hash}/${name}` }];
+}
+
+const assets = new Map<string, Asset>([
+  load('htmx.min.js', require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'),
+  load('sse.js', require.resolve('htmx-ext-sse/dist/sse.min.js'), 'text/javascript; charset=utf-8'),
+  load('console.js', new URL('./static/console.js', import.meta.url).pathname, 'text/javascript; charset=utf-8'),
+  load('console.css', new URL('./static/console.css', import.meta.url).pathname, 'text/css; charset=utf-8'),
+]);
+
+export type AssetName = 'htmx.min.js' | 'sse.js' | 'console.js' | 'console.css';
+
+/** The versioned URL of one of the console's assets. */
+export function assetUrl(name: AssetName): string {
+  return assets.get(name)!.url;
+}
+
+export function mountAssets(app: Hono<ConsoleEnv>): void {
+  app.get('/assets/:hash/:name', (c) => {
+    const asset = assets.get(c.req.param('name'));
+    if (!asset || asset.url !== `/console/assets/${c.req.param('hash')}/${c.req.param('name')}`) return c.text('Not found', 404);
+    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' });
+  });
+}
