@@ -119,13 +119,14 @@ describe('console sessions', () => {
   it('refuses state changes without the session’s CSRF token, with a wrong one, or from another origin', async () => {
     await withTestApp(async (t) => {
       const browser = await consoleSignIn(t, developer);
-      for (const init of [
-        { csrf: false as const },
+      const attempts: { csrf?: string | false; headers?: Record<string, string> }[] = [
+        { csrf: false },
         { csrf: 'x'.repeat(43) },
         { csrf: '' },
         { headers: { origin: 'https://evil.example' } },
         { headers: { 'sec-fetch-site': 'same-site' } },
-      ]) {
+      ];
+      for (const init of attempts) {
         const res = await browser.post('/console/logout', {}, init);
         expect(res.status).toBe(403);
         expect(await res.text()).toContain('csrf_rejected');

@@ -47,6 +47,7 @@ function Head({ title }: { title: string }) {
       <title>{`${title} — Remit`}</title>
       <meta name="htmx-config" content={HTMX_CONFIG} />
       <link rel="stylesheet" href={assetUrl('console.css')} />
+      <link rel="icon" href={assetUrl('icon.svg')} type="image/svg+xml" />
       <script src={assetUrl('htmx.min.js')} defer></script>
       <script src={assetUrl('sse.js')} defer></script>
       <script src={assetUrl('console.js')} defer></script>
