@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeIssuer, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
+import { activeIssuer, ConfigError, consoleLoginMode, isLoopbackHost, parseConfig } from './config.ts';
 
 const idp = { REMIT_OIDC_ISSUER: 'https://idp.example.com', REMIT_OIDC_JWKS_URL: 'https://idp.example.com/jwks' };
 const ownerUrl = 'postgres://remit_owner:pw@db.internal:5432/remit';
@@ -46,6 +46,67 @@ describe('the development issuer', () => {
     [{ REMIT_DEV_ISSUER: 'yes' }, 'REMIT_DEV_ISSUER: expected 1 (on) or 0 (off) (got "yes")'],
   ])('refuses a contradictory or unclear choice: %o', (env, message) => {
     expect(problems(env)).toEqual([message]);
+  });
+});
+
+describe('the console sign-in', () => {
+  const client = { ...idp, REMIT_OIDC_CLIENT_ID: 'remit-console' };
+
+  it('signs in with the development issuer when that is the active issuer', () => {
+    expect(consoleLoginMode(parseConfig({}))).toEqual({ kind: 'development' });
+    expect(consoleLoginMode(parseConfig({ REMIT_HOST: '0.0.0.0', REMIT_DEV_ISSUER: '1' }))).toEqual({ kind: 'development' });
+  });
+
+  it('signs in with the IdP once REMIT_OIDC_ISSUER and REMIT_OIDC_CLIENT_ID are set, asking for openid email profile by default', () => {
+    const config = parseConfig({ ...client, REMIT_OIDC_CLIENT_SECRET: 'console-secret', REMIT_OIDC_GROUPS_CLAIM: 'roles', REMIT_OIDC_ALG: 'ES256' });
+    expect(consoleLoginMode(config)).toEqual({
+      kind: 'oidc',
+      issuer: idp.REMIT_OIDC_ISSUER,
+      clientId: 'remit-console',
+      clientSecret: 'console-secret',
+      scopes: ['openid', 'email', 'profile'],
+      groupsClaim: 'roles',
+      algorithm: 'ES256',
+    });
+    expect(consoleLoginMode(parseConfig(client))).toMatchObject({ kind: 'oidc', clientSecret: undefined });
+  });
+
+  it('is unavailable with an IdP but no client id, and names the variable to set', () => {
+    expect(consoleLoginMode(parseConfig(idp))).toEqual({
+      kind: 'unavailable',
+      why: expect.stringMatching(/^set REMIT_OIDC_CLIENT_ID to the console’s OIDC client id/),
+    });
+  });
+
+  it('reads REMIT_OIDC_SCOPES as space-separated scope names', () => {
+    expect(parseConfig({ ...client, REMIT_OIDC_SCOPES: ' openid  groups\toffline_access ' }).REMIT_OIDC_SCOPES).toEqual(['openid', 'groups', 'offline_access']);
+  });
+
+  it.each([
+    [
+      { REMIT_OIDC_CLIENT_SECRET: 'console-secret' },
+      'REMIT_OIDC_CLIENT_SECRET: only used with REMIT_OIDC_CLIENT_ID, the console’s client id; set that too, or unset this (value hidden)',
+    ],
+    [
+      { ...idp, REMIT_OIDC_CLIENT_SECRET: 'console-secret' },
+      expect.stringMatching(/^REMIT_OIDC_CLIENT_SECRET: only used with REMIT_OIDC_CLIENT_ID.*\(value hidden\)$/),
+    ],
+    [
+      { REMIT_OIDC_CLIENT_ID: 'remit-console' },
+      expect.stringMatching(/^REMIT_OIDC_CLIENT_ID: only used with REMIT_OIDC_ISSUER, .*development issuer \(got "remit-console"\)$/),
+    ],
+    [
+      { ...client, REMIT_OIDC_ISSUER: 'http://idp.example.com' },
+      expect.stringMatching(/^REMIT_OIDC_ISSUER: must be an https:\/\/ URL when REMIT_OIDC_CLIENT_ID is set/),
+    ],
+    [{ ...client, REMIT_OIDC_SCOPES: 'email profile' }, expect.stringMatching(/^REMIT_OIDC_SCOPES: must include openid/)],
+    [{ ...client, REMIT_OIDC_SCOPES: 'openid "email"' }, expect.stringMatching(/^REMIT_OIDC_SCOPES: expected scope names separated by spaces/)],
+  ])('refuses a console sign-in setting that cannot work: %o', (env, message) => {
+    expect(problems(env)).toEqual([message]);
+  });
+
+  it('keeps an http issuer for bearer tokens alone: https is required only for the console’s sign-in', () => {
+    expect(problems({ REMIT_OIDC_ISSUER: 'http://idp.internal', REMIT_OIDC_JWKS_URL: 'http://idp.internal/jwks' })).toEqual([]);
   });
 });
 

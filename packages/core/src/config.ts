@@ -33,6 +33,16 @@ const commaSeparated = <T extends z.ZodType<string, string>>(item: T) =>
     .pipe(z.array(item))
     .default([]);
 const commaList = commaSeparated(z.string().regex(/^[\w.:/-]{1,255}$/, 'expected ids such as subnet-0abc, comma-separated'));
+// RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+const oidcScopes = z
+  .string()
+  .transform((v) => v.split(/\s+/).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'expected scope names separated by spaces, such as "openid email profile"'))
+      .refine((scopes) => scopes.includes('openid'), 'must include openid: the console signs in with OpenID Connect, which needs it to get an ID token'),
+  )
+  .default(['openid', 'email', 'profile']);
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s);
 
 /**
@@ -125,6 +135,16 @@ export const ConfigEnv = z
     REMIT_OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     REMIT_OIDC_ALG: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
     REMIT_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    REMIT_OIDC_CLIENT_ID: z.string().min(1).max(255).optional().meta({
+      description: 'The console’s client id at REMIT_OIDC_ISSUER (authorization code with PKCE); unset: the console cannot sign anyone in with the IdP',
+    }),
+    REMIT_OIDC_CLIENT_SECRET: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .meta({ description: 'The console client’s secret, sent with HTTP Basic (client_secret_basic); unset: a public client, protected by PKCE alone' }),
+    REMIT_OIDC_SCOPES: oidcScopes.meta({ description: 'The scopes the console asks for, space-separated; must include openid' }),
     REMIT_RATE_LIMITS: json(RateLimits).default(defaultRateLimits),
     REMIT_STREAMS_PER_USER: z.coerce
       .number()
@@ -258,6 +278,29 @@ export const ConfigEnv = z
     if (env.REMIT_OIDC_ISSUER && !env.REMIT_OIDC_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REMIT_OIDC_JWKS_URL'], message: 'required when REMIT_OIDC_ISSUER is set' });
     }
+    if (env.REMIT_OIDC_CLIENT_SECRET && !env.REMIT_OIDC_CLIENT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMIT_OIDC_CLIENT_SECRET'],
+        message: 'only used with REMIT_OIDC_CLIENT_ID, the console’s client id; set that too, or unset this',
+      });
+    }
+    if (env.REMIT_OIDC_CLIENT_ID && !env.REMIT_OIDC_ISSUER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMIT_OIDC_CLIENT_ID'],
+        message: 'only used with REMIT_OIDC_ISSUER, the provider the console signs in with; set that too, or unset this to sign in with the development issuer',
+      });
+    }
+    const issuerProtocol = env.REMIT_OIDC_ISSUER ? protocolOf(env.REMIT_OIDC_ISSUER) : undefined;
+    if (env.REMIT_OIDC_CLIENT_ID && issuerProtocol !== undefined && issuerProtocol !== 'https:') {
+      // OIDC Core §16.17: codes, tokens and the client secret travel to the issuer's endpoints.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMIT_OIDC_ISSUER'],
+        message: 'must be an https:// URL when REMIT_OIDC_CLIENT_ID is set: the console sends authorization codes and its client secret there',
+      });
+    }
     const owner = env.DATABASE_URL ? loginOf(env.DATABASE_URL) : undefined;
     if (owner !== undefined && env.REMIT_DATABASE_APP_URL && owner === loginOf(env.REMIT_DATABASE_APP_URL)) {
       ctx.addIssue({
@@ -311,6 +354,46 @@ export function activeIssuer(config: ConfigEnv): { kind: 'oidc' | 'development';
   };
 }
 
+/** How the console signs people in; `kind: 'oidc'` carries what the console's OIDC login needs, except its redirect URI. */
+export type ConsoleLoginMode =
+  | {
+      kind: 'oidc';
+      issuer: string;
+      clientId: string;
+      clientSecret: string | undefined;
+      scopes: string[];
+      groupsClaim: string;
+      algorithm: ConfigEnv['REMIT_OIDC_ALG'];
+    }
+  | { kind: 'development' }
+  | { kind: 'unavailable'; why: string };
+
+/**
+ * The console's sign-in: with the configured IdP when REMIT_OIDC_ISSUER and REMIT_OIDC_CLIENT_ID
+ * are set, with the development issuer when that is the active issuer, otherwise unavailable with
+ * the variable to set.
+ */
+export function consoleLoginMode(config: ConfigEnv): ConsoleLoginMode {
+  if (activeIssuer(config).kind === 'development') return { kind: 'development' };
+  const issuer = config.REMIT_OIDC_ISSUER;
+  const clientId = config.REMIT_OIDC_CLIENT_ID;
+  if (!issuer || !clientId) {
+    return {
+      kind: 'unavailable',
+      why: 'set REMIT_OIDC_CLIENT_ID to the console’s OIDC client id, registered at REMIT_OIDC_ISSUER (and REMIT_OIDC_CLIENT_SECRET if that client has a secret)',
+    };
+  }
+  return {
+    kind: 'oidc',
+    issuer,
+    clientId,
+    clientSecret: config.REMIT_OIDC_CLIENT_SECRET,
+    scopes: [...config.REMIT_OIDC_SCOPES],
+    groupsClaim: config.REMIT_OIDC_GROUPS_CLAIM,
+    algorithm: config.REMIT_OIDC_ALG,
+  };
+}
+
 /**
  * Whether a listen address only accepts connections from this machine. Names other than
  * `localhost` count as reachable: what they resolve to is not ours to decide at start.
@@ -335,6 +418,15 @@ function expandIPv6(address: string): number[] {
   const left = parse(head);
   const right = tail === undefined ? [] : parse(tail);
   return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/** A URL's scheme with its colon ('https:'), or undefined when unparsable (which has its own issue). */
+function protocolOf(url: string): string | undefined {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The user a connection URL logs in as ('' when it leaves it to PGUSER), or undefined when unparsable. */

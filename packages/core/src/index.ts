@@ -2,7 +2,7 @@ export { CodedError, type CodedErrorOptions } from './coded-error.ts';
 export { ErrorCode, RemitError, isRemitError } from './errors.ts';
 export { createScrubber, createSecretMatcher, scrubDeep, type SecretMatcher } from './secret-matcher.ts';
 export { zodToRemitError } from './zod-to-remit-error.ts';
-export { ConfigEnv, ConfigError, activeIssuer, isLoopbackHost, parseConfig } from './config.ts';
+export { ConfigEnv, ConfigError, activeIssuer, consoleLoginMode, isLoopbackHost, parseConfig, type ConsoleLoginMode } from './config.ts';
 export { isProcessRunning, processStartTicks, thisProcess, type ProcessIdentity } from './process-identity.ts';
 export { ApiError, Id, RunKind, Slug, Timestamp, looksLikeId, refFromSegment, type ResourceRef } from './schemas/common.ts';
 export { Role, RoleCreate, RoleUpdate } from './schemas/role.ts';

@@ -1,3 +1,3 @@
-export { createTokenVerifier, type TokenVerifier } from './token-verifier.ts';
+export { createTokenVerifier, toPrincipal, type TokenVerifier } from './token-verifier.ts';
 export { remoteJwks } from './remote-jwks.ts';
 export { loadOrCreateDevIssuer } from './dev-issuer.ts';

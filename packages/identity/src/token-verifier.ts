@@ -86,10 +86,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 }
 
 /**
- * Reads the caller from verified claims. An absent groups claim means no groups; a present but
- * malformed one is refused, because silently dropping it could hide an IdP misconfiguration.
+ * Reads the caller from verified claims (a bearer token's, or the console login's ID token). An
+ * absent groups claim means no groups; a present but malformed one is refused with
+ * RemitError('invalid_token', reason bad_claim or bad_groups), because silently dropping it
+ * could hide an IdP misconfiguration.
  */
-function toPrincipal(payload: JWTPayload, groupsClaim: string): Principal {
+export function toPrincipal(payload: JWTPayload, groupsClaim: string): Principal {
   const { sub } = payload;
   if (typeof sub !== 'string' || sub === '') throw invalidToken('bad_claim');
   return { sub, email: readEmail(payload), groups: readGroups(payload, groupsClaim) };

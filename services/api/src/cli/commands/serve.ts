@@ -2,6 +2,7 @@ import { serve as listen } from '@hono/node-server';
 import { startGithubInbox, type RunWorker } from '@remit/agents';
 import { activeIssuer, isLoopbackHost } from '@remit/core';
 import { createApp } from '../../http/create-app.ts';
+import { consoleDepsFor } from '../../runtime/console-settings.ts';
 import { announceServer } from '../../runtime/data-dir-owner.ts';
 import type { Runtime } from '../../runtime/open-runtime.ts';
 import { startWorker } from '../../runtime/start-worker.ts';
@@ -19,7 +20,12 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
   const onRunQueued = worker ? () => worker.wake() : undefined;
   // GitHub deliveries are acknowledged once recorded; this process then works through them.
   const inbox = rt.github ? startGithubInbox({ ...rt, fallbackRole: rt.github.fallbackRole, ...(onRunQueued ? { onRunQueued } : {}) }) : undefined;
-  const app = createApp({ ...rt, ...(rt.github ? { github: { ...rt.github, inbox } } : {}), ...(onRunQueued ? { onRunQueued } : {}) });
+  const app = createApp({
+    ...rt,
+    console: consoleDepsFor(rt),
+    ...(rt.github ? { github: { ...rt.github, inbox } } : {}),
+    ...(onRunQueued ? { onRunQueued } : {}),
+  });
   const { REMIT_HOST: hostname, REMIT_PORT: port } = rt.config;
   let server: ReturnType<typeof listen>;
   try {
@@ -42,7 +48,7 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
   const identity = activeIssuer(rt.config);
   const exposed = identity.kind === 'development' && (!isLoopbackHost(hostname) || rt.db.driver === 'pg');
   rt.logger[exposed ? 'warn' : 'info'](
-    { url, worker: worker?.id ?? null, issuer: identity.issuer ?? 'development', issuerWhy: identity.why },
+    { url, console: `${url}/console`, worker: worker?.id ?? null, issuer: identity.issuer ?? 'development', issuerWhy: identity.why },
     'remit api listening',
   );
   return {
