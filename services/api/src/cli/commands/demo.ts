@@ -35,6 +35,7 @@ export async function demoCommand(ctx: CommandContext, opts: { exit?: boolean })
   try {
     const { created } = await seedDemo(rt, { paymentsUrl: payments.url, ...tokens });
     out(`\nRemit is running at ${server.url}  (database: ${rt.db.driver}, data: ${rt.dataDir}, logs: ${rt.dataDir}/remit.log)`);
+    out(`The console is at ${server.url}/console (development login: any email; add the group remit-admins to be an admin).`);
     out(`A toy payments service with a fault is at ${payments.url}.`);
     out(created.length ? `Seeded: ${created.join(', ')}.` : 'Demo data already present.');
     out('Connection tokens are sealed in the local vault and were verified with a live call.');
