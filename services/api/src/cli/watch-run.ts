@@ -4,7 +4,7 @@ import { ApiRequestError, segment, type ApiClient } from './api-client.ts';
 import { CliError } from './command-context.ts';
 import { escapeForTerminal } from './escape-for-terminal.ts';
 import { Spinner } from './spinner.ts';
-import { readSse } from './sse-client.ts';
+import { readSse } from '../http/sse-reader.ts';
 import type { Style } from './terminal-style.ts';
 
 const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);

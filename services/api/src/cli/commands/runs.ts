@@ -7,7 +7,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { printJson, printRecord, printTable } from '../print.ts';
 import type { ApiJsonOpts, RunsListOpts } from '../program.ts';
 import { runMarkdown, runSummaryRows, type RunExport } from '../run-export.ts';
-import { readSse } from '../sse-client.ts';
+import { readSse } from '../../http/sse-reader.ts';
 import { styleFor } from '../terminal-style.ts';
 import { watchToExitCode } from './run.ts';
 

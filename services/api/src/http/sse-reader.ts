@@ -8,6 +8,7 @@ interface SseMessage {
 /**
  * Reads an SSE stream (text/event-stream, WHATWG HTML §9.2) from a fetch Response body. Small
  * on purpose: our server sends `id`, `event` and one-line `data` fields and comment keepalives.
+ * Here, not in cli/, because the console reads the same transcript stream.
  */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
