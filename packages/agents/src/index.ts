@@ -5,6 +5,7 @@ export { startRunWorker } from './run-worker.ts';
 export type { RunWorker, WorkerSettings } from './run-worker.ts';
 export { createConnectionChecked, deleteConnectionChecked, updateConnectionChecked } from './connections/save-connection.ts';
 export type { ConnectionServiceDeps } from './connections/save-connection.ts';
+export { verifySavedConnection, type SavedVerification } from './connections/verify-saved-connection.ts';
 export { completeAuthorization, confirmAuthorization, describeAuthorization, startAuthorization } from './connections/oauth-flow.ts';
 export { startRun } from './start-run.ts';
 export { modelForRun } from './model-for-run.ts';

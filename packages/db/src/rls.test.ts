@@ -50,7 +50,10 @@ async function seed(db: Database, org: string): Promise<Seeded> {
     await sql.query(`insert into secret_orphans (org_id, secret_ref, due_at) values ($1, 'ref', now())`, [org]);
     await sql.query(`insert into github_links (org_id, github_id, github_login, user_id, linked_by) values ($1, 1, 'octocat', $2, 'admin')`, [org, user]);
     await sql.query(`insert into webhook_deliveries (org_id, source, delivery_id, event, outcome) values ($1, 'github', 'd-1', 'ping', 'ignored')`, [org]);
-    await sql.query(`insert into console_sessions (org_id, id_hash, user_id, sub, csrf_token, expires_at) values ($1, 'h-1', $2, 's', 'c', now() + interval '1 hour')`, [org, user]);
+    await sql.query(
+      `insert into console_sessions (org_id, id_hash, user_id, sub, csrf_token, expires_at) values ($1, 'h-1', $2, 's', 'c', now() + interval '1 hour')`,
+      [org, user],
+    );
     await sql.query(`insert into console_logins (org_id, id_hash, flow, expires_at) values ($1, 'h-1', '{}', now() + interval '1 hour')`, [org]);
     await sql.query(
       `insert into pull_request_reviews (org_id, repository_id, repository, pull_number, head_sha, installation_id, run_id, status) values ($1, 1, 'a/b', 1, 'sha', 1, $2, 'queued')`,
@@ -160,7 +163,10 @@ const tables: Record<string, TableSpec> = {
     delete: true,
   },
   console_sessions: {
-    insert: (s) => [`insert into console_sessions (org_id, id_hash, user_id, sub, csrf_token, expires_at) values ($1, 'h-2', $2, 's', 'c', now())`, [s.org, s.user]],
+    insert: (s) => [
+      `insert into console_sessions (org_id, id_hash, user_id, sub, csrf_token, expires_at) values ($1, 'h-2', $2, 's', 'c', now())`,
+      [s.org, s.user],
+    ],
     update: 'update console_sessions set email = email',
     delete: true,
   },

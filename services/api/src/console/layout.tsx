@@ -31,6 +31,8 @@ const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
   selfRequestsOnly: true,
   historyCacheSize: 0,
+  // htmx's default also settles `style`, writing a style attribute the CSP refuses.
+  attributesToSettle: ['class', 'width', 'height'],
   refreshOnHistoryMiss: true,
   // A refused form (4xx) swaps in its error message like any answer; only 204 swaps nothing.
   responseHandling: [

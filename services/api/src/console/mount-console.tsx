@@ -12,13 +12,33 @@ import { requireCsrf } from './csrf.ts';
 import { NAV } from './layout.tsx';
 import { mountLogin } from './login.tsx';
 import { mountAccountScreen } from './screens/account.tsx';
+import { mountRunScreens } from './screens/runs-list.tsx';
+import { mountAuditScreen } from './screens/audit.tsx';
+import { mountHealthScreen } from './screens/health.tsx';
+import { mountReviewsScreen } from './screens/reviews.tsx';
+import { mountSandboxesScreen } from './screens/sandboxes.tsx';
+import { mountUsageScreen } from './screens/usage.tsx';
+import { mountRolesScreen } from './screens/roles.tsx';
+import { mountConnectionsScreen } from './screens/connections.tsx';
+import { mountBindingsScreen } from './screens/bindings.tsx';
 import { renderConsoleError } from './render.tsx';
 import { consoleSecurityHeaders } from './security-headers.ts';
 import { screenContext, type MountScreen } from './screen-context.ts';
 import { currentUser, endSession } from './session.ts';
 
 /** Every screen, in navigation order. */
-const SCREENS: readonly MountScreen[] = [mountAccountScreen];
+const SCREENS: readonly MountScreen[] = [
+  mountAccountScreen,
+  mountRunScreens,
+  mountRolesScreen,
+  mountConnectionsScreen,
+  mountBindingsScreen,
+  mountAuditScreen,
+  mountUsageScreen,
+  mountSandboxesScreen,
+  mountReviewsScreen,
+  mountHealthScreen,
+];
 
 function requireSession(deps: AppDeps): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {

@@ -15,6 +15,7 @@ import { mountConsole } from '../console/mount-console.tsx';
 import { mountCrud } from '../routes/admin-crud.ts';
 import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
+import { mountConnectionVerify } from '../routes/connection-verify.ts';
 import { mountGithubAdmin } from '../routes/github-admin.ts';
 import { GITHUB_WEBHOOK_PATH, mountGithubWebhook } from '../routes/github-webhook.ts';
 import { mountDocs } from '../routes/docs.ts';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountMe(app);
   mountCrud(app, deps, roles);
   mountCrud(app, deps, connectionsResource(deps));
+  mountConnectionVerify(app, deps);
   mountCrud(app, deps, bindings);
   mountAudit(app, deps);
   mountRuns(app, deps);

@@ -167,3 +167,4 @@ export async function errorOf(res: Response): Promise<{ status: number; code: st
 }
 
 export { serveTestApp } from './serve-test-app.ts';
+export { consoleSignIn, type ConsoleBrowser } from './console-browser.ts';

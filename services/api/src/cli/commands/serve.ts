@@ -2,6 +2,7 @@ import { serve as listen } from '@hono/node-server';
 import { startGithubInbox, type RunWorker } from '@remit/agents';
 import { activeIssuer, isLoopbackHost } from '@remit/core';
 import { createApp } from '../../http/create-app.ts';
+import { consoleHealth } from '../../runtime/console-health.ts';
 import { consoleDepsFor } from '../../runtime/console-settings.ts';
 import { announceServer } from '../../runtime/data-dir-owner.ts';
 import type { Runtime } from '../../runtime/open-runtime.ts';
@@ -22,7 +23,7 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
   const inbox = rt.github ? startGithubInbox({ ...rt, fallbackRole: rt.github.fallbackRole, ...(onRunQueued ? { onRunQueued } : {}) }) : undefined;
   const app = createApp({
     ...rt,
-    console: consoleDepsFor(rt),
+    console: consoleDepsFor(rt, consoleHealth(rt)),
     ...(rt.github ? { github: { ...rt.github, inbox } } : {}),
     ...(onRunQueued ? { onRunQueued } : {}),
   });

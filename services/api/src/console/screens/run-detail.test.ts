@@ -154,7 +154,7 @@ describe('a run’s live transcript stream', () => {
       expect(all.filter((m) => m.event === 'done')).toHaveLength(1);
       expect(events[7]!.data).toContain('&lt;img src=x onerror=alert(1)&gt;');
       // The tool output's newlines travel as separate data lines, which the reader (like EventSource) joins again.
-      expect(events.find((m) => m.data.includes('class="result"'))!.data).toContain('<pre>0123456789\n0123456789\n');
+      expect(events.find((m) => m.data.includes('class="result"'))!.data).toContain('<pre tabindex="0">0123456789\n0123456789\n');
       expect(all.at(-1)).toMatchObject({ event: 'done' });
       const done = all.at(-1)!.data;
       expect(done).toMatch(/^<section id="run-summary" aria-label="Run summary" hx-swap-oob="true">/);

@@ -80,7 +80,7 @@ const malformed = fc.oneof(
 );
 
 /** The only markup a transcript item may contain: our own tags and attributes; every other `<` and quote is escaped. */
-const OUR_TAG = /^<\/?(li|div|span|strong|code|pre|p|time)((?: (?:class|data-seq|datetime)="[^"<>]*")*)>$/;
+const OUR_TAG = /^<\/?(li|div|span|strong|code|pre|p|time)((?: (?:class|data-seq|datetime|tabindex)="[^"<>]*")*)>$/;
 
 function expectOnlyOurMarkup(html: string): void {
   expect(html).toMatch(/^<li class="[^"]*"/);
@@ -151,7 +151,7 @@ describe('transcript rendering', () => {
   it('cuts large tool output to 4 KB with a note, never in the middle of a surrogate pair', async () => {
     const output = `${'a'.repeat(4095)}😀${'b'.repeat(5000)}`;
     const html = await transcriptItemHtml({ seq: 1, type: 'tool_result', at: '2026-01-01T00:00:00.000Z', data: { id: 't', name: 'exec', ok: true, output } });
-    expect(html).toContain(`<pre>${'a'.repeat(4095)}</pre>`);
+    expect(html).toContain(`<pre tabindex="0">${'a'.repeat(4095)}</pre>`);
     expect(html).toContain('Showing the first 4,096 of 9,097 characters');
   });
 });

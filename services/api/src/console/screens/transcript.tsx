@@ -36,10 +36,10 @@ function asText(value: unknown): string {
 function Block(props: { value: unknown; max?: number }) {
   const text = asText(props.value);
   const max = props.max ?? SHOWN_OUTPUT;
-  if (text.length <= max) return <pre>{text}</pre>;
+  if (text.length <= max) return <pre tabindex={0}>{text}</pre>;
   return (
     <>
-      <pre>{cut(text, max)}</pre>
+      <pre tabindex={0}>{cut(text, max)}</pre>
       <p class="hint">
         Showing the first {count(max)} of {count(text.length)} characters; <code>remit runs export</code> has all of it.
       </p>
