@@ -15,6 +15,8 @@ const benches = [
   ['push-streams.ts'],
   ...(process.env.TEST_DATABASE_URL ? [['push-streams.ts', '--postgres']] : []),
   ['cli-startup.ts'],
+  ['console-pages.ts'],
+  ...(process.env.TEST_DATABASE_URL ? [['console-pages.ts', '--postgres']] : []),
 ];
 
 let failed = 0;
