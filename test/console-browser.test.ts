@@ -72,6 +72,8 @@ describe('the console in Chromium', () => {
             // The model's try at another role's connection is marked as a denial.
             expect(await page.locator('ol.transcript > li.denied').first().textContent()).toContain('payments-admin');
             await screen(page, '03-run-finished');
+            await page.mouse.wheel(0, -100_000);
+            await keepScreenshot(page, 'readme-run', { fullPage: false }); // the README's picture (docs/images/console-run.png)
 
             // Cancel a run that is still thinking.
             await page.goto(`${server.url}/console/runs/new`);

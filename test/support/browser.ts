@@ -83,11 +83,11 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** Keeps a full-page screenshot of the screen in the test output folder. */
-export async function keepScreenshot(page: Page, name: string): Promise<string> {
+/** Keeps a screenshot (full page unless told otherwise) of the screen in the test output folder. */
+export async function keepScreenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: options.fullPage ?? true });
   return path;
 }
 
