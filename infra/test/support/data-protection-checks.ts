@@ -165,6 +165,23 @@ function describeChecks() {
       });
     });
 
+    it('the worker may put and read checkpoints, and nothing in the stack may delete one', () => {
+      const env = environmentOf(serviceContainer(t()));
+      const bucket = logicalIdOf(env.get('REMIT_AUDIT_CHECKPOINT_BUCKET'))!;
+      const statements = resourcesOfType(t(), 'AWS::IAM::Policy').flatMap(
+        ([, r]) => (props(r).PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+      const write = statements.find((s) => s.Sid === 'WriteCheckpoints');
+      expect([write?.Action].flat().sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+      expect(JSON.stringify(write?.Resource)).toContain(bucket);
+      for (const s of statements.filter((s) => JSON.stringify(s.Resource).includes(bucket))) {
+        expect(
+          [s.Action].flat().filter((a) => /^s3:(\*|Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernance)/.test(String(a))),
+          String(s.Sid),
+        ).toEqual([]);
+      }
+    });
+
     it('every log group is kept 90 days under the stack key', () => {
       const groups = resourcesOfType(t(), 'AWS::Logs::LogGroup');
       expect(groups.length).toBeGreaterThanOrEqual(4);

@@ -1,6 +1,7 @@
 export { runAgentLoop } from './agent-loop.ts';
 export { buildToolCatalog } from './tool-catalog.ts';
 export { reapSandboxes } from './maintenance.ts';
+export { runRetentionPass, type RetentionCounts, type RetentionSettings } from './retention/retention-pass.ts';
 export { startRunWorker } from './run-worker.ts';
 export type { RunWorker, WorkerSettings } from './run-worker.ts';
 export { createConnectionChecked, deleteConnectionChecked, updateConnectionChecked } from './connections/save-connection.ts';
@@ -8,6 +9,7 @@ export type { ConnectionServiceDeps } from './connections/save-connection.ts';
 export { verifySavedConnection, type SavedVerification } from './connections/verify-saved-connection.ts';
 export { completeAuthorization, confirmAuthorization, describeAuthorization, startAuthorization } from './connections/oauth-flow.ts';
 export { startRun } from './start-run.ts';
+export { purgeUser, type PurgeRequest, type PurgeUserDeps } from './purge-user.ts';
 export { modelForRun } from './model-for-run.ts';
 export {
   processGithubDelivery,
@@ -19,3 +21,6 @@ export {
   type IntakeOutcome,
 } from './review/github-intake.ts';
 export { gitUrlOf, type GithubSettings } from './review/github-settings.ts';
+export { openAuditCheckpoints, type AuditCheckpoints, type CheckpointSettings } from './audit-checkpoints/open-checkpoints.ts';
+export { checkpointPublicKeyPem, loadOrCreateCheckpointKey } from './audit-checkpoints/checkpoint-key.ts';
+export { s3CheckpointSink } from './audit-checkpoints/s3-checkpoint-sink.ts';

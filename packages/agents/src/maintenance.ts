@@ -5,6 +5,9 @@ import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
 import { sweepSecretOrphans } from './connections/sealed-secrets.ts';
 import { sweepStaleReservations } from './model-meter.ts';
+import { retentionJob, type RetentionSchedule } from './retention/retention-job.ts';
+import { checkpointAudit } from './audit-checkpoints/checkpoint-job.ts';
+import type { AuditCheckpoints } from './audit-checkpoints/open-checkpoints.ts';
 
 interface MaintenanceDeps {
   db: Database;
@@ -12,14 +15,20 @@ interface MaintenanceDeps {
   sandboxes: SandboxDriver;
   secrets: SecretStore;
   logger: Logger;
+  /** Signed audit checkpoints; absent: none are written. */
+  checkpoints?: AuditCheckpoints | undefined;
+  /** The clock retention judges ages by (tests); default the real one. */
+  now?: () => Date;
 }
 
 export interface MaintenanceSettings {
   /** How often the jobs run; each is idempotent, so every replica may run them. */
   everyMs: number;
+  /** Retention's periods and schedule (see retention/retention-job.ts); default 90 days, hourly. */
+  retention: RetentionSchedule;
 }
 
-const defaultMaintenanceSettings: MaintenanceSettings = { everyMs: 5000 };
+const defaultMaintenanceSettings: MaintenanceSettings = { everyMs: 5000, retention: {} };
 
 /**
  * One maintenance job: small, idempotent and safe to run on every replica at once. Retention
@@ -35,6 +44,7 @@ const jobs: readonly MaintenanceJob[] = [
   { name: 'sweep_reservations', run: sweepReservations },
   { name: 'reap_sandboxes', run: async (deps) => void (await reapSandboxes(deps, deps.logger)) },
   { name: 'sweep_secret_orphans', run: sweepSecrets },
+  { name: 'checkpoint_audit', run: checkpointAudit },
 ];
 
 interface Maintenance {
@@ -49,12 +59,14 @@ interface Maintenance {
  * A failing job is logged and the others still run.
  */
 export function startMaintenance(deps: MaintenanceDeps, settings: Partial<MaintenanceSettings> = {}): Maintenance {
-  const { everyMs } = { ...defaultMaintenanceSettings, ...settings };
+  const { everyMs, retention } = { ...defaultMaintenanceSettings, ...settings };
   const log = deps.logger.child({ component: 'maintenance' });
+  // Retention keeps its own schedule (hourly) inside the rounds, so it is built per instance.
+  const allJobs: readonly MaintenanceJob[] = [...jobs, retentionJob(retention)];
   let running: Promise<void> = Promise.resolve();
   const runOnce = () =>
     (running = running.then(async () => {
-      for (const job of jobs) {
+      for (const job of allJobs) {
         try {
           await job.run({ ...deps, logger: log });
         } catch (err) {

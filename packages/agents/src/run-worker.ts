@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { claimRuns } from '@remit/db';
 import { executeRun, type ExecuteRunDeps } from './execute-run.ts';
 import { startMaintenance, type MaintenanceSettings } from './maintenance.ts';
+import type { AuditCheckpoints } from './audit-checkpoints/open-checkpoints.ts';
 
 export interface WorkerSettings {
   /** Runs one worker process executes at once. */
@@ -29,7 +30,9 @@ export interface RunWorker {
  * runs them; the maintenance jobs (lost runs, stale reservations, orphan sandboxes) run beside
  * it on their own schedule.
  */
-export function startRunWorker(deps: Omit<ExecuteRunDeps, 'workerId' | 'leaseSeconds' | 'heartbeatMs'> & { settings?: Partial<WorkerSettings> }): RunWorker {
+export function startRunWorker(
+  deps: Omit<ExecuteRunDeps, 'workerId' | 'leaseSeconds' | 'heartbeatMs'> & { settings?: Partial<WorkerSettings>; checkpoints?: AuditCheckpoints | undefined },
+): RunWorker {
   const settings = { ...defaultWorkerSettings, ...deps.settings };
   const id = `worker-${randomUUID().slice(0, 8)}`;
   const log = deps.logger.child({ workerId: id });
@@ -46,7 +49,10 @@ export function startRunWorker(deps: Omit<ExecuteRunDeps, 'workerId' | 'leaseSec
   const maintenance =
     settings.maintenance === false
       ? undefined
-      : startMaintenance({ db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, secrets: deps.secrets, logger: log }, settings.maintenance);
+      : startMaintenance(
+          { db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, secrets: deps.secrets, logger: log, checkpoints: deps.checkpoints },
+          settings.maintenance,
+        );
   const tick = async () => {
     const room = settings.concurrency - inFlight.size;
     if (room <= 0) return;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { appendAudit } from './append-audit.ts';
 import { GENESIS_PREV_HASH } from './chain-hash.ts';
 import { listAudit } from './list-audit.ts';
+import { readAuditPersonal } from './personal-seal.ts';
 import { appendChain, clock, sampleRecord } from './test-support.ts';
 import { verifyAuditChain } from './verify-audit-chain.ts';
 
@@ -57,15 +58,17 @@ describe.each(testDrivers)('appendAudit on %s', (driver) => {
     });
   });
 
-  it('stores personal data beside the entry, unhashed, so erasing it keeps the chain verifiable', async () => {
+  it('stores personal data beside the entry, sealed and unhashed, so erasing it keeps the chain verifiable', async () => {
     await withDb(async ({ db, orgA }) => {
       await appendChain(db, orgA, 6); // entries 3 and 6 carry personal data
       const ctx = { orgId: orgA, userId: null };
-      const personal = await db.tenant(ctx, (sql) => sql.query<{ seq: number; data: unknown }>('select seq, data from audit_personal order by seq'));
-      expect(personal.rows).toEqual([
-        { seq: 3, data: { email: 'user3@example.com', ip: '203.0.113.7' } },
-        { seq: 6, data: { email: 'user6@example.com', ip: '203.0.113.7' } },
+      const personal = await db.tenant(ctx, (sql) => readAuditPersonal(sql, [1, 2, 3, 4, 5, 6]));
+      expect([...personal]).toEqual([
+        [3, { email: 'user3@example.com', ip: '203.0.113.7' }],
+        [6, { email: 'user6@example.com', ip: '203.0.113.7' }],
       ]);
+      const stored = await db.tenant(ctx, (sql) => sql.query<{ data: unknown }>('select data from audit_personal'));
+      expect(JSON.stringify(stored.rows)).not.toContain('example.com');
       const entries = await db.tenant(ctx, (sql) => listAudit(sql, { limit: 10 }));
       expect(JSON.stringify(entries)).not.toContain('example.com');
 

@@ -1,5 +1,6 @@
 import type { Sql } from '@remit/db';
 import { chainHash, GENESIS_PREV_HASH } from './chain-hash.ts';
+import { storeAuditPersonal } from './personal-seal.ts';
 
 export interface AuditRecord {
   actorId: string | null;
@@ -10,7 +11,11 @@ export interface AuditRecord {
   requestId?: string | null;
   /** Hashed and kept forever: no emails, names or addresses here. */
   detail?: Record<string, unknown>;
-  /** Emails, names, IPs: stored beside the entry, not hashed, so it can be erased later. */
+  /**
+   * Emails, names, IPs: stored beside the entry, not hashed, sealed under the actor's data key
+   * (the org's when there is no actor) so a purge can shred it (personal-seal.ts). Nothing is
+   * stored for an actor who has been purged.
+   */
   personal?: Record<string, unknown>;
 }
 
@@ -69,7 +74,7 @@ export async function appendAudit(sql: Sql, record: AuditRecord, options: { now?
     [orgId, seq, at, fields.actorId, fields.action, fields.targetType, fields.targetId, fields.outcome, fields.requestId, detailJson, prevHash, hash],
   );
   if (record.personal !== undefined) {
-    await sql.query('insert into audit_personal (org_id, seq, data) values ($1, $2, $3::jsonb)', [orgId, seq, JSON.stringify(record.personal)]);
+    await storeAuditPersonal(sql, { orgId, seq, actorId: fields.actorId }, record.personal);
   }
   return { seq, hash };
 }

@@ -1,6 +1,7 @@
 import type { Database } from '@remit/db';
 import { testDrivers, withTestDb } from '@remit/db/testing';
 import { describe, expect, it } from 'vitest';
+import { readAuditPersonal, type PersonalDetails } from './personal-seal.ts';
 import { RefusalTally, type Refusal } from './refusal-tally.ts';
 import { verifyAuditChain } from './verify-audit-chain.ts';
 
@@ -23,12 +24,17 @@ interface Row {
 
 async function rows(db: Database): Promise<Row[]> {
   const res = await db.owner((sql) =>
-    sql.query<Row>(
-      `select e.action, e.request_id, e.detail, p.data->>'source' as source
-         from audit_events e left join audit_personal p using (org_id, seq) order by e.seq`,
-    ),
+    sql.query<Omit<Row, 'source'> & { org_id: string; seq: number }>(`select org_id, seq, action, request_id, detail from audit_events order by seq`),
   );
-  return res.rows;
+  // The source is sealed (personal-seal.ts): opened in each org's own transaction.
+  const opened = new Map<string, Map<number, PersonalDetails>>();
+  for (const orgId of new Set(res.rows.map((r) => r.org_id))) {
+    const seqs = res.rows.filter((r) => r.org_id === orgId).map((r) => Number(r.seq));
+    opened.set(orgId, await db.tenant({ orgId, userId: null }, (sql) => readAuditPersonal(sql, seqs)));
+  }
+  return res.rows.map(
+    ({ org_id, seq, ...row }) => ({ ...row, source: (opened.get(org_id)?.get(Number(seq)) as { source?: string } | undefined)?.source ?? null }) as Row,
+  );
 }
 
 /** Waits until `n` entries are in the log without flushing: what an operator would see. */

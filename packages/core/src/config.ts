@@ -43,6 +43,12 @@ const oidcScopes = z
       .refine((scopes) => scopes.includes('openid'), 'must include openid: the console signs in with OpenID Connect, which needs it to get an ID token'),
   )
   .default(['openid', 'email', 'profile']);
+// Whole days, at least one: a period of 0 would delete a transcript as its run finishes.
+const retentionDays = z.coerce
+  .number({ error: 'expected a whole number of days' })
+  .int('expected a whole number of days')
+  .min(1, 'expected at least 1 day')
+  .max(36_500, 'expected at most 36500 days (100 years)');
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s);
 
 /**
@@ -164,6 +170,30 @@ export const ConfigEnv = z
       .pipe(HttpLimits.shape.refusalAuditWindowSeconds)
       .default(defaultHttpLimits.refusalAuditWindowSeconds)
       .meta({ description: 'Repeated identical refusals are written as one audit entry with a count per window' }),
+    REMIT_AUDIT_CHECKPOINT_EVERY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .default(1000)
+      .meta({ description: 'A signed audit checkpoint once this many entries follow the last one' }),
+    REMIT_AUDIT_CHECKPOINT_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(5)
+      .meta({ description: 'A signed audit checkpoint once the last is this many minutes old and any entry follows it' }),
+    REMIT_AUDIT_CHECKPOINT_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Where checkpoint files are written when no bucket is set; default <REMIT_DATA_DIR>/audit-checkpoints' }),
+    REMIT_AUDIT_CHECKPOINT_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+      .optional()
+      .meta({ description: 'S3 bucket with Object Lock (the AWS stack creates it) that checkpoints are written to instead of the directory' }),
     REMIT_TRUSTED_PROXY_HOPS: z.coerce
       .number()
       .int()
@@ -215,6 +245,13 @@ export const ConfigEnv = z
     REMIT_GITHUB_ALLOW_CIDRS: commaSeparated(Cidr).meta({
       description: 'Private ranges the GitHub API may resolve to (GitHub Enterprise Server on a private network)',
     }),
+    REMIT_RETENTION_DAYS: retentionDays.default(90).meta({
+      description: 'Days operational data is kept before retention deletes or de-identifies it; the default of each REMIT_RETENTION_*_DAYS',
+    }),
+    REMIT_RETENTION_TRANSCRIPT_DAYS: retentionDays.optional().meta({ description: 'Days a finished run keeps its transcript, input and result' }),
+    REMIT_RETENTION_MODEL_CALL_DAYS: retentionDays.optional().meta({ description: 'Days model call records keep who made them (tokens and cost stay)' }),
+    REMIT_RETENTION_WEBHOOK_DAYS: retentionDays.optional().meta({ description: 'Days webhook deliveries keep their payload and author' }),
+    REMIT_RETENTION_LOG_DAYS: retentionDays.optional().meta({ description: 'Days rotated log files in the data directory are kept' }),
     REMIT_REVIEW_FALLBACK_ROLE: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,62}$/)
@@ -342,6 +379,25 @@ function pricedModel(env: { REMIT_MODEL_PROVIDER: string; REMIT_OPENAI_MODEL?: s
   if (env.REMIT_MODEL_PROVIDER === 'openai-compatible' && env.REMIT_OPENAI_MODEL) return { modelId: env.REMIT_OPENAI_MODEL, variable: 'REMIT_OPENAI_MODEL' };
   if (env.REMIT_MODEL_PROVIDER === 'bedrock' && env.REMIT_BEDROCK_MODEL_ID) return { modelId: env.REMIT_BEDROCK_MODEL_ID, variable: 'REMIT_BEDROCK_MODEL_ID' };
   return undefined;
+}
+
+/** Days each data class is kept before retention removes or de-identifies it. */
+export interface RetentionPeriods {
+  transcripts: number;
+  modelCalls: number;
+  webhookDeliveries: number;
+  logs: number;
+}
+
+/** Each class's period: its own REMIT_RETENTION_*_DAYS, else REMIT_RETENTION_DAYS (default 90). */
+export function retentionPeriods(config: ConfigEnv): RetentionPeriods {
+  const all = config.REMIT_RETENTION_DAYS;
+  return {
+    transcripts: config.REMIT_RETENTION_TRANSCRIPT_DAYS ?? all,
+    modelCalls: config.REMIT_RETENTION_MODEL_CALL_DAYS ?? all,
+    webhookDeliveries: config.REMIT_RETENTION_WEBHOOK_DAYS ?? all,
+    logs: config.REMIT_RETENTION_LOG_DAYS ?? all,
+  };
 }
 
 /** Which issuer's tokens this process accepts, and why; for the start log line and `remit doctor`. */

@@ -77,15 +77,19 @@ export async function listWebhookDeliveries(
   sql: Sql,
   page: { before?: { receivedAt: string; deliveryId: string }; limit: number },
 ): Promise<WebhookDeliveryRecord[]> {
-  const res = await sql.query<WebhookDeliveryRecord & { receivedAt: Date }>(
+  // receivedAt keeps the microseconds PostgreSQL stores: it is the cursor's position, and a
+  // value cut to milliseconds sorts after every row of its own millisecond, so the next page
+  // was empty whenever a page ended inside a burst of deliveries.
+  const res = await sql.query<WebhookDeliveryRecord>(
     `select delivery_id as "deliveryId", event, action, outcome, reason, repository, pull_number as "pullNumber", head_sha as "headSha",
-            author_login as "authorLogin", run_id as "runId", received_at as "receivedAt"
+            author_login as "authorLogin", run_id as "runId",
+            to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "receivedAt"
        from webhook_deliveries
       where $1::timestamptz is null or (received_at, delivery_id) < ($1::timestamptz, $2::text)
       order by received_at desc, delivery_id desc limit $3`,
     [page.before?.receivedAt ?? null, page.before?.deliveryId ?? null, page.limit],
   );
-  return res.rows.map((r) => ({ ...r, receivedAt: new Date(r.receivedAt).toISOString() }));
+  return res.rows;
 }
 
 /** Who a GitHub account is in Remit, and the role their reviews run as when one is set. */

@@ -7,6 +7,20 @@ export { checkRls } from './rls-check.ts';
 export { RequestLoginProblem, checkRequestLogin } from './request-login-check.ts';
 export { allowOrgLookup, ensureOrg, findOrgId } from './orgs.ts';
 export { findUserByEmail, roleNamesFor, upsertUser } from './users.ts';
+export {
+  clearUserRuns,
+  clearUserWebhookDeliveries,
+  countUnfinishedRuns,
+  deleteUserBindings,
+  deleteUserConsoleSessions,
+  deleteUserGithubLinks,
+  deleteUserOAuth,
+  isUnderLegalHold,
+  listUsersByEmail,
+  lockPurgeTarget,
+  tombstoneUser,
+} from './user-purge.ts';
+export type { PurgeTarget } from './user-purge.ts';
 export { createConsoleLogin, createConsoleSession, deleteConsoleSession, findConsoleSession, takeConsoleLogin } from './console-sessions.ts';
 export type { ConsoleSessionRecord } from './console-sessions.ts';
 export {
@@ -71,4 +85,8 @@ export type { BudgetScope } from './meter.ts';
 export { enforceRateLimits } from './rate-buckets.ts';
 export type { BucketLimit } from './rate-buckets.ts';
 export { usageBy } from './usage.ts';
+export { clearModelCallUsers, clearWebhookDeliveries, deleteExpiredConsoleLogins, deleteExpiredConsoleSessions, purgeRunTranscripts } from './retention.ts';
+export type { RetentionBatch } from './retention.ts';
+export { createLegalHold, listLegalHolds, releaseLegalHold } from './legal-holds.ts';
+export type { LegalHoldRecord } from './legal-holds.ts';
 export type { UsageGroup } from './usage.ts';

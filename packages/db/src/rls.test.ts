@@ -38,6 +38,7 @@ async function seed(db: Database, org: string): Promise<Seeded> {
       [org],
     );
     await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
+    await sql.query(`insert into audit_personal_keys (org_id, user_id, key) values ($1, $2, decode(repeat('00', 32), 'hex'))`, [org, user]);
     await sql.query(`insert into sandbox_bootstraps (org_id, run_id, token_hash) values ($1, $2, 'h')`, [org, run]);
     await sql.query(`insert into budgets (org_id, scope, scope_key, monthly_cap_usd) values ($1, 'org', 'org', 5)`, [org]);
     await sql.query(`insert into budget_usage (org_id, scope, scope_key, period_start) values ($1, 'org', 'org', '2026-11-01')`, [org]);
@@ -59,6 +60,7 @@ async function seed(db: Database, org: string): Promise<Seeded> {
       `insert into pull_request_reviews (org_id, repository_id, repository, pull_number, head_sha, installation_id, run_id, status) values ($1, 1, 'a/b', 1, 'sha', 1, $2, 'queued')`,
       [org, run],
     );
+    await sql.query(`insert into legal_holds (org_id, user_id, reason) values ($1, $2, 'matter')`, [org, user]);
     return { org, user, role, connection, run };
   });
 }
@@ -183,6 +185,11 @@ const tables: Record<string, TableSpec> = {
     update: 'update pull_request_reviews set detail = detail',
     delete: true,
   },
+  legal_holds: {
+    insert: (s) => [`insert into legal_holds (org_id, run_id, reason) values ($1, $2, 'matter')`, [s.org, s.run]],
+    update: 'update legal_holds set released_at = now()',
+    // Released, never deleted: who held what, and why, stays on record.
+  },
   budgets: {
     insert: (s) => [`insert into budgets (org_id, scope, scope_key, monthly_cap_usd) values ($1, 'role', 'r', 1)`, [s.org]],
     update: 'update budgets set monthly_cap_usd = monthly_cap_usd',
@@ -210,6 +217,12 @@ const tables: Record<string, TableSpec> = {
        insert into audit_personal (org_id, seq, data) select $1, seq, '{}' from e`,
       [s.org],
     ],
+    delete: true,
+  },
+  audit_personal_keys: {
+    // The org's own key (user_id null): the seed holds only the user's.
+    insert: (s) => [`insert into audit_personal_keys (org_id, key) values ($1, decode(repeat('01', 32), 'hex'))`, [s.org]],
+    // Inserted and destroyed, never rewritten: no update.
     delete: true,
   },
 };

@@ -11,4 +11,4 @@ export { execThrowaway, type ThrowawayExecResult } from './throwaway-exec.ts';
 export { runThrowawaySandbox } from './throwaway-sandbox.ts';
 export type { ToolCallResult } from './tool-call.ts';
 export { bundleTunnel } from './tunnel-bundle.ts';
-export { createWarmPool, type WarmPool, type WarmPoolEvent, type WarmPoolOptions } from './warm-pool.ts';
+export { createWarmPool, type WarmPool, type WarmPoolEvent, type WarmPoolOptions, type WarmPoolStatus } from './warm-pool.ts';

@@ -18,9 +18,21 @@ export type WarmPoolEvent =
   | { type: 'pool_cold_start'; runId: string; reason: 'empty' | 'limits' | 'claim_failed' }
   | { type: 'pool_start_failed'; message: string };
 
+/** What a warm pool holds now, for admins (GET /v1/admin/sandboxes). */
+export interface WarmPoolStatus {
+  /** Members it keeps waiting. */
+  size: number;
+  /** What members start with; a run asking for other memory, processes or CPU time starts cold (limitsFit). */
+  limits: SandboxLimits;
+  /** Ids of the members waiting for a run, longest waiting first. */
+  ready: string[];
+  /** Members starting, and the ids of those the driver has named so far. */
+  starting: { count: number; ids: string[] };
+}
+
 export interface WarmPool extends SandboxDriver {
-  /** Members waiting for a run, and members starting. */
-  stats(): { idle: number; starting: number };
+  /** What it holds now. */
+  status(): WarmPoolStatus;
   /** Resolves when `size` members wait (or a start failed); for start-up checks, tests and benches. */
   filled(): Promise<void>;
   /** Stops refilling and destroys every member no run has claimed. */
@@ -35,13 +47,18 @@ const MAX_RETRY_DELAY_MS = 30_000;
  * claimed sandbox never returns to the pool. With none waiting (or a run asking for other
  * limits) it starts one cold through the driver. The pool refills in the background after each
  * claim and after a member dies. Members show in `list` as pool members of this process, which
- * a reaper leaves alone while it runs.
+ * a reaper leaves alone while it runs. `destroy` of a waiting member takes it out of the pool
+ * before killing it, so no run can claim it while it dies, and the pool starts another.
  */
 export function createWarmPool(driver: PoolableDriver, options: WarmPoolOptions): WarmPool {
   const limits = resolveSandboxLimits(options.limits);
   const concurrency = options.refillConcurrency ?? 1;
   const idle: PooledSandbox[] = [];
   const starting = new Set<Promise<void>>();
+  /** Members started by the driver, not yet ready. */
+  const startingIds = new Set<string>();
+  /** Starting members destroyed on purpose: their start failing is no reason to back off. */
+  const discarded = new Set<string>();
   const waiters: (() => void)[] = [];
   let retryDelay = options.retryDelayMs ?? 1000;
   let backoffUntil = 0;
@@ -53,8 +70,9 @@ export function createWarmPool(driver: PoolableDriver, options: WarmPoolOptions)
       // A failing listener must not stop the pool.
     }
   };
+  /** After a start ends and refill ran: waiters wake once the pool is full, or once nothing is starting (a failure backs off, or it closed). */
   const wake = () => {
-    if (idle.length + starting.size < options.size && starting.size > 0) return;
+    if (idle.length < options.size && starting.size > 0) return;
     for (const resolve of waiters.splice(0)) resolve();
   };
 
@@ -62,8 +80,8 @@ export function createWarmPool(driver: PoolableDriver, options: WarmPoolOptions)
     while (!closed && idle.length + starting.size < options.size && starting.size < concurrency && Date.now() >= backoffUntil) {
       const start = startOne().finally(() => {
         starting.delete(start);
-        wake();
         refill();
+        wake();
       });
       starting.add(start);
     }
@@ -73,9 +91,14 @@ export function createWarmPool(driver: PoolableDriver, options: WarmPoolOptions)
     let member: PooledSandbox | undefined;
     try {
       member = await driver.prestart(limits);
+      startingIds.add(member.id);
       await member.ready;
     } catch (err) {
-      if (member !== undefined) await driver.destroy(member.id).catch(() => undefined);
+      if (member !== undefined) {
+        startingIds.delete(member.id);
+        await driver.destroy(member.id).catch(() => undefined);
+        if (discarded.delete(member.id)) return;
+      }
       emit({ type: 'pool_start_failed', message: err instanceof Error ? err.message : String(err) });
       backoffUntil = Date.now() + retryDelay;
       setTimeout(refill, retryDelay).unref();
@@ -83,13 +106,14 @@ export function createWarmPool(driver: PoolableDriver, options: WarmPoolOptions)
       for (const resolve of waiters.splice(0)) resolve();
       return;
     }
-    if (closed) return void (await driver.destroy(member.id).catch(() => undefined));
+    startingIds.delete(member.id);
+    if (discarded.delete(member.id) || closed) return void (await driver.destroy(member.id).catch(() => undefined));
     retryDelay = options.retryDelayMs ?? 1000;
     idle.push(member);
     const waiting = member;
     void waiting.gone.then(() => {
       const at = idle.indexOf(waiting);
-      if (at === -1) return; // claimed: its run's session handles the end
+      if (at === -1) return; // claimed (its run's session handles the end), or taken out by destroy
       idle.splice(at, 1);
       void driver.destroy(waiting.id).catch(() => undefined);
       refill();
@@ -117,13 +141,24 @@ export function createWarmPool(driver: PoolableDriver, options: WarmPoolOptions)
     }
   }
 
+  async function destroy(id: string): Promise<void> {
+    const at = idle.findIndex((member) => member.id === id);
+    if (at !== -1) idle.splice(at, 1);
+    if (startingIds.has(id)) discarded.add(id); // its start then ends, and refills, without a backoff
+    try {
+      await driver.destroy(id);
+    } finally {
+      if (at !== -1) refill();
+    }
+  }
+
   refill();
   return {
     name: driver.name,
     create,
-    destroy: (id) => driver.destroy(id),
+    destroy,
     list: () => driver.list(),
-    stats: () => ({ idle: idle.length, starting: starting.size }),
+    status: () => ({ size: options.size, limits, ready: idle.map((member) => member.id), starting: { count: starting.size, ids: [...startingIds] } }),
     filled: () =>
       idle.length >= options.size || closed
         ? Promise.resolve()

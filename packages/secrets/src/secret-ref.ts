@@ -1,11 +1,13 @@
 import { Id } from '@remit/core';
 import { SecretError } from './secret-error.ts';
 
-/** What a secret belongs to: a connection's service account, a user's OAuth token, a webhook. */
+/** What a secret belongs to: a connection's service account, a user's OAuth token, a webhook, the audit log. */
 export const SecretScope = {
   connection: 'connection',
   oauth_user: 'oauth_user',
   webhook: 'webhook',
+  /** The audit checkpoints' Ed25519 signing key (packages/agents/src/audit-checkpoints/). */
+  audit: 'audit',
 } as const;
 export type SecretScope = (typeof SecretScope)[keyof typeof SecretScope];
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { thisProcess } from '@remit/core';
-import { openSandboxSession } from '@remit/sandbox';
+import { createLocalDriver, createWarmPool, openSandboxSession } from '@remit/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExamplePlatform, type ExamplePlatform } from '../testing/example-platform.ts';
 import { withTestApp, type TestApp } from '../testing/test-app.ts';
@@ -24,6 +24,7 @@ afterAll(() => reachable.close());
 /** The CLI against the real API over HTTP: `remit(token, ...args)`. */
 async function withCli<T>(
   fn: (cli: { t: TestApp; remit: (token: string, args: string[], env?: Record<string, string>) => ReturnType<typeof runRemit> }) => Promise<T>,
+  options: Parameters<typeof withTestApp>[1] = {},
 ) {
   return withTestApp(async (t) => {
     const server = await serveTestApp(t);
@@ -32,7 +33,7 @@ async function withCli<T>(
     } finally {
       await server.close();
     }
-  });
+  }, options);
 }
 
 describe('remit against the API', () => {
@@ -167,10 +168,41 @@ secret: { token: { fromEnv: PAYMENTS_READ_TOKEN } }
         const killed = await remit(admin, ['sandbox', 'kill', session.sandboxId]);
         expect(killed.status).toBe(0);
         expect(killed.stdout).toBe(`sandbox ${session.sandboxId} killed\n`);
-        expect((await remit(admin, ['sandbox', 'list'])).stdout).toContain('(none)');
+        const none = (await remit(admin, ['sandbox', 'list'])).stdout;
+        expect(none).toContain('(none)');
+        expect(none).toContain('warm pool: none on this server (REMIT_SANDBOX_WARM_POOL_SIZE=0)');
       } finally {
         await session.close();
       }
     });
+  });
+
+  it('sandbox list marks warm-pool sandboxes and sums up the pool; kill takes one out of the pool', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'remit-cli-pool-'));
+    const pool = createWarmPool(createLocalDriver({ stateDir }), { size: 1 });
+    try {
+      await pool.filled();
+      const [member] = pool.status().ready as [string];
+      await withCli(
+        async ({ t, remit }) => {
+          const admin = await t.adminToken();
+          const list = await remit(admin, ['sandbox', 'list']);
+          expect(list.status).toBe(0);
+          expect(list.stdout).toMatch(new RegExp(`^${member} +warm pool +\\S+ +yes +no run yet \\(ready\\)$`, 'm'));
+          expect(list.stdout).toMatch(/^warm pool: 1 of 1 ready, 0 starting \(512 MB, 64 processes, 120 s CPU each\)$/m);
+          const json = JSON.parse((await remit(admin, ['sandbox', 'list', '--json'])).stdout) as { id: string; kind: string; pool: unknown }[];
+          expect(json).toEqual([expect.objectContaining({ id: member, kind: 'throwaway', pool: { state: 'warm' } })]);
+
+          const killed = await remit(admin, ['sandbox', 'kill', member]);
+          expect(killed.status).toBe(0);
+          expect(killed.stdout).toBe(`sandbox ${member} killed; it left the warm pool, which starts another\n`);
+          expect(pool.status().ready).not.toContain(member);
+        },
+        { sandboxes: pool },
+      );
+    } finally {
+      await pool.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

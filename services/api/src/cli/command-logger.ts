@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import type { ConfigEnv } from '@remit/core';
 import { pino, type Logger } from 'pino';
 import { createLogger } from '../logging/logger.ts';
+import { RotatingLogFile } from '../logging/rotating-log-file.ts';
 import { prettyLogStream } from './pretty-log.ts';
 import { colorEnabled, createStyle } from './terminal-style.ts';
 
@@ -14,8 +14,8 @@ export type LogTarget = 'stdout' | 'stderr' | 'data-dir-file';
 
 export function commandLogger(config: ConfigEnv, target: LogTarget): Logger {
   const level = config.REMIT_LOG_LEVEL;
-  if (target === 'data-dir-file')
-    return createLogger({ level, destination: pino.destination({ dest: join(config.REMIT_DATA_DIR, 'remit.log'), mkdir: true }) });
+  // Rotated daily and by size; retention deletes rotated files after REMIT_RETENTION_LOG_DAYS.
+  if (target === 'data-dir-file') return createLogger({ level, destination: new RotatingLogFile({ dir: config.REMIT_DATA_DIR }) });
   const stream = target === 'stdout' ? process.stdout : process.stderr;
   if (stream.isTTY) return createLogger({ level, destination: prettyLogStream(stream, createStyle(colorEnabled(stream))) });
   return createLogger({ level, destination: pino.destination(target === 'stdout' ? 1 : 2) });

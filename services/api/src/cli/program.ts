@@ -155,9 +155,65 @@ ${exitCodesText()}
     .option('--json', 'print JSON (always the case; accepted so scripts can pass it to every command)')
     .action(act(async (url: string, opts: { allow?: string[] }) => (await import('./commands/egress-check.ts')).egressCheckCommand(url, opts)));
 
+  const users = program.command('users').description('users (admin)');
+  json(
+    talksToApi(
+      users
+        .command('purge')
+        .description('permanently delete a user’s personal data (admin); says what it removes, and needs --yes')
+        .argument('<email>', 'the user’s email')
+        .option('--yes', 'confirm: the deletion cannot be undone'),
+    ),
+  ).action(
+    act(async (email: string, opts) =>
+      (await import('./commands/users-purge.ts')).usersPurgeCommand(await context(), email, opts as ApiJsonOpts & { yes?: boolean }),
+    ),
+  );
+
+  const holds = program.command('holds').description('legal holds: exempt a user’s or a run’s data from retention (admin)');
+  const loadHolds = async () => import('./commands/legal-holds.ts');
+  json(talksToApi(holds.command('list').description('active legal holds, newest first').option('--all', 'include released holds'))).action(
+    act(async (opts) => (await loadHolds()).listHolds(await context(), opts as ApiJsonOpts & { all?: boolean })),
+  );
+  json(
+    talksToApi(
+      holds
+        .command('set')
+        .description('place a legal hold on a user or a run')
+        .option('--user <id>', 'the user’s id')
+        .option('--run <id>', 'the run’s id')
+        .requiredOption('--reason <text>', 'why (a matter or ticket reference)'),
+    ),
+  ).action(act(async (opts) => (await loadHolds()).setHold(await context(), opts as ApiJsonOpts & { user?: string; run?: string; reason?: string })));
+  json(talksToApi(holds.command('release').description('release a legal hold (it stays on record)').argument('<id>', 'as holds list prints it'))).action(
+    act(async (id: string, opts) => (await loadHolds()).releaseHold(await context(), id, opts as ApiJsonOpts)),
+  );
+
   const audit = program.command('audit').description('the audit log');
-  json(audit.command('verify').description('recompute the audit hash chain (exit 1 when it does not verify)')).action(
-    act(async (opts: { json?: boolean }) => (await import('./commands/audit-verify.ts')).auditVerifyCommand(await context({ logs: 'stderr' }), opts)),
+  json(
+    audit
+      .command('verify')
+      .description('recompute the audit hash chain and check it against the newest signed checkpoint (exit 1 when either fails)')
+      .option('--public-key <file>', "the checkpoints' public key (PEM) to trust instead of the secret store's"),
+  ).action(
+    act(async (opts: { json?: boolean; publicKey?: string }) =>
+      (await import('./commands/audit-verify.ts')).auditVerifyCommand(await context({ logs: 'stderr' }), opts),
+    ),
+  );
+  json(audit.command('public-key').description('print the Ed25519 public key audit checkpoints are signed with (SPKI PEM)')).action(
+    act(async (opts: { json?: boolean }) => (await import('./commands/audit-public-key.ts')).auditPublicKeyCommand(await context({ logs: 'stderr' }), opts)),
+  );
+
+  json(
+    program
+      .command('evidence')
+      .description('run evidence files')
+      .command('verify')
+      .description('verify a run evidence file offline with the checkpoints’ public key (exit 1 when it does not verify)')
+      .argument('<file>', 'as remit runs evidence wrote it')
+      .requiredOption('--public-key <file>', 'the checkpoints’ public key (PEM), as remit audit public-key prints it'),
+  ).action(
+    act(async (file: string, opts: { publicKey: string; json?: boolean }) => (await import('./commands/evidence-verify.ts')).evidenceVerifyCommand(file, opts)),
   );
 
   json(program.command('doctor').description('check this machine and configuration, and say how to fix what is missing')).action(
@@ -265,6 +321,17 @@ function addRunsCommands(program: Command, act: Act): void {
   json(talksToApi(runs.command('show').description('one run: status, answer, usage').argument('<id>'))).action(
     act(async (id: string, opts) => (await load()).showRun(await context(), id, opts as ApiJsonOpts)),
   );
+  runs
+    .command('evidence')
+    .description('a verifiable evidence file for one run: its audit entries up to a signed checkpoint (opens the data directory)')
+    .argument('<id>')
+    .option('-o, --output <file>', 'write to this new file instead of stdout')
+    .option('--json', 'the file is always JSON; accepted so scripts can pass it to every command')
+    .action(
+      act(async (id: string, opts: { output?: string }) =>
+        (await import('./commands/run-evidence.ts')).runEvidenceCommand(await context({ logs: 'stderr' }), id, opts),
+      ),
+    );
   json(talksToApi(runs.command('cancel').description('cancel a run; its sandbox is destroyed').argument('<id>'))).action(
     act(async (id: string, opts) => (await load()).cancelRun(await context(), id, opts as ApiJsonOpts)),
   );

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { createRequire } from 'node:module';
 import type { Hono } from 'hono';
 import type { ConsoleEnv } from './console-env.ts';
 
-const require = createRequire(import.meta.url);
+/**
+ * A file of one of this package's npm dependencies, by its path under node_modules (pnpm links
+ * each dependency there). A URL relative to this file, not require.resolve: the CLI's bundle
+ * rewrites import.meta.url to this source file's URL, and has no require of its own here.
+ */
+const dependencyFile = (path: string) => new URL(`../../node_modules/${path}`, import.meta.url).pathname;
 
 interface Asset {
   body: Uint8Array;
@@ -28,8 +32,8 @@ function load(name: string, file: string, type: string): [string, Asset] {
 }
 
 const assets = new Map<string, Asset>([
-  load('htmx.min.js', require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'),
-  load('sse.js', require.resolve('htmx-ext-sse/dist/sse.min.js'), 'text/javascript; charset=utf-8'),
+  load('htmx.min.js', dependencyFile('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'),
+  load('sse.js', dependencyFile('htmx-ext-sse/dist/sse.min.js'), 'text/javascript; charset=utf-8'),
   load('console.js', new URL('./static/console.js', import.meta.url).pathname, 'text/javascript; charset=utf-8'),
   load('console.css', new URL('./static/console.css', import.meta.url).pathname, 'text/css; charset=utf-8'),
   load('icon.svg', new URL('./static/icon.svg', import.meta.url).pathname, 'image/svg+xml'),

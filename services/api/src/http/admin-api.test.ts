@@ -1,3 +1,4 @@
+import { readAuditPersonal } from '@remit/audit';
 import { testDrivers } from '@remit/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPaymentsService, type PaymentsService } from '../demo/payments-service.ts';
@@ -116,7 +117,15 @@ describe.each(testDrivers)('admin API on %s', (driver) => {
         const hashed = await t.db.owner((sql) => sql.query(`select * from audit_events where org_id = $1`, [t.orgId]));
         expect(JSON.stringify(hashed.rows)).not.toContain('carol@example.com');
         const side = await t.db.owner((sql) => sql.query<{ data: unknown }>(`select data from audit_personal where org_id = $1`, [t.orgId]));
-        expect(side.rows.map((r) => r.data)).toContainEqual({ email: 'carol@example.com' });
+        expect(JSON.stringify(side.rows)).not.toContain('carol@example.com'); // sealed (personal-seal.ts)
+        const seqs = await t.db.tenant({ orgId: t.orgId, userId: null }, (sql) => sql.query<{ seq: number }>(`select seq from audit_personal`));
+        const opened = await t.db.tenant({ orgId: t.orgId, userId: null }, (sql) =>
+          readAuditPersonal(
+            sql,
+            seqs.rows.map((r) => Number(r.seq)),
+          ),
+        );
+        expect([...opened.values()]).toContainEqual({ email: 'carol@example.com' });
       },
       { driver },
     );

@@ -15,17 +15,20 @@ import { mountConsole } from '../console/mount-console.tsx';
 import { mountCrud } from '../routes/admin-crud.ts';
 import { bindings, connectionsResource, roles } from '../routes/admin-resources.ts';
 import { mountAudit } from '../routes/audit.ts';
+import { mountAuditExport } from '../routes/audit-export.ts';
 import { mountConnectionVerify } from '../routes/connection-verify.ts';
 import { mountGithubAdmin } from '../routes/github-admin.ts';
 import { GITHUB_WEBHOOK_PATH, mountGithubWebhook } from '../routes/github-webhook.ts';
 import { mountDocs } from '../routes/docs.ts';
 import { mountHealth } from '../routes/health.ts';
+import { mountLegalHolds } from '../routes/legal-holds.ts';
 import { mountMe } from '../routes/me.ts';
 import { isOAuthCallback, mountOAuth } from '../routes/oauth.ts';
 import { mountRunEvents } from '../routes/run-events.ts';
 import { mountUsageAndBudgets } from '../routes/usage-and-budgets.ts';
 import { mountRuns } from '../routes/runs.ts';
 import { mountSandboxes } from '../routes/sandboxes.ts';
+import { mountUserPurge } from '../routes/user-purge.ts';
 
 /** The whole HTTP surface. Routes are registered through zod schemas, which also yield /openapi.json. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -58,13 +61,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountConnectionVerify(app, deps);
   mountCrud(app, deps, bindings);
   mountAudit(app, deps);
+  mountAuditExport(app, deps);
   mountRuns(app, deps);
   mountRunEvents(app, deps, new StreamSlots(limits));
   mountOAuth(app, deps);
   mountUsageAndBudgets(app, deps);
   mountSandboxes(app, deps);
+  mountUserPurge(app, deps);
   mountGithubWebhook(app, deps);
   mountGithubAdmin(app, deps);
+  mountLegalHolds(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -3,9 +3,10 @@ import type { HttpLimits, RateLimits } from '@remit/core';
 import type { Database } from '@remit/db';
 import type { Resolver } from '@remit/egress';
 import type { TokenVerifier } from '@remit/identity';
-import type { SandboxDriver } from '@remit/sandbox';
+import type { SandboxDriver, WarmPool } from '@remit/sandbox';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
+import type { AuditCheckpoints } from '@remit/agents';
 import type { ConsoleDeps } from '../console/console-deps.ts';
 
 /** Everything the HTTP app needs, built once at start (see server/start.ts) or by a test. */
@@ -16,8 +17,12 @@ export interface AppDeps {
   adminGroup: string;
   logger: Logger;
   secrets: SecretStore;
-  /** The deployment's sandbox driver, for admins' `remit sandbox list|kill`. */
-  sandboxes: Pick<SandboxDriver, 'name' | 'list' | 'destroy'>;
+  /**
+   * The deployment's sandbox driver, for admins' `remit sandbox list|kill`; with `status` when
+   * it is this process's warm pool (REMIT_SANDBOX_WARM_POOL_SIZE above 0), whose destroy also
+   * takes a waiting sandbox out of the pool.
+   */
+  sandboxes: Pick<SandboxDriver, 'name' | 'list' | 'destroy'> & Partial<Pick<WarmPool, 'status'>>;
   rateLimits: RateLimits;
   /** Per-process limits on streams and refused tokens; default defaultHttpLimits. */
   httpLimits?: HttpLimits;
@@ -43,6 +48,8 @@ export interface AppDeps {
   };
   /** The web console's sign-in and health checks; absent: the console refuses every sign-in. */
   console?: ConsoleDeps | undefined;
+  /** Where signed audit checkpoints are kept, and their key: GET /v1/audit/verify checks the chain against the newest. */
+  auditCheckpoints?: Pick<AuditCheckpoints, 'sink' | 'key'> | undefined;
   /** Wakes an in-process worker as soon as a run is queued, instead of at its next poll. */
   onRunQueued?: () => void;
 }

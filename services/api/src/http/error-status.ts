@@ -28,6 +28,7 @@ export const errorStatus = {
   kind_not_allowed: 403,
   kind_not_available: 422,
   run_finished: 409,
+  legal_hold_released: 409,
   invalid_oauth_state: 400,
   oauth_exchange_failed: 502,
   not_oauth_connection: 400,

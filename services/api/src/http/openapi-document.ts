@@ -10,6 +10,8 @@ const tags = [
   { name: 'admin: bindings', description: 'Which IdP groups and users hold which role. Admins only.' },
   { name: 'admin: budgets', description: 'Monthly spending caps per org and per role. Admins only.' },
   { name: 'admin: sandboxes', description: 'Live sandboxes and whom each serves; kill one. Admins only.' },
+  { name: 'admin: users', description: 'Find a user by email, and permanently delete their personal data (purge). Admins only.' },
+  { name: 'admin: legal holds', description: 'Holds that exempt a user’s or a run’s data from retention, with who set them and why. Admins only.' },
   { name: 'admin: github', description: 'GitHub accounts linked to users, webhook deliveries and what became of them, posted reviews. Admins only.' },
   { name: 'webhooks', description: 'Deliveries from the GitHub App, authenticated by their signature (no bearer token).' },
   { name: 'usage', description: 'Metered model usage. Admins only.' },

@@ -1,3 +1,4 @@
+import { readAuditPersonal } from '@remit/audit';
 import { defaultHttpLimits } from '@remit/core';
 import type { Database, Sql } from '@remit/db';
 import { testDrivers } from '@remit/db/testing';
@@ -36,13 +37,18 @@ function counting(db: Database) {
 
 async function deniedRows(t: TestApp) {
   await t.refusals.flush();
-  const res = await t.db.owner((sql) =>
-    sql.query<{ reason: string; route: string; count: number; source: string }>(
-      `select e.detail->>'reason' as reason, e.detail->>'route' as route, (e.detail->>'count')::int as count, p.data->>'source' as source
-         from audit_events e join audit_personal p using (org_id, seq) where e.action = 'auth.denied' order by e.seq`,
-    ),
-  );
-  return res.rows;
+  return t.db.tenant({ orgId: t.orgId, userId: null }, async (sql) => {
+    const res = await sql.query<{ seq: number; reason: string; route: string; count: number }>(
+      `select seq, detail->>'reason' as reason, detail->>'route' as route, (detail->>'count')::int as count
+         from audit_events where action = 'auth.denied' order by seq`,
+    );
+    // The source is sealed beside the entry (personal-seal.ts).
+    const personal = await readAuditPersonal(
+      sql,
+      res.rows.map((r) => Number(r.seq)),
+    );
+    return res.rows.map(({ seq, ...r }) => ({ ...r, source: (personal.get(Number(seq)) as { source: string }).source }));
+  });
 }
 
 describe.each(testDrivers)('a flood of bad tokens on %s', (driver) => {

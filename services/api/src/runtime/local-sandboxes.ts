@@ -1,6 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { ConfigEnv } from '@remit/core';
-import { createEcsDriver, createLocalDriver, createWarmPool, type LocalDriver, type SandboxDriver } from '@remit/sandbox';
+import { createEcsDriver, createLocalDriver, createWarmPool, type LocalDriver, type SandboxDriver, type WarmPool } from '@remit/sandbox';
 import type { Logger } from 'pino';
 import { localSandboxStateDir } from './sandbox-state-dir.ts';
 import { StartupError } from './startup-error.ts';
@@ -10,12 +10,15 @@ export function createSandboxDriver(dataDir: string): LocalDriver {
   return createLocalDriver({ stateDir: localSandboxStateDir(dataDir) });
 }
 
+/** The driver runs use; with `status` when it is a warm pool, which admins see beside the sandboxes. */
+export type RunSandboxes = SandboxDriver & Partial<Pick<WarmPool, 'status'>>;
+
 /**
  * The sandbox driver runs use, from REMIT_SANDBOX_DRIVER: bubblewrap here, or ECS tasks behind
  * this worker's sandbox gateway; with REMIT_SANDBOX_WARM_POOL_SIZE above 0, wrapped in a warm
  * pool of started sandboxes waiting for runs. `close` stops the pool, then the gateway.
  */
-export async function openSandboxDriver(config: ConfigEnv, dataDir: string, logger: Logger): Promise<{ driver: SandboxDriver; close(): Promise<void> }> {
+export async function openSandboxDriver(config: ConfigEnv, dataDir: string, logger: Logger): Promise<{ driver: RunSandboxes; close(): Promise<void> }> {
   const base =
     config.REMIT_SANDBOX_DRIVER === 'local' ? { driver: createSandboxDriver(dataDir), close: () => Promise.resolve() } : await openEcs(config, logger);
   if (config.REMIT_SANDBOX_WARM_POOL_SIZE === 0) return base;

@@ -8,9 +8,8 @@ import type { AppDeps } from '../http/deps.ts';
 import { httpDepsFrom } from '../http/http-settings.ts';
 import type { RunRecord } from '@remit/db';
 import type { ModelProvider } from '@remit/models';
-import type { SandboxDriver } from '@remit/sandbox';
 import { createSecretsManagerStore, LocalVaultStore, type SecretStore } from '@remit/secrets';
-import { openSandboxDriver } from './local-sandboxes.ts';
+import { openSandboxDriver, type RunSandboxes } from './local-sandboxes.ts';
 import { refuseUnreachableModel } from './model-endpoint.ts';
 import { modelForRun } from '@remit/agents';
 import { reviewScript } from '../demo/review-script.ts';
@@ -19,7 +18,7 @@ import { StartupError } from './startup-error.ts';
 
 export interface Runtime extends AppDeps {
   config: ConfigEnv;
-  sandboxes: SandboxDriver;
+  sandboxes: RunSandboxes;
   modelFor: (run: RunRecord) => ModelProvider;
   dataDir: string;
   /** Present only when no external OIDC issuer is configured. */

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { startRunWorker, type RunWorker, type WorkerSettings } from '@remit/agents';
-import type { ConfigEnv } from '@remit/core';
+import { retentionPeriods, type ConfigEnv } from '@remit/core';
+import { pruneRotatedLogs } from '../logging/rotating-log-file.ts';
+import { auditCheckpointsFor } from './audit-checkpoints.ts';
 import { githubSettingsFrom } from './github-settings.ts';
 import type { Runtime } from './open-runtime.ts';
 import { StartupError } from './startup-error.ts';
@@ -20,9 +22,11 @@ export function requireSharedDatabase(config: ConfigEnv): void {
   if (!config.DATABASE_URL) throw new StartupError('worker_needs_database_url');
 }
 
-/** Starts a run worker on this runtime's database, sandboxes and model. */
+/** Starts a run worker on this runtime's database, sandboxes and model; its maintenance applies the configured retention. */
 export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {}): RunWorker {
   if (rt.config.REMIT_SANDBOX_DRIVER === 'local') requireBubblewrap();
+  const retention = { periods: retentionPeriods(rt.config), pruneLogs: (before: Date) => pruneRotatedLogs(rt.dataDir, before) };
+  const maintenance = settings.maintenance === false ? false : { ...settings.maintenance, retention: { ...retention, ...settings.maintenance?.retention } };
   return startRunWorker({
     db: rt.db,
     orgId: rt.orgId,
@@ -33,6 +37,7 @@ export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {})
     resolver: rt.resolver,
     github: githubSettingsFrom(rt.config),
     meter: { prices: rt.config.REMIT_MODEL_PRICES, rateLimits: rt.config.REMIT_RATE_LIMITS, maxOutputTokens: rt.config.REMIT_MODEL_MAX_TOKENS },
-    settings,
+    settings: { ...settings, maintenance },
+    checkpoints: auditCheckpointsFor(rt),
   });
 }

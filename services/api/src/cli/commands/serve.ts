@@ -2,6 +2,7 @@ import { serve as listen } from '@hono/node-server';
 import { startGithubInbox, type RunWorker } from '@remit/agents';
 import { activeIssuer, isLoopbackHost } from '@remit/core';
 import { createApp } from '../../http/create-app.ts';
+import { auditCheckpointsFor } from '../../runtime/audit-checkpoints.ts';
 import { consoleHealth } from '../../runtime/console-health.ts';
 import { consoleDepsFor } from '../../runtime/console-settings.ts';
 import { announceServer } from '../../runtime/data-dir-owner.ts';
@@ -24,6 +25,7 @@ export async function startServer(rt: Runtime, options: { withWorker: boolean })
   const app = createApp({
     ...rt,
     console: consoleDepsFor(rt, consoleHealth(rt)),
+    auditCheckpoints: auditCheckpointsFor(rt),
     ...(rt.github ? { github: { ...rt.github, inbox } } : {}),
     ...(onRunQueued ? { onRunQueued } : {}),
   });

@@ -6,93 +6,132 @@ import { withTestApp, type TestApp } from '../../testing/test-app.ts';
 const admin = { email: 'root@example.com', groups: ['remit-admins'] };
 const developer = { email: 'dev@example.com', groups: ['developers'] };
 
-/** The sequence numbers in the page's audit table. */
+/** The sequence numbers in the page's audit table, in the page's order. */
 const seqs = (html: string) => [...html.matchAll(/<tr><td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+/** The href of the pager link with this text, unescaped to a path the browser would follow. */
+const link = (html: string, text: string) => new RegExp(`href="(/console/audit\\?[^"]+)">${text}</a>`).exec(html)?.[1]?.replaceAll('&amp;', '&');
+const range = (from: number, to: number) => Array.from({ length: Math.abs(to - from) + 1 }, (_, i) => (from < to ? from + i : from - i));
 
-/** `count` entries appended as the app would, in one transaction. */
+/** `count` entries appended as the app would, in one transaction, an hour apart from 2025-01-01 00:00 UTC. */
 async function appendMany(t: TestApp, count: number, action = (i: number) => `test.entry${i % 2 ? 'odd' : 'even'}`) {
   await t.db.tenant({ orgId: t.orgId, userId: null }, async (sql) => {
     for (let i = 0; i < count; i++) {
-      await appendAudit(sql, {
-        actorId: null,
-        action: action(i),
-        targetType: 'thing',
-        targetId: `t-${i}`,
-        outcome: i % 10 ? 'success' : 'denied',
-        detail: { i, note: 'a "quoted" <note> '.repeat(12) },
-      });
+      const record = { actorId: null, action: action(i), targetType: 'thing', targetId: `t-${i}`, outcome: i % 10 ? 'success' : 'denied' } as const;
+      await appendAudit(sql, { ...record, detail: { i, note: 'a "quoted" <note> '.repeat(12) } }, { now: new Date(Date.UTC(2025, 0, 1, i)) });
     }
   });
 }
 
 describe('console: audit', () => {
-  it('shows the log as the API lists it, and filters by action, target, outcome and actor', async () => {
+  it('shows the log newest first, filtered by the API by action, target, outcome, actor and dates', async () => {
     await withTestApp(async (t) => {
       const token = await t.adminToken();
+      await appendMany(t, 30); // seqs 1–30, 2025-01-01 00:00 to 2025-01-02 05:00
       expect((await t.request('/v1/admin/roles', { method: 'POST', token, json: { name: 'developer', runKinds: ['troubleshoot'] } })).status).toBe(201);
-      await appendMany(t, 20);
       const browser = await consoleSignIn(t, admin);
 
       const all = await browser.get('/console/audit');
       expect(all.status).toBe(200);
       const html = await all.text();
+      expect(seqs(html)).toEqual(range(32, 1)); // 32: this sign-in
+      expect(html).toContain('<code>console.login</code>');
       expect(html).toContain('<code>role.create</code>');
       expect(html).toContain('&quot;name&quot;:&quot;developer&quot;');
       expect(html).toContain('<th scope="col">Outcome</th>');
+      expect(html).toContain('<label for="audit-order">');
       expect(html).not.toMatch(/\sstyle=/);
 
-      const roles = await (await browser.get('/console/audit?action=role.')).text();
-      expect(roles).toContain('<code>role.create</code>');
-      expect(roles).not.toContain('test.entry');
+      const page = async (query: string) => {
+        const res = await browser.get(`/console/audit?${query}`);
+        expect(res.status, query).toBe(200);
+        return res.text();
+      };
+      const roles = await page('action=role.');
+      expect(seqs(roles)).toEqual([31]);
       expect(roles).toContain('value="role."');
+      expect(seqs(await page('action=role.create'))).toEqual([31]);
+      expect(seqs(await page('action=test.entryodd'))).toEqual(range(30, 2).filter((s) => s % 2 === 0));
+      expect(seqs(await page('action=test*&order=asc'))).toEqual(range(1, 30));
 
-      const denied = await (await browser.get('/console/audit?outcome=denied&target=thing:')).text();
-      expect(seqs(denied)).toHaveLength(2); // entries 0 and 10 of the 20
-      expect(denied).toContain('2 of');
-
-      const one = await (await browser.get('/console/audit?target=thing:t-13')).text();
+      expect(seqs(await page('outcome=denied&target=thing'))).toEqual([21, 11, 1]);
+      expect(seqs(await page('outcome=denied%2Cerror'))).toEqual([21, 11, 1]);
+      const one = await page('target=thing:t-13');
       expect(one).toContain('thing:t-13');
-      expect(seqs(one)).toHaveLength(1);
+      expect(seqs(one)).toEqual([14]);
+      // A row's target links to the entries about it, the other filters kept.
+      expect(one).toContain('href="/console/audit?target=thing%3At-13"');
 
-      // The role was created by the admin token's user: filtering by that id keeps only their entries.
-      const entries = ((await (await t.request('/v1/audit?limit=1000', { token })).json()) as { items: { action: string; actorId: string | null }[] }).items;
-      const creator = entries.find((e) => e.action === 'role.create')!.actorId!;
-      const mine = await (await browser.get(`/console/audit?actor=${creator.slice(0, 8)}`)).text();
-      expect(mine).toContain('<code>role.create</code>');
-      expect(mine).not.toContain('test.entry');
+      // The role was created by the admin token's user: by id or by email, only their entries.
+      const creator = ((await (await t.request('/v1/me', { token })).json()) as { userId: string }).userId;
+      expect(seqs(await page(`actor=${creator}`))).toEqual([31]);
+      expect(seqs(await page('actor=ADMIN%40example.com'))).toEqual([31]);
+      expect(await page('actor=nobody%40example.com')).toContain('No entries match.');
 
-      const future = await (await browser.get('/console/audit?from=2999-01-01')).text();
-      expect(future).toContain('No entry on this page matches.');
+      // Dates are UTC days, `to` inclusive: 2025-01-02 holds the entries from hour 24 on (seqs 25–30).
+      expect(seqs(await page('from=2025-01-02&to=2025-01-02&target=thing'))).toEqual(range(30, 25));
+      expect(seqs(await page('to=2025-01-01&order=asc'))).toEqual(range(1, 24));
+      expect(await page('from=2999-01-01')).toContain('No entries match.');
     });
   });
 
-  it('pages with the API’s cursor, keeping the filters, and shows a page small enough to load fast', async () => {
+  it('pages with the API’s cursor in either order, keeping the filters, one small page at a time', async () => {
     await withTestApp(async (t) => {
       await appendMany(t, 560, (i) => (i % 50 === 0 ? 'rare.event' : 'test.entry'));
       const browser = await consoleSignIn(t, admin);
-      const plain = await (await browser.get('/console/audit')).text();
-      expect(seqs(plain)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-      expect(plain.length).toBeLessThan(30_000); // with ~65 KB of scripts and styles, under 100 KB
-      const plainNext = /href="(\/console\/audit\?cursor=[A-Za-z0-9_-]+)">Next entries/.exec(plain)?.[1];
-      expect(seqs(await (await browser.get(plainNext!)).text())[0]).toBe(51);
+      const newest = await (await browser.get('/console/audit')).text();
+      expect(seqs(newest)).toEqual(range(561, 512)); // 561: this sign-in
+      expect(newest.length).toBeLessThan(30_000); // with ~65 KB of scripts and styles, under 100 KB
+      expect(newest).not.toContain('Newest entries');
+      const older = await (await browser.get(link(newest, 'Older entries')!)).text();
+      expect(seqs(older)).toEqual(range(511, 462));
+      expect(link(older, 'Newest entries')).toBeUndefined(); // no filters: the first page is the bare path
+      expect(older).toContain('href="/console/audit">Newest entries</a>');
 
-      // Filtered, 500 entries are searched per page: the rare ones among them all show.
-      const first = await (await browser.get('/console/audit?action=rare')).text();
-      expect(seqs(first)).toEqual([1, 51, 101, 151, 201, 251, 301, 351, 401, 451]);
-      const next = /href="(\/console\/audit\?action=rare&amp;cursor=[A-Za-z0-9_-]+)">Search the next entries/.exec(first)?.[1];
-      expect(next).toBeDefined();
-      const second = await (await browser.get(next!.replaceAll('&amp;', '&'))).text();
-      expect(seqs(second)).toEqual([501, 551]);
-      expect(second).toContain('First entries');
+      // Filtered by the API: every page is full of matches, however rare they are in the log.
+      const rare = await (await browser.get('/console/audit?action=rare.event&order=asc')).text();
+      expect(seqs(rare)).toEqual(range(0, 11).map((i) => 1 + 50 * i));
+      expect(link(rare, 'Later entries')).toBeUndefined();
+      const tests = await (await browser.get('/console/audit?action=test.')).text();
+      expect(seqs(tests)).toHaveLength(50);
+      const next = link(tests, 'Older entries')!;
+      expect(next).toMatch(/^\/console\/audit\?action=test\.&cursor=[A-Za-z0-9_-]+$/);
+      const second = await (await browser.get(next)).text();
+      expect(seqs(second)).toHaveLength(50);
+      expect(Math.max(...seqs(second))).toBeLessThan(Math.min(...seqs(tests)));
+      expect(seqs(second).some((s) => s % 50 === 1)).toBe(false);
 
-      // More matches than a page shows: the first 50, and a way to narrow them.
-      const many = await (await browser.get('/console/audit?action=test')).text();
-      expect(seqs(many)).toHaveLength(50);
-      expect(many).toContain('Only the first 50 matches are shown');
-      // A forged cursor is the API's 400, shown as a page.
+      // A forged cursor, or one from the other order, is the API's 400, shown with the filters.
       const bad = await browser.get('/console/audit?cursor=bm90LWEtY3Vyc29y');
       expect(bad.status).toBe(400);
       expect(await bad.text()).toContain('invalid_cursor');
+      const otherOrder = await browser.get(`${next}&order=asc`);
+      expect(otherOrder.status).toBe(400);
+      const otherHtml = await otherOrder.text();
+      expect(otherHtml).toContain('invalid_cursor');
+      expect(otherHtml).toContain('value="test."');
+    });
+  });
+
+  it('shows the API’s message for a bad filter next to the form, keeping what was typed', async () => {
+    await withTestApp(async (t) => {
+      await appendMany(t, 3);
+      const browser = await consoleSignIn(t, admin);
+      for (const [query, message, kept] of [
+        ['actor=alice', 'actor: expected a user id (UUID) or an email.', 'value="alice"'],
+        ['action=Role.Create', 'action: expected an action (role.create)', 'value="Role.Create"'],
+        ['target=%3A', 'target: expected a target type', 'value=":"'],
+        ['from=2025-13-45', 'since: expected an RFC 3339 time', 'value="2025-13-45"'],
+        ['from=2025-02-01&to=2025-01-01', 'until: must be later than since.', 'value="2025-01-01"'],
+      ]) {
+        const res = await browser.get(`/console/audit?${query}`);
+        expect(res.status, query).toBe(400);
+        const html = await res.text();
+        expect(html, query).toContain('validation_failed');
+        expect(html, query).toContain(message);
+        expect(html, query).toContain(kept);
+        expect(seqs(html), query).toEqual([]);
+        expect(html).toContain('<h2 id="verify-heading">');
+      }
     });
   });
 
@@ -128,7 +167,7 @@ describe('console: audit', () => {
     await withTestApp(async (t) => {
       await appendMany(t, 3);
       const browser = await consoleSignIn(t, developer);
-      for (const path of ['/console/audit', '/console/audit/verify', '/console/audit?action=test']) {
+      for (const path of ['/console/audit', '/console/audit/verify', '/console/audit?action=test.', '/console/audit?order=asc&actor=dev%40example.com']) {
         const res = await browser.get(path);
         expect(res.status, path).toBe(403);
         expect(await res.text()).not.toContain('test.entry');
