@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { activeIssuer, ConfigError, consoleLoginMode, isLoopbackHost, parseConfig } from './config.ts';
+import { configProblems } from './testing/config-problems.ts';
+import { activeIssuer, consoleLoginMode, isLoopbackHost, parseConfig } from './config.ts';
 
 const idp = { REMIT_OIDC_ISSUER: 'https://idp.example.com', REMIT_OIDC_JWKS_URL: 'https://idp.example.com/jwks' };
 const ownerUrl = 'postgres://remit_owner:pw@db.internal:5432/remit';
 
-function problems(env: Record<string, string>): readonly string[] {
-  try {
-    parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.details?.problems ?? [];
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('the development issuer', () => {
   it('runs by default on loopback with the embedded database, and says why', () => {

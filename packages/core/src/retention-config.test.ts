@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, retentionPeriods } from './config.ts';
+import { configProblems } from './testing/config-problems.ts';
+import { parseConfig, retentionPeriods } from './config.ts';
 
-function problems(env: Record<string, string>): readonly string[] {
-  try {
-    parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.details?.problems ?? [];
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('retention periods', () => {
   it('are 90 days for every class by default', () => {

@@ -89,4 +89,4 @@ export { clearModelCallUsers, clearWebhookDeliveries, deleteExpiredConsoleLogins
 export type { RetentionBatch } from './retention.ts';
 export { createLegalHold, listLegalHolds, releaseLegalHold } from './legal-holds.ts';
 export type { LegalHoldRecord } from './legal-holds.ts';
-export type { UsageGroup } from './usage.ts';
+export type { UsageGroup, UsageRow } from './usage.ts';

@@ -2,7 +2,7 @@ import type { Sql } from './sql.ts';
 
 export type UsageGroup = 'role' | 'user' | 'model';
 
-interface UsageRow {
+export interface UsageRow {
   key: string;
   label: string | null;
   calls: number;

@@ -6,20 +6,9 @@ import { renderPage } from '../render.tsx';
 import type { ScreenContext } from '../screen-context.ts';
 import { BUDGET_ROWS, BudgetsSection, mountBudgetForms, type BudgetsState, type BudgetPage } from './usage-budgets.tsx';
 import { UsageChart } from './usage-chart.tsx';
+import type { UsageGroup, UsageRow } from '@remit/db';
 
-type Grouping = 'role' | 'user' | 'model';
-
-/** A row of GET /v1/usage (its schema lives with the route, not in @remit/core). */
-interface UsageRow {
-  key: string;
-  label: string | null;
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  costUsd: number;
-}
+type Grouping = UsageGroup;
 
 interface UsagePage {
   items: UsageRow[];
