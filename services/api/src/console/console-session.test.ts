@@ -61,7 +61,7 @@ describe('console sessions', () => {
       const attempts: { headers: Record<string, string>; form: Record<string, string> }[] = [
         { headers: {}, form: { _csrf: token } }, // no cookie
         { headers: { cookie: `remit_console_login=${cookie}` }, form: {} }, // no field
-        { headers: { cookie: `remit_console_login=${cookie}` }, form: { _csrf: `${token.slice(0, -1)}A` } }, // wrong field
+        { headers: { cookie: `remit_console_login=${cookie}` }, form: { _csrf: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}` } }, // wrong field (its last character changed)
         { headers: { cookie: `remit_console_login=${cookie}`, origin: 'https://evil.example' }, form: { _csrf: token } },
         { headers: { cookie: `remit_console_login=${cookie}`, 'sec-fetch-site': 'cross-site' }, form: { _csrf: token } },
       ];
