@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { Database } from '@remit/db';
-import { testDrivers, withTestDb, type TestDatabase } from '@remit/db/testing';
-import { describe, expect, it } from 'vitest';
+import { ensureOrg, type Database } from '@remit/db';
+import { createTestDatabase, testDrivers, type TestDatabase } from '@remit/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedFields, type AuditRow } from './audit-rows.ts';
 import { chainHash } from './chain-hash.ts';
 import { appendChain, sampleRecord, tamper } from './test-support.ts';
 import { AuditChainFault, verifyAuditChain } from './verify-audit-chain.ts';
 
-// Each attack runs in its own fresh database, as someone holding the owner's credentials who
+// Each attack runs on two fresh orgs of its own, as someone holding the owner's credentials who
 // disables the append-only trigger first (see tamper()). Not covered, by design: rewriting
 // every entry from some point to the end with freshly computed hashes, or cutting entries off
 // the end. The chain stays consistent with itself; only a head hash anchored outside the
@@ -81,25 +81,36 @@ async function forge(db: Database, orgId: string, seq: number, prevHash: string,
 const nonCanonical = (prevHash: string) => (f: object) => createHash('sha256').update(JSON.stringify(f)).update(prevHash).digest('hex');
 
 describe.each(testDrivers)('verifyAuditChain on %s', (driver) => {
+  // One schema for the file's tests on this driver, and two new orgs for each test: the verifier
+  // reads one org's chain, and every statement an attack runs is bound to its org ($1), so no
+  // test sees another's entries. Migrating a schema per test was most of each test's time.
+  let db: Database;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, drop } = await createTestDatabase({ driver }));
+  });
+  afterAll(() => drop());
+  let tests = 0;
+  const withOrgs = async (fn: (t: TestDatabase) => Promise<void>) => {
+    tests++;
+    const { orgId: orgA } = await ensureOrg(db, `org-a-${tests}`);
+    const { orgId: orgB } = await ensureOrg(db, `org-b-${tests}`);
+    await fn({ db, orgA, orgB });
+  };
+
   const withChain = (fn: (t: TestDatabase) => Promise<void>) =>
-    withTestDb(
-      async (t) => {
-        await appendChain(t.db, t.orgA, CHAIN_LENGTH, impersonal);
-        await appendChain(t.db, t.orgB, 3);
-        await fn(t);
-        // Whatever was done to org A, org B's chain is untouched.
-        expect(await verifyAuditChain(t.db, t.orgB)).toEqual({ ok: true, checked: 3, firstBadSeq: null, reason: null });
-      },
-      { driver },
-    );
+    withOrgs(async (t) => {
+      await appendChain(t.db, t.orgA, CHAIN_LENGTH, impersonal);
+      await appendChain(t.db, t.orgB, 3);
+      await fn(t);
+      // Whatever was done to org A, org B's chain is untouched.
+      expect(await verifyAuditChain(t.db, t.orgB)).toEqual({ ok: true, checked: 3, firstBadSeq: null, reason: null });
+    });
 
   it('accepts an empty chain', async () => {
-    await withTestDb(
-      async ({ db, orgA }) => {
-        expect(await verifyAuditChain(db, orgA)).toEqual({ ok: true, checked: 0, firstBadSeq: null, reason: null });
-      },
-      { driver },
-    );
+    await withOrgs(async ({ db, orgA }) => {
+      expect(await verifyAuditChain(db, orgA)).toEqual({ ok: true, checked: 0, firstBadSeq: null, reason: null });
+    });
   });
 
   it('accepts an intact chain at any page size, and refuses a page size below 1', async () => {

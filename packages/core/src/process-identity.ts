@@ -16,6 +16,21 @@ let procfs: boolean | undefined;
  * Linux) every live process reads as 0: a recycled pid cannot be told apart there.
  */
 export function processStartTicks(pid: number): number | undefined {
+  return startTicks(pid, { zombie: false });
+}
+
+/**
+ * The start time of a child this process spawned and has not reaped yet, also once it has
+ * exited: until node reaps it (just before its 'exit' event) the pid is still the child's, a
+ * zombie whose start time reads as before. processStartTicks reads a zombie as gone, so a command
+ * that exited before its parent looked (a parent descheduled on a busy machine, right after
+ * spawn) read as one that never started.
+ */
+export function childStartTicks(pid: number): number | undefined {
+  return startTicks(pid, { zombie: true });
+}
+
+function startTicks(pid: number, options: { zombie: boolean }): number | undefined {
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
   procfs ??= existsSync('/proc/self/stat');
   if (!procfs) return signalable(pid) ? 0 : undefined;
@@ -27,7 +42,7 @@ export function processStartTicks(pid: number): number | undefined {
   }
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  if (fields[0] === 'X' || (fields[0] === 'Z' && !options.zombie)) return undefined;
   const ticks = Number(fields[19]);
   return Number.isFinite(ticks) ? ticks : undefined;
 }

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processStartTicks, type ProcessIdentity } from '@remit/core';
+import { childStartTicks, type ProcessIdentity } from '@remit/core';
 import { BWRAP, BWRAP_FDS, bwrapDirectCommand } from './bwrap-args.ts';
 import { createCgroups, probeCgroups, removeCgroups, type CgroupMode } from './cgroups.ts';
 import { pickHostId } from './host-identity.ts';
@@ -92,7 +92,8 @@ export async function startDirectSandbox(options: DirectSandboxOptions): Promise
     child.once('exit', (code) => resolve(code));
   });
   const pid = child.pid;
-  const startTicks = pid === undefined ? undefined : processStartTicks(pid);
+  // Read even if the command has already exited: a fast one (`true`, a command not found) may have, under load.
+  const startTicks = pid === undefined ? undefined : childStartTicks(pid);
   const state: SandboxState | undefined =
     pid === undefined || startTicks === undefined
       ? undefined

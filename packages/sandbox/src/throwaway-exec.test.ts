@@ -1,5 +1,5 @@
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,8 +42,10 @@ async function run(argv: string[], options: RunOptions = {}): Promise<Ran> {
   const watcher = (async () => {
     while (watching) {
       const [file] = await readdir(stateDir).catch(() => [] as string[]);
-      if (file?.endsWith('.json')) {
-        const state = JSON.parse(readFileSync(join(stateDir, file), 'utf8')) as SandboxState;
+      // Unread if it is gone again: a sandbox killed early is recorded and removed within moments.
+      const text = file?.endsWith('.json') ? await readFile(join(stateDir, file), 'utf8').catch(() => undefined) : undefined;
+      if (text !== undefined) {
+        const state = JSON.parse(text) as SandboxState;
         cgroups = state.cgroups;
         await options.whileRunning?.(state, stateDir);
         return;
@@ -205,9 +207,18 @@ describe('a direct sandbox, attacked from inside', () => {
     const ran = await sh('id -u; grep -E "^Cap(Eff|Prm|Bnd):" /proc/self/status | tr -s "\\t " " "; sleep 0.74250', {
       whileRunning: async () => {
         // The sandbox's own process, once it runs (the launch wrapper drops root just before).
-        const sleeping = () => hostProcesses('sleep 0.74250').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\0' + '0.74250\0');
-        while (sleeping().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-        hostUids = sleeping().map((pid) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]));
+        // Read in one pass, and a process gone meanwhile is not it: sh's short-lived forks (for
+        // id, grep, tr) carry its command line, marker included, until they exec and exit.
+        const sleepingUids = () =>
+          hostProcesses('sleep 0.74250').flatMap((pid) => {
+            try {
+              if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') !== 'sleep\0' + '0.74250\0') return [];
+              return [Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])];
+            } catch {
+              return [];
+            }
+          });
+        while ((hostUids = sleepingUids()).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       },
       timeoutMs: 10_000,
     });

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { remitBin } from '../testing.ts';
-import { bundleCli, cacheDir, directImports, parseIndex, type CliManifest } from './bundle-cli.ts';
+import { bundleCli, cacheDir, directImports, ourSources, parseIndex, type CliManifest } from './bundle-cli.ts';
 import { usesLeanBundle } from './launch.ts';
 
 const current = () => JSON.parse(readFileSync(join(cacheDir, 'current.json'), 'utf8')) as CliManifest;
@@ -37,8 +40,14 @@ describe('the CLI bundle', () => {
     expect(migrate.stdout).toMatch(/^applied \d+ migration\(s\): 0001_foundation\.sql/);
   });
 
-  it('is rebuilt when a source it was built from changed', async () => {
-    const manifest = await bundleCli();
+  it('is built into one directory with one manifest by processes building at once (parallel test workers did, and each published its own)', async () => {
+    const [first, second] = await Promise.all([bundleCli(), bundleCli()]);
+    expect(second).toEqual(first);
+    expect(current()).toEqual(first);
+  });
+
+  it('is rebuilt when a source it was built from changed', () => {
+    const manifest = current(); // up to date: the run's global setup (test/support/cli-bundle.ts) saw to that
     const main = manifest.inputs.findIndex(([path]) => path === 'services/api/src/cli/main.ts');
     // As if main.ts had been edited after the build.
     const stale: CliManifest = { ...manifest, inputs: manifest.inputs.map((input, i) => (i === main ? [input[0], input[1] - 1000, input[2]] : input)) };
@@ -58,8 +67,8 @@ describe('the CLI bundle', () => {
     expect(existsSync(join(dir, 'main.zzzz-not-a-command.cache'))).toBe(false);
   });
 
-  it('starts --version, --help and sandbox exec from lean.cjs, which holds no other command’s code', async () => {
-    const manifest = await bundleCli();
+  it('starts --version, --help and sandbox exec from lean.cjs, which holds no other command’s code', () => {
+    const manifest = current();
     const lean = readFileSync(join(cacheDir, manifest.dir, 'lean.cjs'), 'utf8');
     expect(lean).toContain('function sandboxExecCommand(');
     expect(lean).not.toContain('function egressCheckCommand(');
@@ -81,6 +90,33 @@ describe('the CLI bundle', () => {
     expect(remit(['--help']).stdout).toContain('sandbox');
     expect(remit(['sandbox', 'exec', '--', 'sh', '-c', 'exit 3']).status).toBe(3);
     expect(remit(['egress', 'check', 'http://8.8.8.8/']).status).toBe(0);
+  });
+});
+
+describe('import.meta.url in the bundle', () => {
+  it('is the source’s own URL, also in a source that declares its own require (console/assets.ts did, and remit serve failed to start)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'remit-bundle-source-'));
+    try {
+      const source = join(dir, 'own-require.ts');
+      writeFileSync(
+        source,
+        "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nexport const found = require.resolve('./beside.cjs');\nexport const url = import.meta.url;\n",
+      );
+      writeFileSync(join(dir, 'beside.cjs'), '');
+      const out = join(dir, 'out');
+      await build({
+        entryPoints: [source],
+        outdir: out,
+        bundle: true,
+        format: 'cjs',
+        platform: 'node',
+        plugins: [ourSources(out, new Set())],
+        logLevel: 'silent',
+      });
+      expect(createRequire(import.meta.url)(join(out, 'own-require.js'))).toEqual({ found: join(dir, 'beside.cjs'), url: pathToFileURL(source).href });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,9 @@ export interface CliManifest {
   inputs: [string, number, number][];
 }
 
+/** The module that turns a source's path, relative to the bundle's directory, back into its URL. */
+const SOURCE_URL_MODULE = 'remit-bundle:source-url';
+
 function packageName(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
@@ -54,7 +57,7 @@ function externalPackages(outDir: string): Plugin {
     name: 'remit-external-packages',
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.pluginData === 'resolving' || isBuiltin(args.path) || args.path.startsWith('@remit/')) return undefined;
+        if (args.pluginData === 'resolving' || isBuiltin(args.path) || args.path.startsWith('@remit/') || args.path === SOURCE_URL_MODULE) return undefined;
         if (BUNDLED_PACKAGES.has(packageName(args.path))) return undefined;
         const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
         if (found.errors.length > 0) return { errors: found.errors };
@@ -69,14 +72,23 @@ function externalPackages(outDir: string): Plugin {
  * so the manifest records them too.
  * - Each `import.meta.url` becomes that source file's URL, relative to the bundle's directory so
  *   the checkout can move: modules that find files beside themselves
- *   (`new URL('../migrations/', import.meta.url)`) keep finding them.
+ *   (`new URL('../migrations/', import.meta.url)`) keep finding them. The URL comes from a module
+ *   of its own, imported under a name esbuild keeps unique: written inline as
+ *   `require('node:url')…`, it broke a source that declares its own `require`
+ *   (`const require = createRequire(import.meta.url)` called itself before it was initialised).
  * - An import of names from one of our packages (`import { a } from '@remit/core'`) goes straight
  *   to the modules that define them (see directImports): a command initialises only what it uses.
  */
-function ourSources(outDir: string, indexes: Set<string>): Plugin {
+export function ourSources(outDir: string, indexes: Set<string>): Plugin {
   return {
     name: 'remit-our-sources',
     setup(b) {
+      b.onResolve({ filter: new RegExp(`^${SOURCE_URL_MODULE}$`) }, (args) => ({ path: args.path, namespace: 'remit-bundle' }));
+      b.onLoad({ filter: /.*/, namespace: 'remit-bundle' }, () => ({
+        contents: `import { pathToFileURL } from 'node:url'; import { join } from 'node:path';
+export const sourceUrl = (fromBundle) => pathToFileURL(join(__dirname, fromBundle)).href;`,
+        loader: 'js',
+      }));
       const exportMaps = new Map<string, Promise<ExportMap | undefined>>();
       const exportsOf = (pkg: string, importer: string) => {
         let map = exportMaps.get(pkg);
@@ -97,7 +109,8 @@ function ourSources(outDir: string, indexes: Set<string>): Plugin {
         const original = source;
         if (source.includes('import.meta.url')) {
           const fromBundle = JSON.stringify(relative(outDir, args.path));
-          source = source.replaceAll('import.meta.url', `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`);
+          // On the first line, so line numbers in stack traces still match the sources.
+          source = `import { sourceUrl as __remitSourceUrl } from '${SOURCE_URL_MODULE}'; ${source.replaceAll('import.meta.url', `__remitSourceUrl(${fromBundle})`)}`;
         }
         if (source.includes("from '@remit/")) source = await directImports(source, (pkg) => exportsOf(pkg, args.path));
         return source === original ? undefined : { contents: source, loader: 'ts' };
@@ -193,7 +206,12 @@ const englishOnlyZodLocales: Plugin = {
 /**
  * Bundles the CLI into `cacheDir/<hash>/` and points `current.json` at it. Concurrent callers
  * are safe: each builds in a directory of its own and renames it into place, and the manifest
- * is replaced by rename too. Returns the manifest written.
+ * is replaced by rename too. The hash is of the output alone (names relative to the build's
+ * directory, and contents), and the manifest lists its inputs in order, so processes that build
+ * the same sources at once (parallel test workers finding the sources changed) agree on one
+ * directory and write the same manifest; with the temporary directory's name in the hash, each
+ * published a directory of its own and a caller could find current.json pointing elsewhere
+ * right after writing it. Returns the manifest written.
  */
 export async function bundleCli(): Promise<CliManifest> {
   await mkdir(cacheDir, { recursive: true });
@@ -222,11 +240,14 @@ export async function bundleCli(): Promise<CliManifest> {
       build({ ...common, entryPoints: { lean: join(sources, 'main.ts') }, plugins: [leanCommands, ...plugins] }),
     ]);
     const hash = createHash('sha256');
-    for (const file of results.flatMap((result) => Object.keys(result.metafile.outputs)).sort()) hash.update(file).update(await readFile(join(repoRoot, file)));
+    const outputs = results.flatMap((result) => Object.keys(result.metafile.outputs).map((file) => relative(temp, join(repoRoot, file)).split(sep).join('/')));
+    for (const file of outputs.sort()) hash.update(file).update(await readFile(join(temp, file)));
     const dir = hash.digest('hex').slice(0, 16);
-    await rename(temp, join(cacheDir, dir)).catch((err: NodeJS.ErrnoException) => {
-      // Another process built the same bundle first.
+    await rename(temp, join(cacheDir, dir)).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      // Another process built the same bundle first (or an old build was this one): fresh again, so removeOldBuilds keeps it.
+      const now = new Date();
+      await utimes(join(cacheDir, dir), now, now);
     });
     const read = [
       ...results.flatMap((result) => Object.keys(result.metafile.inputs)),
@@ -237,7 +258,8 @@ export async function bundleCli(): Promise<CliManifest> {
       .map((file): [string, number, number] => {
         const s = statSync(join(repoRoot, file));
         return [file.split(sep).join('/'), s.mtimeMs, s.size];
-      });
+      })
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const manifest: CliManifest = { dir, inputs };
     const manifestTemp = join(cacheDir, `${MANIFEST}.${randomBytes(4).toString('hex')}.tmp`);
     await writeFile(manifestTemp, JSON.stringify(manifest));

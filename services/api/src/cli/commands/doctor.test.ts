@@ -7,18 +7,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testDatabaseUrl, withTestSchema, withThrowawayLogin } from '@remit/db/testing';
 import { fakeOpenAIServers, json } from '@remit/models/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const remit = fileURLToPath(new URL('../../../../../bin/remit', import.meta.url));
 
-/** `bin/remit doctor` in a fresh data directory (unless `env` names one) and a schema of its own, dropped afterwards. */
+// One data directory for the file's runs (unless a test names its own): each run works in a
+// schema of its own, and PGlite's initdb costs seconds per fresh directory (~4 s each on a busy
+// 2-core machine), which only the first run here pays.
+let sharedDataDir: string;
+beforeAll(() => {
+  sharedDataDir = mkdtempSync(join(tmpdir(), 'remit-doctor-'));
+});
+afterAll(() => rmSync(sharedDataDir, { recursive: true, force: true }));
+
+/** `bin/remit doctor` in the file's data directory (unless `env` names one) and a schema of its own, dropped afterwards. */
 function doctor(env: Record<string, string>, args: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const dir = env.REMIT_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'remit-doctor-'));
   return withTestSchema(
     (schema) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
         const child = spawn(remit, ['doctor', ...args], {
-          env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: dir, REMIT_DB_SCHEMA: schema, ...env },
+          env: { PATH: process.env.PATH ?? '', REMIT_DATA_DIR: sharedDataDir, REMIT_DB_SCHEMA: schema, ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stdout = '';
@@ -28,9 +36,7 @@ function doctor(env: Record<string, string>, args: string[] = []): Promise<{ sta
         child.on('error', reject);
         child.on('close', (status) => resolve({ status, stdout, stderr }));
       }),
-  ).finally(() => {
-    if (env.REMIT_DATA_DIR === undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  );
 }
 
 const line = (stdout: string, name: string) => stdout.split('\n').find((l) => l.slice(2).startsWith(`${name}:`));
