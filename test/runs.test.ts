@@ -56,7 +56,16 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
           const denied = transcript.find((e) => e.type === 'tool_denied')!;
           expect(denied.data).toMatchObject({ connection: 'payments-admin', reason: 'connection_not_in_role' });
           const audit = await s.db.owner((sql) => sql.query<{ action: string }>(`select action from audit_events where action like 'run.%' order by seq`));
-          expect(audit.rows.map((r) => r.action)).toEqual(['run.create', 'run.tool_denied', 'run.finish']);
+          // Each model call and tool call has its own entry, as do the connection check and the sandbox (evidence proves them).
+          expect(audit.rows.map((r) => r.action)).toEqual([
+            'run.create',
+            'run.connection',
+            'run.sandbox_create',
+            ...['run.model_call', 'run.tool_call', 'run.model_call', 'run.tool_call', 'run.model_call', 'run.tool_call'],
+            ...['run.model_call', 'run.tool_denied', 'run.model_call'],
+            'run.sandbox_destroy',
+            'run.finish',
+          ]);
 
           // The developer's sandbox was never told about the platform-engineer-only connection.
           expect(s.bundles).toHaveLength(1);
@@ -121,6 +130,10 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
           const runId = await s.startRun(dev, { kind: 'troubleshoot', input: 'hang' });
           await s.waitForStatus(runId, ['running']);
           await expect.poll(async () => (await liveSandboxes(s, runId)).length, { timeout: 10_000 }).toBe(1);
+          // The exec is under way (its tool_call event is written just before it runs).
+          const toolCalls = () =>
+            s.db.owner((sql) => sql.query("select 1 from run_events where run_id = $1 and type = 'tool_call'", [runId]).then((r) => r.rows.length));
+          await expect.poll(toolCalls, { timeout: 10_000 }).toBe(1);
           const started = performance.now();
           const res = await s.request(`/v1/runs/${runId}/cancel`, { method: 'POST', token: dev });
           expect(res.status).toBe(202);
@@ -134,6 +147,18 @@ describe('runs end to end (bubblewrap sandbox, scripted model)', () => {
         }
         // With 5 samples the p95 is the slowest. The heartbeat is 10 s apart here, so only the push can meet this.
         expect(Math.max(...took)).toBeLessThan(1000);
+        // Each exec the cancel cut short still has its audit entry, before the sandbox's destruction.
+        const audit = await s.db.owner((sql) =>
+          sql.query<{ action: string; detail: Record<string, unknown> }>(
+            `select action, detail from audit_events where action in ('run.tool_call', 'run.sandbox_destroy') order by seq`,
+          ),
+        );
+        expect(audit.rows).toEqual(
+          Array.from({ length: 5 }, () => [
+            { action: 'run.tool_call', detail: expect.objectContaining({ tool: 'exec', ok: false }) },
+            { action: 'run.sandbox_destroy', detail: expect.objectContaining({ destroyed: true }) },
+          ]).flat(),
+        );
       },
       { script: [{ toolCalls: [{ name: 'exec', input: { command: ['sleep', '60'], timeoutMs: 60_000 } }] }], settings: { leaseSeconds: 30 } },
     );

@@ -1,3 +1,4 @@
+import { appendAudit, RunAuditAction } from '@remit/audit';
 import { CodedError, costUsd, priceFor, RemitError, type ModelPrices, type RateLimits } from '@remit/core';
 import { enforceRateLimits, releaseStaleReservations, reserveModelCall, settleModelCall, type Database } from '@remit/db';
 import type { ConverseRequest, Usage } from '@remit/models';
@@ -31,7 +32,7 @@ const estimateInputTokens = (request: Pick<ConverseRequest, 'system' | 'messages
 /**
  * Meters one run's model calls: before each call, the burst limits (waiting out a short
  * refusal) and a reservation of the call's worst-case cost against every capped budget; after
- * it, a settle with the real usage. A budget refusal ends the run as budget_exhausted; a model
+ * it, a settle with the real usage and its run.model_call audit entry. A budget refusal ends the run as budget_exhausted; a model
  * with no price, as model_not_priced.
  */
 export function createRunMeter(
@@ -87,7 +88,19 @@ export function createRunMeter(
         cacheReadTokens: usage.cacheReadInputTokens ?? 0,
         cacheWriteTokens: usage.cacheWriteInputTokens ?? 0,
       };
-      await deps.db.tenant(ctx, (sql) => settleModelCall(sql, call.callId, { ...full, costUsd: costUsd(price, full), latencyMs }));
+      const settled = { ...full, costUsd: costUsd(price, full), latencyMs: Math.round(latencyMs) };
+      await deps.db.tenant(ctx, async (sql) => {
+        if (!(await settleModelCall(sql, call.callId, settled))) return;
+        // One entry per call, in the settle's transaction: the evidence of a run's model use is what was metered.
+        await appendAudit(sql, {
+          actorId: run.userId,
+          action: RunAuditAction.modelCall,
+          targetType: 'run',
+          targetId: run.id,
+          outcome: 'success',
+          detail: { callId: call.callId, model: model.modelId, ...settled },
+        });
+      });
     },
   };
 }

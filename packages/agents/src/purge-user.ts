@@ -16,6 +16,7 @@ import {
 } from '@remit/db';
 import { formatSecretRef, type SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
+import { openAuditPersonalKeyring } from './audit-personal-keyring.ts';
 import { deleteSealed, retireSealed } from './connections/sealed-secrets.ts';
 
 export interface PurgeUserDeps {
@@ -49,6 +50,8 @@ export async function purgeUser(deps: PurgeUserDeps, request: PurgeRequest): Pro
   const stray = (await deps.secrets.list({ orgId: deps.orgId, scope: 'oauth_user' }))
     .filter((ref) => ref.ownerId.endsWith(`:${request.userId}`))
     .map(formatSecretRef);
+  // Finding details that name them under others' keys means opening those: the keyring comes from the secret store, outside the transaction.
+  const keyring = await openAuditPersonalKeyring(deps.db, deps.secrets, deps.orgId);
 
   const { result, secretRefs } = await tx(async (sql) => {
     const target = await lockPurgeTarget(sql, request.userId);
@@ -77,7 +80,7 @@ export async function purgeUser(deps: PurgeUserDeps, request: PurgeRequest): Pro
       runs: runs.runs,
       runEvents: runs.events,
       // Before the key goes: finding details that name them means opening rows sealed under other keys.
-      auditPersonal: await eraseAuditPersonalNaming(sql, { actorId: target.id, needles: [target.email ?? '', target.sub ?? ''] }),
+      auditPersonal: await eraseAuditPersonalNaming(sql, { actorId: target.id, needles: [target.email ?? '', target.sub ?? ''] }, keyring),
       auditKeys: await shredAuditPersonalKey(sql, target.id),
     };
     await tombstoneUser(sql, target.id);

@@ -1,7 +1,8 @@
-import { appendAudit } from '@remit/audit';
+import { appendAudit, RunAuditAction } from '@remit/audit';
 import { RemitError, type RateLimits, type RunKind } from '@remit/core';
 import { appendRunEvent, createRun, enforceRateLimits, findRole, fullBudgetScope, type Database, type RunRecord, type Sql } from '@remit/db';
 import { runKindModule } from './kinds/index.ts';
+import { roleDefinitionSha256 } from './role-definition-hash.ts';
 
 /**
  * Who or what starts a run. Every trigger goes through startRun, so the HTTP route, the GitHub
@@ -76,11 +77,11 @@ export async function startRunIn(sql: Sql, deps: Omit<StartRunDeps, 'db' | 'orgI
   await appendRunEvent(sql, run.id, 'status', { status: 'queued', role: roleName, kind });
   await appendAudit(sql, {
     actorId: userId,
-    action: 'run.create',
+    action: RunAuditAction.create,
     targetType: 'run',
     targetId: run.id,
     outcome: 'success',
-    detail: { kind, role: roleName, trigger: trigger.type },
+    detail: { kind, role: roleName, roleDefinitionSha256: roleDefinitionSha256(role), trigger: trigger.type },
     requestId: trigger.type === 'user' ? (trigger.requestId ?? null) : null,
   });
   return run;

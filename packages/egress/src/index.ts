@@ -1,5 +1,5 @@
 export { createEgressProxy } from './egress-proxy.ts';
-export type { EgressTarget } from './egress-proxy.ts';
+export type { EgressDecision, EgressTarget } from './egress-proxy.ts';
 export { validateAllowCidr } from './classify-address.ts';
 export { BlockReason } from './special-ranges.ts';
 export { checkUrl } from './check-url.ts';

@@ -141,7 +141,8 @@ describe.each(testDrivers)('building a run’s access on %s', (driver) => {
 
           const counted = countingDb(db);
           const { logger } = capturingLogger();
-          const building = buildRunAccess({ db: counted.db, orgId: orgA, secrets, logger }, { id: randomUUID(), roleId, userId });
+          const runId = randomUUID();
+          const building = buildRunAccess({ db: counted.db, orgId: orgA, secrets, logger }, { id: runId, roleId, userId });
           await releaseEach([apiGate, githubGate, stsGate, tokenGate], () => expect(counted.open()).toBe(0));
           const access = await building;
 
@@ -162,6 +163,20 @@ describe.each(testDrivers)('building a run’s access on %s', (driver) => {
 
           // Written afterwards, in a short transaction: every check, and the refreshed tokens under a new entry.
           expect((await verifiedAt(db)).rows).toEqual(['api', 'prod-aws', 'repos', 'tickets'].map((name) => ({ name, verified: true })));
+          // Each check is the run's run.connection audit entry, in that transaction: names, types and codes, no secret.
+          const entries = await db.owner((sql) =>
+            sql.query<{ target_id: string; outcome: string; detail: Record<string, unknown> }>(
+              "select target_id, outcome, detail from audit_events where action = 'run.connection' order by detail ->> 'connection'",
+            ),
+          );
+          expect(entries.rows.map((r) => [r.target_id, r.outcome, r.detail.connection, r.detail.type, r.detail.authMode, r.detail.verified])).toEqual([
+            [runId, 'success', 'api', 'http', 'service_account', true],
+            [runId, 'success', 'prod-aws', 'aws', 'service_account', true],
+            [runId, 'success', 'repos', 'github', 'service_account', true],
+            [runId, 'success', 'tickets', 'http', 'oauth_user', true],
+          ]);
+          for (const secret of [API_TOKEN, INSTALLATION_TOKEN, 'at-new', CLIENT_SECRET, stsKeys.SecretAccessKey])
+            expect(JSON.stringify(entries.rows)).not.toContain(secret);
           const grant = await db.tenant({ orgId: orgA, userId: null }, (sql) => findOAuthGrant(sql, ticketsId, userId));
           expect(grant!.secretRef).not.toBe(oldRef);
           expect(JSON.parse((await secrets.get(parseSecretRef(grant!.secretRef))).reveal())).toEqual({ access_token: 'at-new', refresh_token: 'rt-new' });
@@ -232,6 +247,17 @@ describe('a connection left out of a run', () => {
         expect([logged('lost-tokens').level, logged('refused-refresh').level, logged('api').level]).toEqual([50, 40, 50]);
         const everything = JSON.stringify(lines);
         for (const secret of [CLIENT_SECRET, API_TOKEN, 'at-stale', 'rt-revoked']) expect(everything).not.toContain(secret);
+        // The run's audit entries record each failure by its code; the reasons' text stays in the transcript.
+        const audited = await db.owner((sql) =>
+          sql.query<{ outcome: string; detail: Record<string, unknown> }>(
+            "select outcome, detail from audit_events where action = 'run.connection' order by detail ->> 'connection'",
+          ),
+        );
+        expect(audited.rows.map((r) => [r.detail.connection, r.outcome, r.detail.verified, r.detail.failure])).toEqual([
+          ['api', 'error', false, 'connection_secret_unreadable'],
+          ['lost-tokens', 'error', false, 'user_tokens_unreadable'],
+          ['refused-refresh', 'error', false, 'oauth_refresh_failed'],
+        ]);
       }),
     );
   });

@@ -1,3 +1,4 @@
+import { appendAudit, RunAuditAction } from '@remit/audit';
 import type { CredentialBundle } from '@remit/core';
 import { findOAuthGrant, getConnectionRecord, getRole, markConnectionsVerified, type Database, type Sql } from '@remit/db';
 import type { EgressTarget } from '@remit/egress';
@@ -38,24 +39,24 @@ export async function buildRunAccess(deps: RunAccessDeps, run: Run): Promise<Run
   const tx: Transact = (fn) => deps.db.tenant({ orgId: deps.orgId, userId: run.userId }, fn);
   const planned = await tx((sql) => readRoleConnections(sql, run));
   const access: RunAccess = { connections: [], egressTargets: [], bundle: { runId: run.id, connections: [], secrets: [] }, secretValues: [], unavailable: [] };
-  const verified: string[] = [];
+  const checks: ConnectionCheck[] = [];
   const refreshes: Refresh[] = [];
   for (const p of planned) {
     const { name, type, description } = p.record;
     const opened = await openRunConnection(deps, run, p);
     if (opened.refresh) refreshes.push(opened.refresh);
+    checks.push({ id: p.record.id, name, type, authMode: p.record.authMode, failure: opened.ok ? null : opened.failure });
     if (!opened.ok) {
       access.unavailable.push({ name, reason: opened.reason });
       continue;
     }
-    verified.push(p.record.id);
     access.connections.push({ name, type, description });
     access.bundle.connections.push({ name, type });
     if (opened.grant.egress) access.egressTargets.push({ name, ...opened.grant.egress });
     if (opened.grant.inside) access.bundle.secrets.push(opened.grant.inside);
     access.secretValues.push(...opened.secretValues);
   }
-  await recordChecks(deps, tx, run, verified, refreshes);
+  await recordChecks(deps, tx, run, checks, refreshes);
   return access;
 }
 
@@ -71,8 +72,20 @@ async function readRoleConnections(sql: Sql, run: Run): Promise<PlannedConnectio
   return planned;
 }
 
-/** When each connection last passed its check, and users' refreshed tokens: sealed first, then recorded in one short transaction. */
-async function recordChecks(deps: RunAccessDeps, tx: Transact, run: Run, verified: string[], refreshes: Refresh[]): Promise<void> {
+/** One connection's live check for this run; `failure` is a code, null when it passed. */
+interface ConnectionCheck {
+  id: string;
+  name: string;
+  type: string;
+  authMode: string;
+  failure: string | null;
+}
+
+/**
+ * When each connection last passed its check, each check as the run's run.connection audit
+ * entry, and users' refreshed tokens: sealed first, then recorded in one short transaction.
+ */
+async function recordChecks(deps: RunAccessDeps, tx: Transact, run: Run, checks: ConnectionCheck[], refreshes: Refresh[]): Promise<void> {
   const sealed: { tokens: SealedTokens; previousRef: string }[] = [];
   for (const r of refreshes) {
     try {
@@ -88,9 +101,21 @@ async function recordChecks(deps: RunAccessDeps, tx: Transact, run: Run, verifie
   let unreferenced: string[];
   try {
     unreferenced = await tx(async (sql) => {
-      await markConnectionsVerified(sql, verified);
+      await markConnectionsVerified(
+        sql,
+        checks.filter((c) => c.failure === null).map((c) => c.id),
+      );
       const out: string[] = [];
       for (const s of sealed) out.push(...(await recordRefresh(sql, s.tokens, s.previousRef)));
+      for (const c of checks)
+        await appendAudit(sql, {
+          actorId: run.userId,
+          action: RunAuditAction.connection,
+          targetType: 'run',
+          targetId: run.id,
+          outcome: c.failure === null ? 'success' : 'error',
+          detail: { connectionId: c.id, connection: c.name, type: c.type, authMode: c.authMode, verified: c.failure === null, failure: c.failure },
+        });
       return out;
     });
   } catch (err) {

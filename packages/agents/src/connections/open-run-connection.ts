@@ -30,7 +30,8 @@ export interface Refresh {
   previousRef: string;
 }
 
-type OpenedConnection = ({ ok: true; grant: RunGrant; secretValues: string[] } | { ok: false; reason: string }) & { refresh?: Refresh };
+/** `failure` is a code for the run's audit entry (the reason's text may quote an upstream, so it stays in the transcript). */
+type OpenedConnection = ({ ok: true; grant: RunGrant; secretValues: string[] } | { ok: false; reason: string; failure: string }) & { refresh?: Refresh };
 
 /**
  * Opens one connection for a run, with no transaction open: its sealed credentials, the
@@ -47,13 +48,13 @@ export async function openRunConnection(
   const log = deps.logger.child({ connection: c.name });
   const how = `authorize Remit once at GET /v1/oauth/${c.name}/start`;
   if (c.authMode === 'oauth_user' && !run.userId)
-    return { ok: false, reason: 'it acts with the triggering user’s own authorization, and this run has no user' };
+    return { ok: false, reason: 'it acts with the triggering user’s own authorization, and this run has no user', failure: 'no_user' };
   let secret;
   try {
     secret = c.secretRef ? await openConnectionSecret(deps.secrets, c.secretRef) : undefined;
   } catch (err) {
     log.error({ err, code: 'connection_secret_unreadable' }, 'the connection’s sealed credentials could not be opened from the vault');
-    return { ok: false, reason: 'its stored credentials could not be opened; an admin should save them again' };
+    return { ok: false, reason: 'its stored credentials could not be opened; an admin should save them again', failure: 'connection_secret_unreadable' };
   }
   let userToken: string | undefined;
   let refresh: Refresh | undefined;
@@ -63,9 +64,9 @@ export async function openRunConnection(
       if (user.problem === 'user_tokens_unreadable')
         log.error({ err: user.cause, code: user.problem }, 'the user’s sealed OAuth tokens could not be opened from the vault');
       else log.warn({ err: user.cause, code: user.problem }, 'the user’s OAuth token could not be refreshed at the token endpoint');
-      return { ok: false, reason: `your authorization could not be refreshed; ${how}` };
+      return { ok: false, reason: `your authorization could not be refreshed; ${how}`, failure: user.problem };
     }
-    if (!user.token) return { ok: false, reason: `you have not connected it yet; ${how}` };
+    if (!user.token) return { ok: false, reason: `you have not connected it yet; ${how}`, failure: 'user_not_connected' };
     userToken = user.token;
     if (user.refreshed) refresh = { connectionId: c.id, ...user.refreshed, previousRef: grant!.secretRef };
   }
@@ -80,11 +81,11 @@ export async function openRunConnection(
     if (!isCredentialError(err)) throw err;
     // A CredentialError carries no cause by design (credential-error.ts): its code and identifiers are what operators get.
     log.warn({ code: err.code, details: err.details }, 'connection failed its live check');
-    return { ok: false, reason: `failed its live check: ${err.message}`, ...(refresh ? { refresh } : {}) };
+    return { ok: false, reason: `failed its live check: ${err.message}`, failure: err.code, ...(refresh ? { refresh } : {}) };
   }
   if (!opening.ok) {
     if (opening.cause !== undefined) log.warn({ err: opening.cause }, 'connection failed its live check');
-    return { ok: false, reason: `failed its live check: ${opening.reason}`, ...(refresh ? { refresh } : {}) };
+    return { ok: false, reason: `failed its live check: ${opening.reason}`, failure: 'live_check_failed', ...(refresh ? { refresh } : {}) };
   }
   const secretValues = [...secretStrings(secret), ...(userToken ? [userToken] : []), ...opening.grant.minted];
   return { ok: true, grant: opening.grant, secretValues, ...(refresh ? { refresh } : {}) };

@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
-import { getRole, getRunView, listRunEvents, type Database, type Sql } from '@remit/db';
+import { getRunView, listRunEvents, type Database, type Sql } from '@remit/db';
 import { hashedFields, readAuditPage } from '../audit-rows.ts';
-import { canonicalJson } from '../canonical.ts';
 import { decodeCheckpointFile, type SignedCheckpoint } from '../checkpoints/checkpoint-format.ts';
 import { checkpointName } from '../checkpoints/checkpoint-sink.ts';
 import { readCheckpointChain } from '../checkpoints/read-checkpoint-chain.ts';
 import { writeAuditCheckpoint, type CheckpointWriter } from '../checkpoints/write-audit-checkpoint.ts';
 import { provenRunFrom, type EvidenceEntry, type RunEvidence } from './evidence-format.ts';
-import { collectTranscriptFacts } from './transcript-facts.ts';
+import { egressRequests } from './transcript-facts.ts';
 import { verifyRunEvidence } from './verify-run-evidence.ts';
 
 /** Why an export was refused: the message says what to do (code for scripts). */
@@ -51,7 +49,7 @@ export async function collectRunEvidence(db: Database, orgId: string, runId: str
   const proven = provenRunFrom(runId, entries);
   if (!proven) throw new EvidenceExportError(`Run ${runId} has no run.create audit entry.`);
   const asserted = await tx((sql) => assertedFacts(sql, runId));
-  const evidence: RunEvidence = { format: 'remit.run-evidence', v: 1, runId, exportedAt: now.toISOString(), proven, asserted, entries, checkpoint };
+  const evidence: RunEvidence = { format: 'remit.run-evidence', v: 2, runId, exportedAt: now.toISOString(), proven, asserted, entries, checkpoint };
   const verdict = verifyRunEvidence(JSON.stringify(evidence), writer.publicKey);
   if (!verdict.ok) throw new EvidenceExportError(`The evidence does not verify against the checkpoint: ${verdict.reason}. Run remit audit verify.`);
   return evidence;
@@ -69,11 +67,9 @@ async function coveringCheckpoint(db: Database, orgId: string, writer: Checkpoin
   throw new EvidenceExportError('No checkpoint covers the run yet; try again.');
 }
 
-/** What the exporter reads from tables the chain does not cover: ids, names and numbers, no secrets and no transcript text. */
+/** What the exporter reads from tables the chain does not cover: the run row's totals and the transcript's egress lines; no secrets and no transcript text. */
 async function assertedFacts(sql: Sql, runId: string): Promise<Record<string, unknown>> {
   const run = await getRunView(sql, runId);
-  const role = await getRole(sql, { id: run.roleId });
-  const definition = { name: role.name, description: role.description, connections: role.connections, runKinds: role.runKinds, limits: role.limits };
   const events = [];
   for (let after = 0; ;) {
     const page = await listRunEvents(sql, runId, { afterSeq: after, limit: PAGE });
@@ -81,27 +77,9 @@ async function assertedFacts(sql: Sql, runId: string): Promise<Record<string, un
     if (page.length < PAGE) break;
     after = page.at(-1)!.seq;
   }
-  const facts = collectTranscriptFacts(events);
-  const connections = await sql.query<{ name: string; type: string; verified_at: Date | null }>(
-    'select name, type, verified_at from connections where name = any($1::text[]) order by name',
-    [facts.connectionNames],
-  );
   return {
-    trigger: { ...run.trigger, userId: run.userId },
-    role: {
-      id: role.id,
-      name: role.name,
-      // The role row as it is at export time: the audit entries record only the role's name.
-      definitionSha256: createHash('sha256').update(canonicalJson(definition)).digest('hex'),
-      source: 'role row at export time',
-    },
-    connections: connections.rows.map((c) => ({ name: c.name, type: c.type, verifiedAt: c.verified_at?.toISOString() ?? null })),
     usage: run.usage,
-    modelCalls: facts.modelCalls,
-    toolCalls: facts.toolCalls,
-    denials: facts.denials,
-    egress: facts.egress,
-    sandbox: { id: run.sandboxId, events: facts.sandbox },
+    egressRequests: egressRequests(events),
     outcome: { status: run.status, reason: run.statusReason, steps: run.steps, finishedAt: run.finishedAt?.toISOString() ?? null },
   };
 }

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { canonicalJson } from '../canonical.ts';
 import { chainHash } from '../chain-hash.ts';
 import { decodeCheckpointFile, type AuditCheckpoint } from '../checkpoints/checkpoint-format.ts';
-import { provenRunFrom, type EvidenceEntry, type ProvenRun, type RunEvidence } from './evidence-format.ts';
+import { PROVEN_KEYS, provenRunFrom, type EvidenceEntry, type ProvenItem, type ProvenRun, type RunEvidence } from './evidence-format.ts';
 
 export type EvidenceVerdict =
   { ok: true; runId: string; checkpoint: AuditCheckpoint; proven: ProvenRun; entries: number; asserted: string[] } | { ok: false; reason: string };
@@ -37,7 +37,7 @@ function parse(text: string): RunEvidence {
   } catch {
     return refuse('the file is not JSON');
   }
-  if (file?.format !== 'remit.run-evidence' || file.v !== 1) refuse('not a version 1 remit.run-evidence file');
+  if (file?.format !== 'remit.run-evidence' || file.v !== 2) refuse('not a version 2 remit.run-evidence file');
   if (typeof file.runId !== 'string' || !Array.isArray(file.entries) || file.entries.length === 0) refuse('the file has no run id or no audit entries');
   return file;
 }
@@ -62,14 +62,48 @@ function check(file: RunEvidence, publicKey: KeyObject): EvidenceVerdict {
   if (last.hash !== checkpoint.headHash) refuse(`entry ${last.seq} does not have the hash checkpoint ${checkpoint.seq} signed (another chain, or rewritten)`);
 
   const derived = provenRunFrom(file.runId, entries);
-  if (!derived) refuse(`no run.create entry for run ${file.runId} among the entries`);
-  if (entries[0]!.seq !== derived!.created.seq) refuse('the entries do not start at the run’s run.create entry');
-  for (const key of ['created', 'cancelled', 'finished'] as const) {
-    if (canonicalJson(file.proven?.[key] ?? null) !== canonicalJson(derived![key]))
-      refuse(`proven.${key} differs from the run’s audit entry (edited after export)`);
+  if (!derived) return refuse(`no run.create entry for run ${file.runId} among the entries`);
+  if (entries[0]!.seq !== derived.created.seq) refuse('the entries do not start at the run’s run.create entry');
+  const proven: unknown = file.proven;
+  if (typeof proven !== 'object' || proven === null || canonicalJson(Object.keys(proven).sort()) !== canonicalJson(PROVEN_KEYS))
+    refuse(`proven must hold exactly ${PROVEN_KEYS.join(', ')}`);
+  for (const key of PROVEN_KEYS) compareProven(key, (proven as Record<string, unknown>)[key], derived[key]);
+  return { ok: true, runId: file.runId, checkpoint, proven: derived, entries: entries.length, asserted: Object.keys(file.asserted ?? {}).sort() };
+}
+
+/** Each proven item must be its audit entry's fields, in the entries' order: says which item and which field differ. */
+function compareProven(key: (typeof PROVEN_KEYS)[number], shown: unknown, derived: ProvenItem | ProvenItem[] | null): void {
+  if (!Array.isArray(derived)) {
+    if (derived === null) {
+      if (shown !== null) refuse(`proven.${key} is shown, but the run has no such audit entry`);
+      return;
+    }
+    const field = firstDifference(shown, derived);
+    if (field !== undefined) refuse(`proven.${key} differs from audit entry ${derived.seq} at ${field || 'the item'} (edited after export)`);
+    return;
   }
-  if (canonicalJson(Object.keys(file.proven).sort()) !== canonicalJson(['cancelled', 'created', 'finished'])) refuse('proven holds unexpected items');
-  return { ok: true, runId: file.runId, checkpoint, proven: derived!, entries: entries.length, asserted: Object.keys(file.asserted ?? {}).sort() };
+  if (!Array.isArray(shown)) return refuse(`proven.${key} is not a list`);
+  derived.forEach((want, i) => {
+    const field = firstDifference(shown[i], want);
+    if (field === undefined) return;
+    if (shown.length < derived.length && shown[i] !== undefined && firstDifference(shown[i], derived[i + 1]) === undefined)
+      refuse(`proven.${key} leaves out audit entry ${want.seq} (an item was dropped)`);
+    refuse(`proven.${key}[${i}] differs from audit entry ${want.seq} at ${field || 'the item'} (edited, dropped or reordered after export)`);
+  });
+  if (shown.length !== derived.length) refuse(`proven.${key} lists ${shown.length} items, the run's audit entries hold ${derived.length}`);
+}
+
+/** The path of the first leaf where `shown` differs from `want` ('' for the whole value); undefined when they are equal. */
+function firstDifference(shown: unknown, want: unknown, path = ''): string | undefined {
+  if (want !== null && typeof want === 'object' && shown !== null && typeof shown === 'object' && Array.isArray(want) === Array.isArray(shown)) {
+    const keys = [...new Set([...Object.keys(want), ...Object.keys(shown)])].sort();
+    for (const k of keys) {
+      const at = firstDifference((shown as Record<string, unknown>)[k], (want as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  return shown === want ? undefined : path;
 }
 
 /** Shape, org, hash and link of one entry; every value must be JSON the chain hash can spell once. */

@@ -23,18 +23,28 @@ function evidenceFile(privateKey: Parameters<typeof signCheckpoint>[1], publicKe
     entries.push({ ...e, prevHash, hash });
     prevHash = hash;
   });
-  const item = (e: EvidenceEntry) => ({ seq: e.seq, hash: e.hash, at: e.at, actorId: e.actorId, outcome: e.outcome, detail: e.detail });
+  const item = (e: EvidenceEntry) => ({ seq: e.seq, hash: e.hash, at: e.at, action: e.action, actorId: e.actorId, outcome: e.outcome, detail: e.detail });
   const checkpoint = signCheckpoint(
     { v: 1, orgId: ORG, seq: 2, headHash: prevHash, at: '2025-01-02T03:06:00.000Z', prevCheckpointHash: GENESIS_PREV_HASH, keyId: checkpointKeyId(publicKey) },
     privateKey,
   );
   return {
     format: 'remit.run-evidence',
-    v: 1,
+    v: 2,
     runId: RUN,
     exportedAt: '2025-01-02T03:07:00.000Z',
-    proven: { created: item(entries[0]!), cancelled: [], finished: item(entries[1]!) },
-    asserted: { modelCalls: [] },
+    proven: {
+      created: item(entries[0]!),
+      connections: [],
+      sandbox: [],
+      modelCalls: [],
+      toolCalls: [],
+      toolDenials: [],
+      cancelled: [],
+      finished: item(entries[1]!),
+      other: [],
+    },
+    asserted: { egressRequests: [] },
     entries,
     checkpoint,
   };
@@ -54,14 +64,15 @@ describe('remit evidence verify', () => {
       const ok = await runRemit(['evidence', 'verify', file, '--public-key', pem]);
       expect(ok.status, ok.stderr).toBe(0);
       expect(ok.stdout).toMatch(/✓ 2 audit entries \(seq 1\.\.2\) recompute to the checkpoint's head hash/);
-      expect(ok.stdout).toMatch(/finished at 2025-01-02T03:05:05.678Z: \{"status":"succeeded","reason":null,"steps":2\} \(entry 2\)/);
-      expect(ok.stdout).toMatch(/only asserted by the exporter \(not covered by an audit entry\): modelCalls/);
+      expect(ok.stdout).toMatch(/finished at 2025-01-02T03:05:05.678Z: \{"reason":null,"status":"succeeded","steps":2\} \(entry 2\)/);
+      expect(ok.stdout).toMatch(/model call: none/);
+      expect(ok.stdout).toMatch(/only asserted by the exporter \(not covered by an audit entry\): egressRequests/);
 
       evidence.proven.finished = { ...evidence.proven.finished!, detail: { ...evidence.proven.finished!.detail, status: 'failed' } };
       await writeFile(file, JSON.stringify(evidence));
       expect(await runRemit(['evidence', 'verify', file, '--public-key', pem])).toMatchObject({
         status: 1,
-        stdout: expect.stringMatching(/does not verify: proven.finished differs from the run’s audit entry/),
+        stdout: expect.stringMatching(/does not verify: proven.finished differs from audit entry 2 at detail.status/),
       });
 
       const other = join(dir, 'other.pem');

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseCheckpointPublicKey, verifyRunEvidence, type EvidenceVerdict } from '@remit/audit';
+import { canonicalJson, parseCheckpointPublicKey, verifyRunEvidence, type EvidenceVerdict, type ProvenItem } from '@remit/audit';
 import { escapeForTerminal } from '../escape-for-terminal.ts';
 import { ExitCode } from '../exit-codes.ts';
 
@@ -14,19 +14,28 @@ export async function evidenceVerifyCommand(file: string, opts: { publicKey: str
   return verdict.ok ? ExitCode.ok : ExitCode.failed;
 }
 
-/** What is proven (by the chain and the signature) and what is only the exporter's word. */
+/** What is proven (by the chain and the signature), item by item with its audit entry, and what is only the exporter's word. */
 export function describeVerdict(v: EvidenceVerdict): string {
   if (!v.ok) return `✗ the evidence does not verify: ${escapeForTerminal(v.reason)}\n`;
   const c = v.checkpoint;
-  const { created, finished, cancelled } = v.proven;
-  const d = (x: unknown) => escapeForTerminal(JSON.stringify(x));
+  const p = v.proven;
+  // Canonical (sorted keys): the database hands detail back in its own key order.
+  const d = (x: unknown) => escapeForTerminal(canonicalJson(x));
+  const line = (label: string, x: ProvenItem) => `  ${label} at ${x.at}: ${d(x.detail)} (entry ${x.seq}, ${x.outcome})`;
+  const list = (label: string, items: ProvenItem[]) => (items.length === 0 ? [`  ${label}: none`] : items.map((x) => line(label, x)));
   return [
     `✓ checkpoint ${c.seq} of org ${c.orgId} (${c.at}) is signed by key ${c.keyId}`,
-    `✓ ${v.entries} audit entries (seq ${created.seq}..${c.seq}) recompute to the checkpoint's head hash`,
-    'proven by those entries:',
-    `  run ${escapeForTerminal(v.runId)} created at ${created.at} by ${created.actorId ?? 'no user (schedule or webhook)'}: ${d(created.detail)} (entry ${created.seq})`,
-    ...cancelled.map((x) => `  cancel requested at ${x.at} by ${x.actorId ?? 'unknown'}: ${d(x.detail)} (entry ${x.seq})`),
-    finished ? `  finished at ${finished.at}: ${d(finished.detail)} (entry ${finished.seq})` : '  not finished when exported',
+    `✓ ${v.entries} audit entries (seq ${p.created.seq}..${c.seq}) recompute to the checkpoint's head hash`,
+    'proven by those entries, each item equal to its audit entry:',
+    `  run ${escapeForTerminal(v.runId)} created at ${p.created.at} by ${p.created.actorId ?? 'no user (schedule or webhook)'}: ${d(p.created.detail)} (entry ${p.created.seq})`,
+    ...list('connection', p.connections),
+    ...list('sandbox', p.sandbox),
+    ...list('model call', p.modelCalls),
+    ...list('tool call', p.toolCalls),
+    ...list('tool denied', p.toolDenials),
+    ...p.cancelled.map((x) => `  cancel requested at ${x.at} by ${x.actorId ?? 'unknown'}: ${d(x.detail)} (entry ${x.seq})`),
+    ...p.other.map((x) => line(escapeForTerminal(x.action), x)),
+    p.finished ? `  finished at ${p.finished.at}: ${d(p.finished.detail)} (entry ${p.finished.seq})` : '  not finished when exported',
     `only asserted by the exporter (not covered by an audit entry): ${v.asserted.join(', ') || 'nothing'}`,
     '',
   ].join('\n');
