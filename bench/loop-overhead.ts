@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { buildToolCatalog, runAgentLoop } from '@remit/agents';
+import type { ToolName } from '@remit/core';
 import { createScriptedProvider } from '@remit/models';
 import { createLocalDriver, openSandboxSession } from '@remit/sandbox';
 
@@ -37,7 +38,8 @@ try {
     system: 'bench',
     input: 'read f repeatedly',
     catalog: buildToolCatalog([]),
-    executor: { call: (tool, input, signal) => session.call(tool, input as never, { signal }) },
+    // The catalog above offers sandbox tools only (no graph_query), so every call goes to the sandbox.
+    executor: { call: (tool, input, signal) => session.call(tool as ToolName, input as never, { signal }) },
     sink: { event: async (type, data) => void events.push({ type, data }) },
     maxSteps: CALLS + 1,
     signal: new AbortController().signal,

@@ -1,6 +1,7 @@
 import { toolInputSchemas, type ToolErrorCode, type ToolInput, type ToolName } from '@remit/core';
 import { execTool } from './exec-tool.ts';
 import { gitCheckoutTool } from './git-checkout-tool.ts';
+import { graphIndexTool } from './graph-index-tool.ts';
 import { httpTool } from './http-tool.ts';
 import { readFileTool } from './read-file-tool.ts';
 import { scrubDeep } from './scrubber.ts';
@@ -35,6 +36,8 @@ async function dispatch(ctx: ToolContext, tool: ToolName, input: unknown): Promi
       return httpTool(ctx, parse(tool, input));
     case 'git_checkout':
       return gitCheckoutTool(ctx, parse(tool, input));
+    case 'graph_index':
+      return graphIndexTool(ctx, parse(tool, input));
   }
 }
 

@@ -1,11 +1,11 @@
-import { scrubDeep, type RunEventData, type RunEventType, type ToolName } from '@remit/core';
+import { scrubDeep, type RunEventData, type RunEventType } from '@remit/core';
 import type { ToolCallResult } from '@remit/sandbox';
 import type { ContentBlock, Message, ModelProvider, StopReason, ToolSpec, Usage } from '@remit/models';
-import type { ToolCatalog } from './tool-catalog.ts';
+import type { CatalogTool, ToolCatalog } from './tool-catalog.ts';
 import { capToolOutput } from './tool-output.ts';
 
 interface ToolExecutor {
-  call(tool: ToolName, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolCallResult>;
+  call(tool: CatalogTool, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolCallResult>;
 }
 
 /** The run events the loop itself writes. */
@@ -135,7 +135,7 @@ async function callModel(o: LoopOptions, messages: Message[]): Promise<ModelTurn
 
 async function runTool(o: LoopOptions, call: ModelTurn['toolUses'][number]): Promise<ContentBlock> {
   const errorResult = (message: string): ContentBlock => ({ toolResult: { toolUseId: call.toolUseId, content: [{ text: message }], status: 'error' } });
-  const tool = call.name as ToolName;
+  const tool = call.name as CatalogTool;
   if (!o.catalog.offered.has(tool)) {
     await o.sink.event('tool_denied', { id: call.toolUseId, name: call.name, reason: 'tool_not_offered' });
     return errorResult(`Tool "${call.name}" is not available to this run.`);

@@ -2,6 +2,7 @@ import { ExecInput, GitCheckoutInput, HttpInput, ReadFileInput, type ConnectionT
 import type { ToolSpec } from '@remit/models';
 import { z } from 'zod';
 import { connectionType } from './connections/types/index.ts';
+import { GRAPH_QUERY, GraphQueryInput, type GraphReach } from './graph/graph-query-tool.ts';
 
 export interface RunConnection {
   name: string;
@@ -9,11 +10,14 @@ export interface RunConnection {
   description: string;
 }
 
+/** A tool the model may be offered: the sandbox's, or graph_query, which the orchestrator answers from the graph store. */
+export type CatalogTool = ToolName | typeof GRAPH_QUERY;
+
 export interface ToolCatalog {
   specs: ToolSpec[];
-  offered: ReadonlySet<ToolName>;
+  offered: ReadonlySet<CatalogTool>;
   /** Connections the model may name, per tool. */
-  connectionsFor: Readonly<Partial<Record<ToolName, ReadonlySet<string>>>>;
+  connectionsFor: Readonly<Partial<Record<CatalogTool, ReadonlySet<string>>>>;
 }
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -26,8 +30,9 @@ const offering = (connections: readonly RunConnection[], tool: ToolName) => conn
  * `exec` and `read_file` inside their own sandbox; `http` and `git_checkout` name only the
  * connections whose type offers them (HTTP-reachable ones; GitHub). A connection outside the
  * role is not even in the schema, and the loop refuses it again if the model names it anyway.
+ * `graph_query` is offered only when the role reaches at least one indexed repository.
  */
-export function buildToolCatalog(connections: readonly RunConnection[]): ToolCatalog {
+export function buildToolCatalog(connections: readonly RunConnection[], graph: GraphReach = { repositories: [] }): ToolCatalog {
   const specs: ToolSpec[] = [
     {
       name: 'exec',
@@ -36,7 +41,7 @@ export function buildToolCatalog(connections: readonly RunConnection[]): ToolCat
     },
     { name: 'read_file', description: 'Read a file from your sandbox workdir.', inputSchema: jsonSchema(ReadFileInput) },
   ];
-  const offered = new Set<ToolName>(['exec', 'read_file']);
+  const offered = new Set<CatalogTool>(['exec', 'read_file']);
   const connectionsFor: Partial<Record<ToolName, ReadonlySet<string>>> = {};
 
   const httpTargets = offering(connections, 'http');
@@ -62,6 +67,14 @@ export function buildToolCatalog(connections: readonly RunConnection[]): ToolCat
     });
     offered.add('git_checkout');
     connectionsFor.git_checkout = new Set(names);
+  }
+  if (graph.repositories.length) {
+    specs.push({
+      name: GRAPH_QUERY,
+      description: `Query the knowledge graph of your repositories (symbols and signatures, calls, imports, routes, clients, queues, owners; never source). Repositories: ${graph.repositories.join(', ')}.`,
+      inputSchema: jsonSchema(GraphQueryInput),
+    });
+    offered.add(GRAPH_QUERY);
   }
   return { specs, offered, connectionsFor };
 }

@@ -18,7 +18,16 @@ describe('bundleAgent', () => {
 
   it('writes the loader, the agent and its code cache, read-only, named by content hash', async () => {
     expect(bundle.dir).toBe(join(outDir, `agent-${bundle.hash}`));
-    expect((await readdir(bundle.dir)).sort()).toEqual(['agent.cache', 'agent.js', 'start.cjs']);
+    expect((await readdir(bundle.dir)).sort()).toEqual(['agent.cache', 'agent.js', 'start.cjs', ...bundle.indexerFiles].sort());
+    expect(bundle.indexerFiles).toEqual([
+      'graph-indexer.cjs',
+      'tree-sitter.wasm',
+      'tree-sitter-typescript.wasm',
+      'tree-sitter-tsx.wasm',
+      'tree-sitter-javascript.wasm',
+      'tree-sitter-python.wasm',
+      'tree-sitter-go.wasm',
+    ]);
     expect((await stat(join(bundle.dir, 'agent.js'))).mode & 0o777).toBe(0o444);
     expect((await readdir(outDir)).sort()).toEqual([`agent-${bundle.hash}`, 'agent-sources.json']); // no temp dirs left
     expect(await bundleAgent(outDir)).toEqual(bundle);
@@ -29,6 +38,7 @@ describe('bundleAgent', () => {
     expect(code).toContain('git_checkout');
     expect(code).not.toContain('REMIT_MASTER_KEY'); // the environment schema
     expect(code).not.toContain('Ungültig'); // zod's German locale
+    expect(code).not.toContain('tree-sitter'); // the graph indexer is its own file, loaded on the first graph_index
     expect(bundle.bytes).toBeLessThan(260_000);
   });
 

@@ -2,18 +2,20 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { agentSources } from '@remit/sandbox-agent';
+import { agentSources, graphWasmFiles } from '@remit/sandbox-agent';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 
 export interface AgentBundle {
-  /** `${outDir}/agent-<hash>`: start.cjs (run this with node), agent.js and agent.cache. */
+  /** `${outDir}/agent-<hash>`: start.cjs (run this with node), agent.js and agent.cache, and the indexer's files. */
   dir: string;
   hash: string;
   /** Size of agent.js. */
   bytes: number;
+  /** The graph indexer's files in `dir` (graph-indexer.cjs and the .wasm it loads), which the agent loads on its first `graph_index`. */
+  indexerFiles: string[];
 }
 
 interface BundleAgentOptions {
@@ -45,6 +47,35 @@ const protocolOnlyCore: Plugin = {
     builder.onResolve({ filter: /^@remit\/core$/ }, () => ({
       path: join(dirname(createRequire(agentSources.agent).resolve('@remit/core')), 'schemas', 'sandbox-protocol.ts'),
     }));
+  },
+};
+
+/**
+ * The agent loads the graph indexer only when asked to index (`import('@remit/graph')` in
+ * graph-index-tool.ts): in the bundle that import is graph-indexer.cjs beside agent.js, built
+ * separately, so web-tree-sitter and the grammars cost the agent's start nothing.
+ */
+const GRAPH_INDEXER_FILE = 'graph-indexer.cjs';
+const GRAPH_INDEXER_NAMESPACE = 'graph-indexer';
+const graphIndexerBeside: Plugin = {
+  name: 'graph-indexer-beside',
+  setup(builder) {
+    // A stub that requires the file: an external import() would stay a real dynamic import, which
+    // the loader's vm.Script (agent-loader.ts) cannot serve; require is the loader's, beside agent.js.
+    builder.onResolve({ filter: /^@remit\/graph$/ }, () => ({ path: GRAPH_INDEXER_FILE, namespace: GRAPH_INDEXER_NAMESPACE }));
+    builder.onLoad({ filter: /.*/, namespace: GRAPH_INDEXER_NAMESPACE }, () => ({
+      contents: `module.exports = require('./${GRAPH_INDEXER_FILE}');`,
+      loader: 'js',
+    }));
+    builder.onResolve({ filter: /^\.\/graph-indexer\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/** web-tree-sitter's CommonJS build: its ES module finds itself through import.meta.url, which a CommonJS bundle lacks. */
+const webTreeSitterCommonJs: Plugin = {
+  name: 'web-tree-sitter-cjs',
+  setup(builder) {
+    builder.onResolve({ filter: /^web-tree-sitter$/ }, (args) => ({ path: createRequire(join(args.resolveDir, 'index.js')).resolve('web-tree-sitter') }));
   },
 };
 
@@ -108,6 +139,8 @@ async function recordedBundle(outDir: string, nodePath: string): Promise<AgentBu
   const { bundle } = record;
   // The record may only ever point at a bundle of this directory.
   if (!/^[0-9a-f]{16}$/.test(bundle?.hash ?? '') || bundle.dir !== join(outDir, `agent-${bundle.hash}`)) return undefined;
+  // A record from before the indexer, or naming a file outside the bundle's directory, is rebuilt.
+  if (!Array.isArray(bundle.indexerFiles) || !bundle.indexerFiles.every((name) => /^[\w-][\w.-]*$/.test(name))) return undefined;
   if (record.node !== (await nodeKey(nodePath))) return undefined;
   for (const [path, mtimeMs, size] of record.inputs) {
     const info = await stat(path).catch(() => undefined);
@@ -117,9 +150,18 @@ async function recordedBundle(outDir: string, nodePath: string): Promise<AgentBu
   return cached ? bundle : undefined;
 }
 
-async function writeSourcesRecord(outDir: string, nodePath: string, bundle: AgentBundle, built: { cwd: string; metafiles: Metafile[] }): Promise<void> {
-  const inBuild = built.metafiles.flatMap((m) => Object.keys(m.inputs)).map((f) => resolve(built.cwd, f));
-  const files = [...new Set([...inBuild, fileURLToPath(import.meta.url)])];
+async function writeSourcesRecord(
+  outDir: string,
+  nodePath: string,
+  bundle: AgentBundle,
+  built: { cwd: string; metafiles: Metafile[]; extraInputs: string[] },
+): Promise<void> {
+  // An input of a plugin's own namespace (`graph-indexer:graph-indexer.cjs`, the stub above) is no file.
+  const inBuild = built.metafiles
+    .flatMap((m) => Object.keys(m.inputs))
+    .filter((f) => !f.startsWith(`${GRAPH_INDEXER_NAMESPACE}:`))
+    .map((f) => resolve(built.cwd, f));
+  const files = [...new Set([...inBuild, ...built.extraInputs, fileURLToPath(import.meta.url)])];
   const inputs: SourcesRecord['inputs'] = [];
   for (const path of files) {
     const info = await stat(path).catch(() => undefined);
@@ -136,18 +178,25 @@ async function writeBundle(outDir: string, nodePath: string): Promise<AgentBundl
   // Loaded only to build: a process that finds its bundle recorded never loads esbuild.
   const { build } = await import('esbuild');
   const cwd = process.cwd(); // metafile paths are relative to it
-  const [agent, loader] = await Promise.all([
-    build({ ...common, absWorkingDir: cwd, entryPoints: [agentSources.agent], plugins: [englishOnlyZodLocales, protocolOnlyCore] }),
+  const [agent, loader, indexer] = await Promise.all([
+    build({ ...common, absWorkingDir: cwd, entryPoints: [agentSources.agent], plugins: [englishOnlyZodLocales, protocolOnlyCore, graphIndexerBeside] }),
     build({ ...common, absWorkingDir: cwd, entryPoints: [agentSources.loader] }),
+    build({ ...common, absWorkingDir: cwd, entryPoints: [agentSources.graphIndexer], plugins: [englishOnlyZodLocales, webTreeSitterCommonJs] }),
   ]);
   const agentJs = agent.outputFiles?.[0]?.contents;
   const startCjs = loader.outputFiles?.[0]?.contents;
-  if (agentJs === undefined || startCjs === undefined) throw new Error('esbuild produced no agent bundle');
+  const indexerCjs = indexer.outputFiles?.[0]?.contents;
+  if (agentJs === undefined || startCjs === undefined || indexerCjs === undefined) throw new Error('esbuild produced no agent bundle');
+  const wasmPaths = graphWasmFiles();
+  const wasm = await Promise.all(wasmPaths.map(async (path) => ({ name: basename(path), bytes: await readFile(path) })));
   const node = await stat(nodePath);
-  const hash = createHash('sha256').update(agentJs).update(startCjs).update(`${nodePath}\0${node.size}\0${node.mtimeMs}`).digest('hex').slice(0, 16);
+  const digest = createHash('sha256').update(agentJs).update(startCjs).update(indexerCjs);
+  for (const file of wasm) digest.update(file.name).update(file.bytes);
+  const hash = digest.update(`${nodePath}\0${node.size}\0${node.mtimeMs}`).digest('hex').slice(0, 16);
   const dir = join(outDir, `agent-${hash}`);
-  const bundle: AgentBundle = { dir, hash, bytes: agentJs.length };
-  const record = () => writeSourcesRecord(outDir, nodePath, bundle, { cwd, metafiles: [agent.metafile!, loader.metafile!] });
+  const bundle: AgentBundle = { dir, hash, bytes: agentJs.length, indexerFiles: [GRAPH_INDEXER_FILE, ...wasm.map((file) => file.name)] };
+  const record = () =>
+    writeSourcesRecord(outDir, nodePath, bundle, { cwd, metafiles: [agent.metafile!, loader.metafile!, indexer.metafile!], extraInputs: wasmPaths });
   if (
     await stat(join(dir, 'agent.cache')).then(
       () => true,
@@ -164,6 +213,8 @@ async function writeBundle(outDir: string, nodePath: string): Promise<AgentBundl
   try {
     await writeFile(join(temp, 'agent.js'), agentJs, { mode: 0o444 });
     await writeFile(join(temp, 'start.cjs'), startCjs, { mode: 0o444 });
+    await writeFile(join(temp, GRAPH_INDEXER_FILE), indexerCjs, { mode: 0o444 });
+    for (const file of wasm) await writeFile(join(temp, file.name), file.bytes, { mode: 0o444 });
     await promisify(execFile)(nodePath, [join(temp, 'start.cjs'), '--write-code-cache'], { env: {}, cwd: '/' });
     await chmod(join(temp, 'agent.cache'), 0o444);
     await rename(temp, dir).catch(async (err: NodeJS.ErrnoException) => {

@@ -54,6 +54,11 @@ export const BWRAP_FDS = { args: 3, seccomp: 4, firstCopy: 5 } as const;
 interface SandboxMounts {
   /** The agent bundle's directory (see agent-bundle.ts). */
   agentDir: string;
+  /**
+   * The graph indexer's files in agentDir (graph-indexer.cjs and its .wasm, ~4 MB), copied in
+   * beside the agent, which loads them on its first `graph_index`.
+   */
+  indexerFiles?: readonly string[];
   /** node's real path, and its ELF interpreter (see sandbox-image-files.ts). */
   nodePath: string;
   loaderPath: string;
@@ -92,7 +97,7 @@ interface BwrapCommand {
  * entries as the host has them), from /etc only what node and git read (CA certificates,
  * alternatives symlinks, the loader cache, a passwd naming the sandbox user; /etc/ssl/private
  * stays out), fresh /proc, a read-only /dev whose /dev/shm is a sized tmpfs, private tmpfs /tmp
- * and /work, copies of the agent and of node's loader, and this run's two sockets. Nothing else
+ * and /work, copies of the agent (with its graph indexer) and of node's loader, and this run's two sockets. Nothing else
  * of the host is visible, and /proc/self/mountinfo names no host path but the system
  * directories above and the sockets' path inside their tmpfs (see sandbox-session.ts).
  */
@@ -109,6 +114,7 @@ export function bwrapCommand(mounts: SandboxMounts): BwrapCommand {
     ...copy(join(mounts.agentDir, 'start.cjs'), `${SANDBOX_PATHS.agent}/start.cjs`, 0o444),
     ...copy(join(mounts.agentDir, 'agent.js'), `${SANDBOX_PATHS.agent}/agent.js`, 0o444),
     ...copy(join(mounts.agentDir, 'agent.cache'), `${SANDBOX_PATHS.agent}/agent.cache`, 0o444),
+    ...(mounts.indexerFiles ?? []).flatMap((name) => copy(join(mounts.agentDir, name), `${SANDBOX_PATHS.agent}/${name}`, 0o444)),
     ...copy(mounts.loaderPath, SANDBOX_PATHS.loader, 0o111),
     ...(node === SANDBOX_PATHS.node ? ['--ro-bind', mounts.nodePath, SANDBOX_PATHS.node] : []),
     '--ro-bind',

@@ -13,6 +13,8 @@ import { elfInterpreter } from './elf-interpreter.ts';
 export interface SandboxImageFiles {
   /** The agent bundle's directory (start.cjs, agent.js, agent.cache). */
   agentDir: string;
+  /** The graph indexer's files in agentDir, copied in beside the agent (see agent-bundle.ts). */
+  indexerFiles: string[];
   /** node's real path. */
   nodePath: string;
   /**
@@ -53,7 +55,7 @@ async function build(imageDir: string, nodePath: string): Promise<SandboxImageFi
     writeOnce(imageDir, 'group', `sandbox:x:${SANDBOX_UID}:\n`),
   ]);
   if (loaderPath === undefined) throw new Error(`${node} names no ELF interpreter; the sandbox agent needs a dynamically linked node`);
-  return { agentDir: agent.dir, nodePath: node, loaderPath, passwdPath, groupPath };
+  return { agentDir: agent.dir, indexerFiles: agent.indexerFiles, nodePath: node, loaderPath, passwdPath, groupPath };
 }
 
 async function writeOnce(imageDir: string, name: string, content: string): Promise<string> {

@@ -23,6 +23,7 @@ export function callDeadlineMs(tool: ToolName, input: { timeoutMs?: unknown }): 
   switch (tool) {
     case 'exec':
     case 'http':
+    case 'graph_index':
       return Number(input.timeoutMs) + REPORT_GRACE_MS;
     case 'read_file':
       return READ_FILE_TIMEOUT_MS + REPORT_GRACE_MS;

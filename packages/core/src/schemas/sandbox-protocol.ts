@@ -7,7 +7,8 @@ import { z } from 'zod';
  * parse every message with these schemas; anything else closes the channel.
  */
 
-export const ToolName = z.enum(['exec', 'http', 'read_file', 'git_checkout']);
+/** `graph_index` is never offered to a model: the orchestrator calls it to index a checkout (see GraphIndexInput). */
+export const ToolName = z.enum(['exec', 'http', 'read_file', 'git_checkout', 'graph_index']);
 export type ToolName = z.infer<typeof ToolName>;
 
 const relativePath = z
@@ -93,11 +94,39 @@ export type GitCheckoutInput = z.infer<typeof GitCheckoutInput>;
 export const GitCheckoutOutput = z.object({ dir: z.string(), commit: z.string(), durationMs: z.number() });
 export type GitCheckoutOutput = z.infer<typeof GitCheckoutOutput>;
 
+/**
+ * Indexes a directory inside the sandbox (a checkout, or a path mounted for development) into a
+ * knowledge-graph snapshot: the source never leaves the sandbox, only identifiers and signatures.
+ */
+export const GraphIndexInput = z
+  .object({
+    dir: relativePath.default('repo').meta({ description: 'relative to the workdir' }),
+    repository: z
+      .string()
+      .min(1)
+      .max(300)
+      .regex(/^[^\r\n\0]+$/)
+      .meta({ example: 'acme/payments' }),
+    /** The commit the snapshot is for; default the checkout's HEAD, or `worktree` outside git. */
+    commit: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/)
+      .optional(),
+    timeoutMs: z.int().min(1000).max(600_000).default(300_000),
+  })
+  .strict();
+export type GraphIndexInput = z.infer<typeof GraphIndexInput>;
+
+/** The snapshot is checked on arrival against the graph's own schema (@remit/graph), which core cannot import. */
+export const GraphIndexOutput = z.object({ snapshot: z.record(z.string(), z.unknown()), durationMs: z.number() });
+export type GraphIndexOutput = z.infer<typeof GraphIndexOutput>;
+
 export const toolInputSchemas = {
   exec: ExecInput,
   http: HttpInput,
   read_file: ReadFileInput,
   git_checkout: GitCheckoutInput,
+  graph_index: GraphIndexInput,
 } as const satisfies Record<ToolName, z.ZodType>;
 /** A tool's input once its schema has parsed it (defaults applied). */
 export type ToolInput<T extends ToolName> = z.output<(typeof toolInputSchemas)[T]>;
@@ -108,6 +137,7 @@ export const toolOutputSchemas = {
   http: HttpOutput,
   read_file: ReadFileOutput,
   git_checkout: GitCheckoutOutput,
+  graph_index: GraphIndexOutput,
 } as const satisfies Record<ToolName, z.ZodType>;
 
 /** Credentials a tool inside the sandbox must hold itself (git tokens, STS keys); never http secrets. */
