@@ -18,6 +18,7 @@ export const NAV: readonly NavEntry[] = [
   { href: '/console/usage', label: 'Usage', admin: true },
   { href: '/console/sandboxes', label: 'Sandboxes', admin: true },
   { href: '/console/reviews', label: 'Reviews', admin: true },
+  { href: '/console/insights', label: 'Insights', admin: true },
   { href: '/console/health', label: 'Health', admin: true },
 ];
 

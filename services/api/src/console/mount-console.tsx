@@ -16,6 +16,7 @@ import { mountRunScreens } from './screens/runs-list.tsx';
 import { mountAuditScreen } from './screens/audit.tsx';
 import { mountHealthScreen } from './screens/health.tsx';
 import { mountReviewsScreen } from './screens/reviews.tsx';
+import { mountInsightsScreen } from './screens/insights.tsx';
 import { mountSandboxesScreen } from './screens/sandboxes.tsx';
 import { mountUsageScreen } from './screens/usage.tsx';
 import { mountRolesScreen } from './screens/roles.tsx';
@@ -37,6 +38,7 @@ const SCREENS: readonly MountScreen[] = [
   mountUsageScreen,
   mountSandboxesScreen,
   mountReviewsScreen,
+  mountInsightsScreen,
   mountHealthScreen,
 ];
 

@@ -1,8 +1,8 @@
 import { appendAudit } from '@remit/audit';
-import { ConnectionCreate, type RoleCreate } from '@remit/core';
+import { ConnectionCreate, InsightJobCreate, type RoleCreate } from '@remit/core';
 import type { z } from 'zod';
-import { createConnectionChecked, updateConnectionChecked } from '@remit/agents';
-import { createBinding, createRole, findRole, listBindings, listConnections, type Database, type Sql } from '@remit/db';
+import { createConnectionChecked, createInsightJobChecked, updateConnectionChecked } from '@remit/agents';
+import { createBinding, createRole, findInsightJob, findRole, listBindings, listConnections, type Database, type Sql } from '@remit/db';
 import type { Resolver } from '@remit/egress';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
@@ -13,9 +13,18 @@ export const demoUsers = [
   { email: 'admin@example.com', groups: ['remit-admins'], note: 'admin (manages roles and connections)' },
 ] as const;
 
+/** The demo's insight job: a daily reliability review of payments, as the platform-engineer role. */
+export const demoInsightJob = InsightJobCreate.parse({
+  name: 'payments-reliability',
+  role: 'platform-engineer',
+  schedule: '0 6 * * *',
+  focus: 'reliability',
+  guidance: 'The payments service: checkout and its card processor.',
+});
+
 /**
- * The demo org: two roles with different reach, the groups bound to them, and the connections
- * they may use. Idempotent, so `remit demo` can run again on the same data directory.
+ * The demo org: two roles with different reach, the groups bound to them, the connections they
+ * may use, and an insight job. Idempotent, so `remit demo` can run again on the same data directory.
  */
 export async function seedDemo(
   deps: { db: Database; orgId: string; secrets: SecretStore; resolver?: Resolver | undefined; logger: Logger },
@@ -79,6 +88,8 @@ export async function seedDemo(
     for (const b of bindings) {
       if (!bound.has(`${b.role}/${JSON.stringify(b.subject)}`)) created.push(`binding ${(await createBinding(sql, b)).role}`);
     }
+    if (!(await findInsightJob(sql, { name: demoInsightJob.name })))
+      created.push(`insight job ${(await createInsightJobChecked(sql, demoInsightJob, new Date())).name}`);
     if (created.length) await appendAudit(sql, { actorId: null, action: 'demo.seed', outcome: 'success', detail: { created } });
     return { created };
   });

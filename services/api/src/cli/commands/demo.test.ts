@@ -21,7 +21,7 @@ describe('the demo’s “explore it” lines', () => {
 });
 
 describe('bin/remit demo --exit, end to end', () => {
-  it('troubleshoots as alice, then reviews her pull request from a signed delivery and posts the review to the fake GitHub', async () => {
+  it('troubleshoots as alice, reviews her pull request from a signed delivery and posts the review to the fake GitHub, then runs the insight job into the review queue', async () => {
     const { spawn } = await import('node:child_process');
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { createServer } = await import('node:net');
@@ -51,6 +51,11 @@ describe('bin/remit demo --exit, end to end', () => {
       expect(stdout).toContain('Review posted on acme/payments#7');
       expect(stdout).toContain('src/charge.js:2  A timeout of 0 disables it.');
       expect(stdout).toContain('Check run "Remit review": success.');
+      // The insight job's run, as platform-engineer, and the finding it put in the review queue.
+      expect(stdout).toContain('running (model: scripted (demo insight script; not a real model)');
+      expect(stdout).toMatch(/Run \S+ succeeded; 1 finding in the review queue:/);
+      expect(stdout).toMatch(/\[high\] Checkout depends on a card-processor pool that is exhausted and timing out {2}\(new, [0-9a-f-]{36}\)/);
+      expect(stdout).toMatch(/evidence: transcript #\d+, http: "card-processor: timeout \(p95 3012 ms, limit 3000 ms\)"/);
       expect(status).toBe(0);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

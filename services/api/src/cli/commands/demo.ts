@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { DEMO_AUTHOR, startDemoGithub, type DemoGithub } from '../../demo/demo-github.ts';
 import { startPaymentsService } from '../../demo/payments-service.ts';
 import { openRuntime, type Runtime } from '../../runtime/open-runtime.ts';
-import { demoUsers, seedDemo } from '../../runtime/seed-demo.ts';
+import type { FindingDetail, FindingPage } from '@remit/core';
+import type { z } from 'zod';
+import { demoInsightJob, demoUsers, seedDemo } from '../../runtime/seed-demo.ts';
 import { CliError, type CommandContext } from '../command-context.ts';
 import { escapeForTerminal } from '../escape-for-terminal.ts';
 import { createApiClient } from '../api-client.ts';
@@ -52,10 +54,11 @@ export async function demoCommand(ctx: CommandContext, opts: { exit?: boolean })
 
     out(`Run ${escapeForTerminal(id)} ${escapeForTerminal(status)}.`);
     const reviewStatus = await demoReview(rt, server.url, github, out);
+    const insightStatus = await demoInsight(rt, server.url, out);
     out(opts.exit ? 'Explore it once the API runs again (bin/remit serve):' : 'Explore it from another terminal while this one serves:');
     for (const line of exploreLines({ url: server.url, runId: id, dataDir: ctx.config.REMIT_DATA_DIR === '.remit' ? undefined : rt.dataDir, user: alice }))
       out(`  ${line}`);
-    if (opts.exit) return exitCodeForRun(status === 'succeeded' ? reviewStatus : status);
+    if (opts.exit) return exitCodeForRun([status, reviewStatus, insightStatus].find((st) => st !== 'succeeded') ?? 'succeeded');
     out('\nThe API keeps running; press Ctrl-C to stop.');
     await untilSignal();
     return 0;
@@ -111,6 +114,35 @@ A pull request by ${DEMO_AUTHOR.login} (linked to ${demoUsers[0].email}) opens o
 }
 
 /**
+ * The demo's platform insight: the seeded job "payments-reliability" runs now, as the
+ * platform-engineer role (what its schedule would do each morning); the transcript shows live,
+ * then the finding it put in the review queue.
+ */
+async function demoInsight(rt: Runtime, url: string, out: (s?: string) => void): Promise<string> {
+  const admin = createApiClient({
+    url,
+    token: await rt.devIssuer!.sign({ sub: 'admin@example.com', email: 'admin@example.com', groups: [rt.config.REMIT_ADMIN_GROUP] }),
+  });
+  const job = demoInsightJob.name;
+  out(`The insight job "${job}" (role ${demoInsightJob.role}, focus ${demoInsightJob.focus}, "${demoInsightJob.schedule}") runs now instead of at 06:00:\n`);
+  const { id } = await admin.post<{ id: string }>(`/v1/admin/insight-jobs/${job}/run`);
+  const outcome = await watchRun({ client: admin, runId: id, style: styleFor(process.stdout), spinner: process.stdout.isTTY === true, handleInterrupt: false });
+  const status = outcome.end === 'detached' ? 'detached' : outcome.status;
+  const page = await admin.get<z.infer<typeof FindingPage>>('/v1/insights/findings', { job, limit: '20' });
+  const mine = page.items.filter((f) => f.runId === id);
+  out(`Run ${escapeForTerminal(id)} ${escapeForTerminal(status)}; ${mine.length} finding${mine.length === 1 ? '' : 's'} in the review queue:`);
+  for (const item of mine) {
+    const f = await admin.get<FindingDetail>(`/v1/insights/findings/${item.id}`);
+    out(`  [${f.severity}] ${escapeForTerminal(f.title)}  (${f.status}, ${f.id})`);
+    out(`    ${escapeForTerminal(f.summary)}`);
+    for (const e of f.evidence) out(`    evidence: transcript #${e.callSeq}, ${escapeForTerminal(e.tool)}: "${escapeForTerminal(e.quote)}"`);
+    out(`    suggested: ${escapeForTerminal(f.suggestedChange)}`);
+  }
+  out('');
+  return status;
+}
+
+/**
  * What to try next, as lines to paste into another shell: each line that uses a variable comes
  * after the line that sets it, and a data directory other than the default is named, because
  * `remit token` signs with the key kept there.
@@ -133,5 +165,6 @@ export function exploreLines(options: {
     `bin/remit roles list --token "$ADMIN_TOKEN"`,
     `bin/remit runs list --token "$ADMIN_TOKEN"`,
     `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" $REMIT_URL/v1/audit/verify`,
+    `bin/remit insights findings list --token "$ADMIN_TOKEN"`,
   ];
 }
