@@ -16,6 +16,7 @@ const benches = [
   ...(process.env.TEST_DATABASE_URL ? [['push-streams.ts', '--postgres']] : []),
   ['cli-startup.ts'],
   ['console-pages.ts'],
+  ['graph-index.ts'],
   ...(process.env.TEST_DATABASE_URL ? [['console-pages.ts', '--postgres']] : []),
 ];
 

@@ -8,9 +8,11 @@ import { openSandboxSession, type SandboxDriver, type SandboxSession } from '@re
 import type { Logger } from 'pino';
 import { outcomeOfAbort, runAgentLoop, type AbortCause, type LoopOutcome } from './agent-loop.ts';
 import { buildRunAccess } from './connections/build-run-access.ts';
+import { GRAPH_QUERY, graphReach, runGraphQuery } from './graph/graph-query-tool.ts';
 import { createRunMeter, type MeterSettings } from './model-meter.ts';
+import { createRunAuditTrail } from './run-audit-trail.ts';
 import { runKindModule } from './kinds/index.ts';
-import type { PreparedRun } from './kinds/run-kind.ts';
+import { AnswerRejected, type PreparedRun } from './kinds/run-kind.ts';
 import type { GithubSettings } from './review/github-settings.ts';
 import { toolResultCapChars } from './tool-result-cap.ts';
 
@@ -38,7 +40,9 @@ export interface ExecuteRunDeps {
  * spends its bootstrap token) before the run's outcome is recorded.
  */
 export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<LoopOutcome> {
-  const ctx = { orgId: deps.orgId, userId: run.userId };
+  // The run's graph scope rides on every transaction it opens: the database shows it only the
+  // knowledge graph of repositories its role's connections reach (0016), whatever a query asks.
+  const ctx = { orgId: deps.orgId, userId: run.userId, graphScope: { kind: 'role' as const, roleId: run.roleId } };
   // startRun refuses kinds without a module, so a run here always has one.
   const kind = runKindModule(run.kind)!;
   const emit = <T extends RunEventType>(type: T, data: RunEventData<T>) =>
@@ -78,6 +82,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
   });
 
   let session: SandboxSession | undefined;
+  let trail: ReturnType<typeof createRunAuditTrail> | undefined;
   let outcome: LoopOutcome = { status: 'failed', reason: 'internal_error', answer: null, steps: 0 };
   let prepared: PreparedRun<Record<string, unknown>> | undefined;
   let ended = false;
@@ -113,7 +118,15 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     }
     for (const left of access.unavailable) await emit('connection_unavailable', left);
     const scrub = createScrubber(access.secretValues);
-    const catalog = kind.tools(access.connections);
+    const catalog = kind.tools(access.connections, await graphReach((fn) => deps.db.tenant(ctx, fn)));
+    const auditTrail = createRunAuditTrail({
+      db: deps.db,
+      orgId: deps.orgId,
+      run,
+      connections: access.connections.map((c) => c.name),
+      tools: catalog.specs.map((t) => t.name),
+    });
+    trail = auditTrail;
     session = await (deps.openSandbox ?? openSandboxSession)(deps.sandboxes, {
       runId: run.id,
       bundle: access.bundle,
@@ -123,7 +136,10 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
         targets: access.egressTargets,
         secrets: access.secretValues,
         ...(deps.resolver ? { resolver: deps.resolver } : {}),
-        onDecision: (d) => void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost')),
+        onDecision: (d) => {
+          auditTrail.egressDecision(d);
+          void emit('egress', { ...d }).catch((err: unknown) => log.warn({ err }, 'egress event lost'));
+        },
         onError: (err) => log.error({ err }, 'egress proxy failed'),
       }),
       consumeBootstrapToken: (presented) => deps.db.tenant(ctx, (sql) => recordSandboxBootstrap(sql, run.id, presented)),
@@ -135,7 +151,12 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
           );
       },
     });
-    if (!(await deps.db.tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'running', { sandboxId: session!.sandboxId })))) stop('lease_lost');
+    const opened = session;
+    const running = await deps.db.tenant(ctx, async (sql) => {
+      await auditTrail.sandboxCreated(sql, opened);
+      return setRunStatus(sql, run.id, deps.workerId, 'running', { sandboxId: opened.sandboxId });
+    });
+    if (!running) stop('lease_lost');
     await emit('status', { status: 'running', sandboxId: session.sandboxId, readyMs: Math.round(session.readyMs), model: model.label });
     const active = session;
     const stopped = await prepared?.afterSandboxReady?.((tool, input) => active.call(tool, input as never));
@@ -170,17 +191,12 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       input: prepared?.input ?? run.input,
       catalog,
       // The session parses the model's input against the tool's schema before anything runs.
-      executor: { call: (tool, input, signal) => active.call(tool, input as never, { signal }) },
-      sink: {
-        ...loopSink,
-        event: async (type, data) => {
-          await emit(type, data);
-          if (type === 'tool_denied') {
-            const denied = data as RunEventData<'tool_denied'>;
-            await audit('run.tool_denied', 'denied', { tool: denied.name, connection: denied.connection ?? null, reason: denied.reason });
-          }
-        },
+      executor: {
+        call: (tool, input, signal) =>
+          tool === GRAPH_QUERY ? runGraphQuery((fn) => deps.db.tenant(ctx, fn), input) : active.call(tool, input as never, { signal }),
       },
+      // Tool calls and denials are written with their audit entries (run-audit-trail.ts).
+      sink: { ...loopSink, event: (type, data) => auditTrail.loopEvent(type, data) },
       maxSteps: run.maxSteps,
       signal: abort.signal,
       scrub,
@@ -208,9 +224,18 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
     await deps.db
       .tenant(ctx, (sql) => setRunStatus(sql, run.id, deps.workerId, 'finishing'))
       .catch((err: unknown) => log.warn({ err }, 'run not marked finishing'));
-    await session?.close().catch((err: unknown) => log.error({ err }, 'sandbox destroy failed; the reaper will retry'));
+    if (session) {
+      const destroyed = await session.close().then(
+        () => true,
+        (err: unknown) => (log.error({ err }, 'sandbox destroy failed; the reaper will retry'), false),
+      );
+      await trail
+        ?.sandboxDestroyed({ sandboxId: session.sandboxId, destroyed })
+        .catch((err: unknown) => log.error({ err }, 'the sandbox destroy could not be audited'));
+    }
   }
   let result: Record<string, unknown> | null = null;
+  let rejection: AnswerRejected | undefined;
   if (prepared) {
     try {
       const settled = await prepared.settle(outcome, ask);
@@ -220,15 +245,31 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       log.error({ err }, 'run not settled by its kind');
       outcome = { ...outcome, status: 'failed', reason: 'settle_failed' };
     }
-  } else if (outcome.answer !== null && kind.toResult) result = kind.result.parse(kind.toResult(outcome.answer));
-  const recorded = await deps.db.tenant(ctx, async (sql) => {
-    const ok = await finishRun(sql, run.id, deps.workerId, {
-      status: outcome.status,
-      reason: outcome.reason,
-      result,
-      steps: outcome.steps,
-    });
-    if (ok) {
+  } else if (outcome.answer !== null && kind.toResult) {
+    try {
+      result = kind.result.parse(kind.toResult(outcome.answer));
+    } catch (err) {
+      if (!(err instanceof AnswerRejected)) throw err;
+      // An answer that fails its kind's checks only changes a run that would have succeeded.
+      if (outcome.status === 'succeeded') rejection = err;
+    }
+  }
+  const recorded = await deps.db
+    .tenant(ctx, async (sql) => {
+      if (!rejection && outcome.status === 'succeeded' && result && kind.deliver) rejection = await kind.deliver(sql, result, run);
+      if (rejection) {
+        outcome = { ...outcome, status: 'failed', reason: rejection.reason };
+        result = null;
+        await appendRunEvent(sql, run.id, 'error', { reason: rejection.reason, message: rejection.message });
+      }
+      const ok = await finishRun(sql, run.id, deps.workerId, {
+        status: outcome.status,
+        reason: outcome.reason,
+        result,
+        steps: outcome.steps,
+      });
+      // Rolls back what the kind delivered: a run another worker ended keeps no rows of ours.
+      if (!ok) throw new OutcomeNotRecorded();
       await appendRunEvent(sql, run.id, 'status', { status: outcome.status, reason: outcome.reason, answer: outcome.answer, steps: outcome.steps });
       await appendAudit(sql, {
         actorId: run.userId,
@@ -238,13 +279,13 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
         outcome: 'success',
         detail: { status: outcome.status, reason: outcome.reason, steps: outcome.steps },
       });
-    }
-    return ok;
-  });
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof OutcomeNotRecorded) return false;
+      throw err;
+    });
   if (!recorded) log.warn('run outcome not recorded: the lease was lost and another worker ended the run');
-  else if (outcome.status === 'succeeded' && result && kind.deliver) {
-    await kind.deliver(result, run).catch((err: unknown) => log.error({ err }, 'run result not delivered'));
-  }
   return outcome;
 }
 
@@ -255,3 +296,6 @@ function isModelFailure(err: unknown): err is Error & { code: string } {
 
 /** Thrown to leave the run's try block when its kind ended it before a sandbox was needed. */
 class KindEnded extends Error {}
+
+/** Thrown to roll back the finishing transaction when the lease was lost: another worker ended the run. */
+class OutcomeNotRecorded extends Error {}

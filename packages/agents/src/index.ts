@@ -9,8 +9,11 @@ export type { ConnectionServiceDeps } from './connections/save-connection.ts';
 export { verifySavedConnection, type SavedVerification } from './connections/verify-saved-connection.ts';
 export { completeAuthorization, confirmAuthorization, describeAuthorization, startAuthorization } from './connections/oauth-flow.ts';
 export { startRun } from './start-run.ts';
+export { createInsightJobChecked, runInsightJobNow, updateInsightJobChecked } from './insights/insight-jobs.ts';
+export { fireDueInsightJobs } from './insights/insight-scheduler.ts';
+export { insightInput } from './kinds/insight.ts';
 export { purgeUser, type PurgeRequest, type PurgeUserDeps } from './purge-user.ts';
-export { modelForRun } from './model-for-run.ts';
+export { createModel, modelForRun } from './model-for-run.ts';
 export {
   processGithubDelivery,
   receiveGithubDelivery,
@@ -24,3 +27,6 @@ export { gitUrlOf, type GithubSettings } from './review/github-settings.ts';
 export { openAuditCheckpoints, type AuditCheckpoints, type CheckpointSettings } from './audit-checkpoints/open-checkpoints.ts';
 export { checkpointPublicKeyPem, loadOrCreateCheckpointKey } from './audit-checkpoints/checkpoint-key.ts';
 export { s3CheckpointSink } from './audit-checkpoints/s3-checkpoint-sink.ts';
+export { auditWrapKeyRef, openAuditPersonalKeyring } from './audit-personal-keyring.ts';
+export { indexInSandbox, type IndexInSandboxRequest } from './graph/index-in-sandbox.ts';
+export { GraphIndexError, type GraphIndexErrorCode } from './graph/graph-index-error.ts';

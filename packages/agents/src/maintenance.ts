@@ -1,5 +1,5 @@
 import { appendRunEvent, failExpiredLeases, runStatuses, type Database } from '@remit/db';
-import { terminalRunStatuses, type RunStatus } from '@remit/core';
+import { terminalRunStatuses, type RateLimits, type RunStatus } from '@remit/core';
 import type { SandboxDriver, SandboxInfo } from '@remit/sandbox';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
@@ -8,6 +8,7 @@ import { sweepStaleReservations } from './model-meter.ts';
 import { retentionJob, type RetentionSchedule } from './retention/retention-job.ts';
 import { checkpointAudit } from './audit-checkpoints/checkpoint-job.ts';
 import type { AuditCheckpoints } from './audit-checkpoints/open-checkpoints.ts';
+import { fireDueInsightJobs } from './insights/insight-scheduler.ts';
 
 interface MaintenanceDeps {
   db: Database;
@@ -17,8 +18,10 @@ interface MaintenanceDeps {
   logger: Logger;
   /** Signed audit checkpoints; absent: none are written. */
   checkpoints?: AuditCheckpoints | undefined;
-  /** The clock retention judges ages by (tests); default the real one. */
+  /** The clock retention judges ages by and insight jobs fall due by (tests); default the real one. */
   now?: () => Date;
+  /** The limits scheduled insight runs start under; default defaultRateLimits. */
+  rateLimits?: RateLimits | undefined;
 }
 
 export interface MaintenanceSettings {
@@ -45,6 +48,7 @@ const jobs: readonly MaintenanceJob[] = [
   { name: 'reap_sandboxes', run: async (deps) => void (await reapSandboxes(deps, deps.logger)) },
   { name: 'sweep_secret_orphans', run: sweepSecrets },
   { name: 'checkpoint_audit', run: checkpointAudit },
+  { name: 'fire_insight_jobs', run: fireInsightJobs },
 ];
 
 interface Maintenance {
@@ -99,6 +103,12 @@ async function failLostRuns(deps: MaintenanceDeps): Promise<void> {
 async function sweepReservations(deps: MaintenanceDeps): Promise<void> {
   const released = await sweepStaleReservations(deps.db, deps.orgId);
   if (released) deps.logger.warn({ released }, 'released model-call reservations a crashed worker left');
+}
+
+/** Queues a run for each insight job that is due (insights/insight-scheduler.ts: once per job and due time, whatever the replicas). */
+async function fireInsightJobs(deps: MaintenanceDeps): Promise<void> {
+  const fired = await fireDueInsightJobs(deps);
+  if (fired.queued || fired.refused) deps.logger.info(fired, 'insight jobs fired');
 }
 
 /** Deletes sealed secrets nothing refers to: left by a failed save, a delete the vault refused, or a crash in between. */

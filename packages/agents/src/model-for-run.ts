@@ -33,7 +33,8 @@ export function modelForRun(config: ConfigEnv, demoScripts: DemoScripts): (run: 
 /** What the scripted demo model replays, per run kind. */
 export type DemoScripts = Partial<Record<RunKind, readonly ScriptedTurn[]>>;
 
-function createModel(config: ConfigEnv, provider: 'bedrock' | 'openai-compatible'): ModelProvider {
+/** The live model `provider` names, from configuration; `remit eval run --provider` runs its scenarios against it. */
+export function createModel(config: ConfigEnv, provider: 'bedrock' | 'openai-compatible'): ModelProvider {
   switch (provider) {
     case 'bedrock':
       return createBedrockProvider({

@@ -50,7 +50,15 @@ export function startRunWorker(
     settings.maintenance === false
       ? undefined
       : startMaintenance(
-          { db: deps.db, orgId: deps.orgId, sandboxes: deps.sandboxes, secrets: deps.secrets, logger: log, checkpoints: deps.checkpoints },
+          {
+            db: deps.db,
+            orgId: deps.orgId,
+            sandboxes: deps.sandboxes,
+            secrets: deps.secrets,
+            logger: log,
+            checkpoints: deps.checkpoints,
+            rateLimits: deps.meter.rateLimits,
+          },
           settings.maintenance,
         );
   const tick = async () => {

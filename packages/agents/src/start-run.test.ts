@@ -1,5 +1,5 @@
 import { RoleCreate, defaultRateLimits, isRemitError, type RateLimits } from '@remit/core';
-import { createRole, setBudget, upsertUser, type Database } from '@remit/db';
+import { createRole, setBudget, updateRole, upsertUser, type Database } from '@remit/db';
 import { withTestDb } from '@remit/db/testing';
 import { describe, expect, it } from 'vitest';
 import { chooseRole, startRun, type RunTrigger } from './start-run.ts';
@@ -55,7 +55,30 @@ describe('startRun: every trigger through one function', () => {
     });
   });
 
-  it('refuses, writing nothing, when the role is not held, does not allow the kind, the kind has no module, the budget is spent, or the burst limit is hit', async () => {
+  it('records the role’s name and the SHA-256 of its canonical definition as it was when the run started', async () => {
+    await withTestDb(async ({ db, orgA }) => {
+      const { roleId } = await seed(db, orgA);
+      const deps = { db, orgId: orgA, rateLimits: defaultRateLimits };
+      const trigger: RunTrigger = { type: 'schedule', scheduleId: 's-1', role: 'developer' };
+      // Known answer (docs/evidence.md): SHA-256 of the canonical definition
+      // {"connections":[],"description":"","limits":{"maxDurationSeconds":900,"maxSteps":30},"name":"developer","runKinds":["troubleshoot"]}.
+      const before = 'e7a6ef93aabaf922284f6d6f5fc48a1d7f7c2bd6e9ac3e3a9ba668059a9cfbb8';
+      const first = await startRun(deps, { kind: 'troubleshoot', input: 'why?', trigger });
+      await db.tenant({ orgId: orgA, userId: null }, (sql) => updateRole(sql, { id: roleId }, { limits: { maxDurationSeconds: 60, maxSteps: 5 } }));
+      const second = await startRun(deps, { kind: 'troubleshoot', input: 'why?', trigger });
+      const details = await db.tenant({ orgId: orgA, userId: null }, (sql) =>
+        sql.query<{ target_id: string; detail: Record<string, unknown> }>(
+          "select target_id, detail from audit_events where action = 'run.create' order by seq",
+        ),
+      );
+      expect(details.rows).toEqual([
+        { target_id: first.id, detail: { kind: 'troubleshoot', role: 'developer', roleDefinitionSha256: before, trigger: 'schedule' } },
+        { target_id: second.id, detail: expect.objectContaining({ role: 'developer', roleDefinitionSha256: expect.not.stringMatching(before) }) },
+      ]);
+    });
+  });
+
+  it('refuses, writing nothing, when the role is not held, does not allow the kind, the budget is spent, or the burst limit is hit', async () => {
     await withTestDb(async ({ db, orgA }) => {
       const { userId, roleId } = await seed(db, orgA);
       const deps = { db, orgId: orgA, rateLimits: defaultRateLimits };
@@ -64,7 +87,6 @@ describe('startRun: every trigger through one function', () => {
       expect(await refusal(startRun(deps, { kind: 'troubleshoot', input: 'x', trigger: user([]) }))).toBe('no_role');
       expect(await refusal(startRun(deps, { kind: 'troubleshoot', input: 'x', trigger: user(['developer', 'insights']) }))).toBe('role_required');
       expect(await refusal(startRun(deps, { kind: 'review', input: 'x', trigger: user(['developer']) }))).toBe('kind_not_allowed');
-      expect(await refusal(startRun(deps, { kind: 'insight', input: 'x', trigger: user(['insights']) }))).toBe('kind_not_available');
       expect(await refusal(startRun(deps, { kind: 'troubleshoot', input: 'x', trigger: { type: 'schedule', scheduleId: 's', role: 'gone' } }))).toBe(
         'role_not_held',
       );

@@ -252,6 +252,13 @@ export const ConfigEnv = z
     REMIT_RETENTION_MODEL_CALL_DAYS: retentionDays.optional().meta({ description: 'Days model call records keep who made them (tokens and cost stay)' }),
     REMIT_RETENTION_WEBHOOK_DAYS: retentionDays.optional().meta({ description: 'Days webhook deliveries keep their payload and author' }),
     REMIT_RETENTION_LOG_DAYS: retentionDays.optional().meta({ description: 'Days rotated log files in the data directory are kept' }),
+    REMIT_GRAPH_REINDEX_HOURS: z.coerce
+      .number({ error: 'expected a whole number of hours' })
+      .int('expected a whole number of hours')
+      .min(1, 'expected at least 1 hour')
+      .max(8760, 'expected at most 8760 hours (a year)')
+      .default(24)
+      .meta({ description: 'Hours after which a repository read through a connection is indexed again (its knowledge graph); default daily' }),
     REMIT_REVIEW_FALLBACK_ROLE: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,62}$/)

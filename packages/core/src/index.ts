@@ -4,7 +4,7 @@ export { createScrubber, createSecretMatcher, scrubDeep, type SecretMatcher } fr
 export { zodToRemitError } from './zod-to-remit-error.ts';
 export { ConfigEnv, ConfigError, activeIssuer, consoleLoginMode, isLoopbackHost, parseConfig, type ConsoleLoginMode } from './config.ts';
 export { retentionPeriods, type RetentionPeriods } from './config.ts';
-export { isProcessRunning, processStartTicks, thisProcess, type ProcessIdentity } from './process-identity.ts';
+export { childStartTicks, isProcessRunning, processStartTicks, thisProcess, type ProcessIdentity } from './process-identity.ts';
 export { ApiError, Id, RunKind, Slug, Timestamp, looksLikeId, refFromSegment, type ResourceRef } from './schemas/common.ts';
 export { Role, RoleCreate, RoleUpdate } from './schemas/role.ts';
 export {
@@ -29,6 +29,8 @@ export {
   ExecOutput,
   GitCheckoutInput,
   GitCheckoutOutput,
+  GraphIndexInput,
+  GraphIndexOutput,
   HttpInput,
   HttpOutput,
   OrchestratorMessage,
@@ -43,6 +45,23 @@ export {
 export { Run, RunAccepted, RunCreate, RunListQuery, RunPage, RunStatus, terminalRunStatuses } from './schemas/run.ts';
 export { Sandbox, SandboxKilled, SandboxPage, WarmPoolSummary } from './schemas/sandbox-admin.ts';
 export { LegalHold, LegalHoldCreate, LegalHoldListQuery, LegalHoldPage } from './schemas/legal-hold.ts';
+export {
+  Finding,
+  FindingDetail,
+  FindingEvidence,
+  FindingListQuery,
+  FindingPage,
+  FindingSeverity,
+  FindingStatus,
+  FindingStatusChange,
+  InsightAnswer,
+  InsightFocus,
+  InsightJob,
+  InsightJobCreate,
+  InsightJobPage,
+  InsightJobUpdate,
+  findingTransitions,
+} from './schemas/insight.ts';
 export { GithubLink, GithubLinkPage, GithubLinkPut, PullRequestReview, PullRequestReviewPage, WebhookDelivery, WebhookDeliveryPage } from './schemas/github.ts';
 export { page, pageQuery } from './schemas/page.ts';
 export { AdminUser, AdminUserList, AdminUserQuery, UserPurgeCounts, UserPurged } from './schemas/user-purge.ts';

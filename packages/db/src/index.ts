@@ -89,4 +89,46 @@ export { clearModelCallUsers, clearWebhookDeliveries, deleteExpiredConsoleLogins
 export type { RetentionBatch } from './retention.ts';
 export { createLegalHold, listLegalHolds, releaseLegalHold } from './legal-holds.ts';
 export type { LegalHoldRecord } from './legal-holds.ts';
+export {
+  advanceInsightJob,
+  claimDueInsightJobs,
+  createInsightJob,
+  deleteInsightJob,
+  findInsightJob,
+  getInsightJob,
+  insightJobView,
+  listInsightJobs,
+  lockInsightJob,
+  recordInsightFiring,
+  settleInsightFiring,
+  updateInsightJob,
+} from './insight-jobs.ts';
+export type { InsightJobRecord, InsightJobValues } from './insight-jobs.ts';
+export { changeFindingStatus, getFinding, insertFindings, listFindings, toolCallEvents } from './insight-findings.ts';
+export type { FindingFilters, NewFinding } from './insight-findings.ts';
 export type { UsageGroup, UsageRow } from './usage.ts';
+export { claimDueReindexes, graphFileHashes, saveGraphSnapshot } from './graph.ts';
+export type { DueReindex, SavedGraph } from './graph.ts';
+export {
+  findGraphRepository,
+  findGraphSymbols,
+  getGraphSymbol,
+  graphCallees,
+  graphCallers,
+  graphOwnersOf,
+  listGraphRepositories,
+  moduleDependencies,
+  serviceMap,
+} from './graph-queries.ts';
+export type {
+  CallPosition,
+  GraphCallRecord,
+  GraphFactRecord,
+  GraphImportRecord,
+  GraphRepositoryRecord,
+  GraphSymbolRecord,
+  ModuleDependencies,
+  ServiceMapRecord,
+  SymbolSearch,
+} from './graph-queries.ts';
+export type { GraphScope } from './sql.ts';

@@ -10,6 +10,9 @@ interface Seeded {
   role: string;
   connection: string;
   run: string;
+  graphRepository: string;
+  insightJob: string;
+  finding: string;
 }
 
 async function seed(db: Database, org: string): Promise<Seeded> {
@@ -39,6 +42,7 @@ async function seed(db: Database, org: string): Promise<Seeded> {
     );
     await sql.query(`insert into audit_personal (org_id, seq, data) values ($1, 1, '{}')`, [org]);
     await sql.query(`insert into audit_personal_keys (org_id, user_id, key) values ($1, $2, decode(repeat('00', 32), 'hex'))`, [org, user]);
+    await sql.query(`insert into audit_personal_wrap_keys (org_id, public_key) values ($1, decode(repeat('02', 32), 'hex'))`, [org]);
     await sql.query(`insert into sandbox_bootstraps (org_id, run_id, token_hash) values ($1, $2, 'h')`, [org, run]);
     await sql.query(`insert into budgets (org_id, scope, scope_key, monthly_cap_usd) values ($1, 'org', 'org', 5)`, [org]);
     await sql.query(`insert into budget_usage (org_id, scope, scope_key, period_start) values ($1, 'org', 'org', '2026-11-01')`, [org]);
@@ -61,7 +65,30 @@ async function seed(db: Database, org: string): Promise<Seeded> {
       [org, run],
     );
     await sql.query(`insert into legal_holds (org_id, user_id, reason) values ($1, $2, 'matter')`, [org, user]);
-    return { org, user, role, connection, run };
+    const repo = await one(`insert into graph_repositories (org_id, name, connection_id, commit) values ($1, 'a/b', $2, 'c') returning id`, [org, connection]);
+    await sql.query(`insert into graph_files (org_id, repository_id, path, language, size, sha256) values ($1, $2, 'a.ts', 'typescript', 1, 's')`, [org, repo]);
+    await sql.query(
+      `insert into graph_symbols (org_id, repository_id, symbol_id, path, name, qualified_name, kind, signature, exported, line, end_line)
+       values ($1, $2, 'a.ts#f', 'a.ts', 'f', 'f', 'function', 'f()', true, 1, 1)`,
+      [org, repo],
+    );
+    await sql.query(
+      `insert into graph_edges (org_id, repository_id, path, kind, from_ref, to_ref, resolved, line) values ($1, $2, 'a.ts', 'calls', 'a.ts#f', 'g', false, 1)`,
+      [org, repo],
+    );
+    await sql.query(`insert into graph_facts (org_id, repository_id, path, kind, line, target) values ($1, $2, 'a.ts', 'queue', 1, 'q')`, [org, repo]);
+    await sql.query(`insert into graph_owners (org_id, repository_id, line, pattern, owners) values ($1, $2, 1, '*', '{@a}')`, [org, repo]);
+    const insightJob = await one(
+      `insert into insight_jobs (org_id, name, role_id, schedule, timezone, focus, next_due_at) values ($1, 'nightly', $2, '@daily', 'UTC', 'reliability', now()) returning id`,
+      [org, role],
+    );
+    await sql.query(`insert into insight_job_firings (org_id, job_id, due_at, outcome, run_id) values ($1, $2, now(), 'queued', $3)`, [org, insightJob, run]);
+    const finding = await one(
+      `insert into insight_findings (org_id, run_id, job_id, title, severity, summary, evidence, suggested_change) values ($1, $2, $3, 't', 'low', 's', '[]', 'c') returning id`,
+      [org, run, insightJob],
+    );
+    await sql.query(`insert into insight_finding_history (org_id, finding_id, seq, to_status) values ($1, $2, 1, 'new')`, [org, finding]);
+    return { org, user, role, connection, run, graphRepository: repo, insightJob, finding };
   });
 }
 
@@ -83,7 +110,7 @@ const tables: Record<string, TableSpec> = {
     insert: (s) => [`insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, 'new', '{review}', 60, 5)`, [s.org]],
     update: 'update roles set description = description',
     delete: true,
-    beforeDelete: 'delete from role_bindings; delete from runs',
+    beforeDelete: 'delete from role_bindings; delete from insight_jobs; delete from runs',
   },
   connections: {
     insert: (s) => [`insert into connections (org_id, name, type, auth_mode, config) values ($1, 'new', 'http', 'oauth_user', '{}')`, [s.org]],
@@ -190,6 +217,33 @@ const tables: Record<string, TableSpec> = {
     update: 'update legal_holds set released_at = now()',
     // Released, never deleted: who held what, and why, stays on record.
   },
+  insight_jobs: {
+    insert: (s) => [
+      `insert into insight_jobs (org_id, name, role_id, schedule, timezone, focus, next_due_at) values ($1, 'weekly', $2, '@weekly', 'UTC', 'cost', now())`,
+      [s.org, s.role],
+    ],
+    update: 'update insight_jobs set guidance = guidance',
+    delete: true,
+  },
+  // Firings and findings are settled and moved, never deleted (a job's deletion cascades as the owner).
+  insight_job_firings: {
+    insert: (s) => [
+      `insert into insight_job_firings (org_id, job_id, due_at, outcome) values ($1, $2, now() + interval '1 day', 'queued')`,
+      [s.org, s.insightJob],
+    ],
+    update: 'update insight_job_firings set reason = reason',
+  },
+  insight_findings: {
+    insert: (s) => [
+      `insert into insight_findings (org_id, title, severity, summary, evidence, suggested_change) values ($1, 't', 'info', 's', '[]', 'c')`,
+      [s.org],
+    ],
+    update: 'update insight_findings set status = status',
+  },
+  // Only ever added: a finding's history is its record of who moved it.
+  insight_finding_history: {
+    insert: (s) => [`insert into insight_finding_history (org_id, finding_id, seq, to_status) values ($1, $2, 2, 'accepted')`, [s.org, s.finding]],
+  },
   budgets: {
     insert: (s) => [`insert into budgets (org_id, scope, scope_key, monthly_cap_usd) values ($1, 'role', 'r', 1)`, [s.org]],
     update: 'update budgets set monthly_cap_usd = monthly_cap_usd',
@@ -219,11 +273,59 @@ const tables: Record<string, TableSpec> = {
     ],
     delete: true,
   },
+  // The graph's own scoping (a run's role, a person's bindings) is graph.test.ts's; here, as the org.
+  graph_repositories: {
+    insert: (s) => [`insert into graph_repositories (org_id, name, commit) values ($1, 'local/x', 'c')`, [s.org]],
+    update: 'update graph_repositories set commit = commit',
+    delete: true,
+  },
+  graph_files: {
+    insert: (s) => [
+      `insert into graph_files (org_id, repository_id, path, language, size, sha256) values ($1, $2, 'b.ts', 'typescript', 1, 's')`,
+      [s.org, s.graphRepository],
+    ],
+    update: 'update graph_files set size = size',
+    delete: true,
+  },
+  graph_symbols: {
+    insert: (s) => [
+      `insert into graph_symbols (org_id, repository_id, symbol_id, path, name, qualified_name, kind, signature, exported, line, end_line)
+       values ($1, $2, 'b.ts#g', 'b.ts', 'g', 'g', 'function', 'g()', true, 1, 1)`,
+      [s.org, s.graphRepository],
+    ],
+    update: 'update graph_symbols set doc = doc',
+    delete: true,
+  },
+  graph_edges: {
+    insert: (s) => [
+      `insert into graph_edges (org_id, repository_id, path, kind, from_ref, to_ref, resolved, line) values ($1, $2, 'b.ts', 'calls', 'b.ts#g', 'f', false, 1)`,
+      [s.org, s.graphRepository],
+    ],
+    update: 'update graph_edges set line = line',
+    delete: true,
+  },
+  graph_facts: {
+    insert: (s) => [
+      `insert into graph_facts (org_id, repository_id, path, kind, line, target) values ($1, $2, 'b.ts', 'queue', 1, 'q2')`,
+      [s.org, s.graphRepository],
+    ],
+    update: 'update graph_facts set target = target',
+    delete: true,
+  },
+  graph_owners: {
+    insert: (s) => [`insert into graph_owners (org_id, repository_id, line, pattern, owners) values ($1, $2, 2, '*.ts', '{@b}')`, [s.org, s.graphRepository]],
+    update: 'update graph_owners set owners = owners',
+    delete: true,
+  },
   audit_personal_keys: {
     // The org's own key (user_id null): the seed holds only the user's.
     insert: (s) => [`insert into audit_personal_keys (org_id, key) values ($1, decode(repeat('01', 32), 'hex'))`, [s.org]],
     // Inserted and destroyed, never rewritten: no update.
     delete: true,
+  },
+  // Only ever added: the newest is checked against the secret store's at every start.
+  audit_personal_wrap_keys: {
+    insert: (s) => [`insert into audit_personal_wrap_keys (org_id, public_key) values ($1, decode(repeat('03', 32), 'hex'))`, [s.org]],
   },
 };
 
@@ -295,9 +397,9 @@ describe.each(testDrivers)('row-level security on %s', (driver) => {
     await open()(async ({ db, orgA, orgB }) => {
       const a = await seed(db, orgA);
       const b = await seed(db, orgB);
-      const asA: TenantContext = { orgId: orgA, userId: a.user };
-      const asB: TenantContext = { orgId: orgB, userId: b.user };
-      const asNobody: TenantContext = { orgId: null, userId: null };
+      const asA: TenantContext = { orgId: orgA, userId: a.user, graphScope: { kind: 'org' } };
+      const asB: TenantContext = { orgId: orgB, userId: b.user, graphScope: { kind: 'org' } };
+      const asNobody: TenantContext = { orgId: null, userId: null, graphScope: { kind: 'org' } };
       for (const [table, spec] of Object.entries(tables)) {
         const label = (what: string) => `${table}: ${what}`;
         const countA = (sql: Sql) => sql.query(`select * from ${table} where org_id = $1`, [orgA]).then((r) => r.rows.length);

@@ -19,7 +19,15 @@ export interface QueryResult<Row> {
 export interface TenantContext {
   orgId: string | null;
   userId: string | null;
+  /** Whose knowledge graph it may read (0016's remit.graph_scope); absent: none. */
+  graphScope?: GraphScope | undefined;
 }
+
+/**
+ * Which graph repositories a transaction sees: all of the org's (admins, the store), those a
+ * run's role reaches through its connections, or those the roles bound to `userId` reach.
+ */
+export type GraphScope = { kind: 'org' } | { kind: 'role'; roleId: string } | { kind: 'user' };
 
 export const noTenant: TenantContext = Object.freeze({ orgId: null, userId: null });
 
@@ -50,6 +58,7 @@ export const PgErrorCode = {
   restrictViolation: '23001',
   checkViolation: '23514',
   insufficientPrivilege: '42501',
+  deadlockDetected: '40P01',
 } as const;
 
 export function pgErrorCode(err: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import type { TenantContext } from './sql.ts';
+import type { GraphScope, TenantContext } from './sql.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -12,13 +12,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * login that switched, and an injected statement could say it.
  */
 export function tenantSettings(schema: string, ctx: TenantContext, switchToRole?: string): { text: string; params: string[] } {
-  for (const id of [ctx.orgId, ctx.userId]) {
+  for (const id of [ctx.orgId, ctx.userId, ctx.graphScope?.kind === 'role' ? ctx.graphScope.roleId : null]) {
     if (id !== null && !UUID.test(id)) throw new TypeError('tenant context ids must be UUIDs');
   }
-  const base = "select set_config('search_path', $1, true), set_config('remit.org_id', $2, true), set_config('remit.user_id', $3, true)";
-  const params = [searchPath(schema), ctx.orgId ?? '', ctx.userId ?? ''];
+  const base =
+    "select set_config('search_path', $1, true), set_config('remit.org_id', $2, true), set_config('remit.user_id', $3, true), set_config('remit.graph_scope', $4, true)";
+  const params = [searchPath(schema), ctx.orgId ?? '', ctx.userId ?? '', graphScopeSetting(ctx.graphScope)];
   if (switchToRole === undefined) return { text: base, params };
-  return { text: `${base}, set_config('role', $4, true)`, params: [...params, switchToRole] };
+  return { text: `${base}, set_config('role', $5, true)`, params: [...params, switchToRole] };
+}
+
+/** remit.graph_scope as 0016's policies read it. */
+function graphScopeSetting(scope: GraphScope | undefined): string {
+  if (scope === undefined) return '';
+  return scope.kind === 'role' ? `role:${scope.roleId}` : scope.kind;
 }
 
 export function ownerSettings(schema: string): { text: string; params: string[] } {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { LoopOutcome } from '../agent-loop.ts';
 import type { GithubSettings } from '../review/github-settings.ts';
+import type { GraphReach } from '../graph/graph-query-tool.ts';
 import type { RunConnection, ToolCatalog } from '../tool-catalog.ts';
 
 /**
@@ -16,13 +17,19 @@ import type { RunConnection, ToolCatalog } from '../tool-catalog.ts';
 export interface RunKindModule<Result extends Record<string, unknown> = Record<string, unknown>> {
   kind: RunKind;
   systemPrompt: string;
-  /** The tools offered to the model, from the connections the run's role may use. */
-  tools(connections: readonly RunConnection[]): ToolCatalog;
+  /** The tools offered to the model, from the connections the run's role may use and the indexed repositories it reaches. */
+  tools(connections: readonly RunConnection[], graph: GraphReach): ToolCatalog;
   /** What a finished run's result is: from the model's final answer, or (kinds with `prepare`) from settling. */
   result: z.ZodType<Result>;
+  /** The result from the model's final answer; throws AnswerRejected for an answer the kind cannot use (the run fails with its reason). */
   toResult?(answer: string): Result;
-  /** Delivers a succeeded run's result beyond the run row (an insight queued); default: nothing more. */
-  deliver?(result: Result, run: { id: string; trigger: Record<string, unknown> }): Promise<void>;
+  /**
+   * Writes a succeeded run's result beyond the run row (an insight's findings), inside the
+   * transaction that records the run's outcome, so both commit or neither. Returns AnswerRejected,
+   * having written nothing, when the result does not hold up against what the run did; the run
+   * then fails with its reason. Default: nothing more.
+   */
+  deliver?(sql: Sql, result: Result, run: RunRecord): Promise<AnswerRejected | undefined>;
   /**
    * Work a kind does around the agent loop, outside the sandbox (a review reads its pull request
    * and posts back); default: none. Called once the run is provisioning, before its sandbox opens.
@@ -59,6 +66,17 @@ export interface PreparedRun<Result extends Record<string, unknown>> {
    * check run completed. Returns the outcome to record and the result to store.
    */
   settle(outcome: LoopOutcome, ask: (input: string) => Promise<string | null>): Promise<{ outcome: LoopOutcome; result: Result | null }>;
+}
+
+/** A final answer a kind cannot use: the run fails with `reason`, and `message` goes to its transcript. */
+export class AnswerRejected extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AnswerRejected';
+  }
 }
 
 /** A plain-text answer, stored on the run: what a troubleshooting run gives its developer. */

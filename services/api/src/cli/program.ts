@@ -108,6 +108,7 @@ ${exitCodesText()}
 
   addResourceCommands(program, act);
   addRunsCommands(program, act);
+  addGraphCommands(program, act);
 
   json(
     talksToApi(
@@ -189,6 +190,8 @@ ${exitCodesText()}
     act(async (id: string, opts) => (await loadHolds()).releaseHold(await context(), id, opts as ApiJsonOpts)),
   );
 
+  addInsightsCommands(program, act);
+
   const audit = program.command('audit').description('the audit log');
   json(
     audit
@@ -220,6 +223,21 @@ ${exitCodesText()}
     act(async (opts: { json?: boolean }) => (await import('./commands/doctor.ts')).doctorCommand(await context({ logs: 'stderr' }), opts)),
   );
 
+  json(
+    program
+      .command('eval')
+      .description('evaluation scenarios: what the agent found, and what its role kept it from')
+      .command('run')
+      .description('run the scenarios end to end on a throwaway stack; report facts, scoping, denials, steps, tokens, cost (exit 1 when any fails)')
+      .option('--scenario <name...>', 'only these scenarios (default: all)')
+      .addOption(
+        new Option('--provider <provider>', 'who plays the model: each scenario’s scripted turns, or the configured live model')
+          .choices(['scripted', 'bedrock', 'openai-compatible'])
+          .default('scripted'),
+      )
+      .option('--judge', 'also ask the live model which facts each answer states'),
+  ).action(act(async (opts) => (await import('./commands/eval-run.ts')).evalRunCommand(await context(), opts as EvalRunOpts)));
+
   program
     .command('completion')
     .description('print a shell completion script: source <(remit completion bash), or add it to ~/.zshrc for zsh')
@@ -232,6 +250,12 @@ ${exitCodesText()}
 export interface ApiJsonOpts {
   url?: string;
   token?: string;
+  json?: boolean;
+}
+export interface EvalRunOpts {
+  scenario?: string[];
+  provider: string;
+  judge?: boolean;
   json?: boolean;
 }
 export interface RunOpts extends ApiJsonOpts {
@@ -301,6 +325,62 @@ function addResourceCommands(program: Command, act: Act): void {
   }
 }
 
+function addInsightsCommands(program: Command, act: Act): void {
+  const load = async () => import('./commands/insights.ts');
+  const insights = program.command('insights').description('insight jobs and the findings review queue (admin)');
+  const jobs = insights.command('jobs').description('scheduled insight jobs: the role each runs as, its cron schedule and focus');
+  type JobFlags = ApiJsonOpts & { role?: string; schedule?: string; timezone?: string; focus?: string; guidance?: string; enable?: boolean; disable?: boolean };
+  const jobOpts = ({ enable, disable, ...rest }: JobFlags) => ({ ...rest, ...(disable ? { enabled: false } : enable ? { enabled: true } : {}) });
+  const jobOptions = (cmd: Command) =>
+    cmd
+      .option('--role <role>', 'the role its runs act as (it must allow insight runs)')
+      .option('--schedule <cron>', 'five-field cron expression, e.g. "0 6 * * 1-5", or @daily')
+      .option('--timezone <zone>', 'IANA time zone the schedule is read in (default UTC)')
+      .option('--focus <focus>', 'reliability | cost | security_posture')
+      .option('--guidance <text>', 'free text added to the focus')
+      .option('--enable', 'schedule it')
+      .option('--disable', 'stop scheduling it');
+  json(talksToApi(jobs.command('list').description('insight jobs by name, with their next due time'))).action(
+    act(async (opts) => (await load()).listJobs(await context(), opts as ApiJsonOpts)),
+  );
+  json(talksToApi(jobOptions(jobs.command('create').description('create an insight job').argument('<name>')))).action(
+    act(async (name: string, opts) => (await load()).createJob(await context(), name, jobOpts(opts as JobFlags))),
+  );
+  json(talksToApi(jobOptions(jobs.command('update').description('change an insight job; only what is given changes').argument('<name>')))).action(
+    act(async (name: string, opts) => (await load()).updateJob(await context(), name, jobOpts(opts as JobFlags))),
+  );
+  json(talksToApi(jobs.command('delete').description('delete an insight job (its findings stay)').argument('<name>'))).action(
+    act(async (name: string, opts) => (await load()).deleteJob(await context(), name, opts as ApiJsonOpts)),
+  );
+  json(talksToApi(jobs.command('run-now').description('queue the job’s run now, as its schedule would').argument('<name>'))).action(
+    act(async (name: string, opts) => (await load()).runJobNow(await context(), name, opts as ApiJsonOpts)),
+  );
+  const findings = insights.command('findings').description('the review queue: new → accepted | dismissed, accepted → done, dismissed → new');
+  json(
+    talksToApi(
+      findings
+        .command('list')
+        .description('findings, newest first')
+        .option('--status <s1,s2>', 'only these statuses: new, accepted, dismissed, done')
+        .option('--severity <s1,s2>', 'only these severities: info, low, medium, high, critical')
+        .option('--job <name>', 'only this insight job’s findings')
+        .option('-n, --limit <n>', 'at most this many findings', '50'),
+    ),
+  ).action(act(async (opts) => (await load()).listFindings(await context(), opts as import('./commands/insights.ts').FindingsListOpts)));
+  json(talksToApi(findings.command('show').description('one finding: evidence and status history').argument('<id>'))).action(
+    act(async (id: string, opts) => (await load()).showFinding(await context(), id, opts as ApiJsonOpts)),
+  );
+  for (const [verb, status, what] of [
+    ['accept', 'accepted', 'accept a new finding'],
+    ['dismiss', 'dismissed', 'dismiss a new finding'],
+    ['done', 'done', 'mark an accepted finding done'],
+  ] as const) {
+    json(talksToApi(findings.command(verb).description(what).argument('<id>').option('--note <text>', 'why, kept in its history'))).action(
+      act(async (id: string, opts) => (await load()).moveFinding(await context(), id, status, opts as ApiJsonOpts & { note?: string })),
+    );
+  }
+}
+
 function addRunsCommands(program: Command, act: Act): void {
   const load = async () => import('./commands/runs.ts');
   const runs = program.command('runs').description('list, show, watch, cancel and export runs');
@@ -354,4 +434,62 @@ function addRunsCommands(program: Command, act: Act): void {
   ).action(
     act(async (id: string, opts) => (await load()).exportRun(await context(), id, opts as ApiJsonOpts & { format: 'json' | 'markdown'; output?: string })),
   );
+}
+
+function addGraphCommands(program: Command, act: Act): void {
+  const graph = program.command('graph').description('the knowledge graph of indexed repositories: index a local directory, query what your roles reach');
+  graph
+    .command('index')
+    .description('index a local directory (development, benchmarks) and store its graph in the data directory')
+    .requiredOption('--path <dir>', 'the directory to index')
+    .option('--repository <name>', 'its name in the graph (default: local/<directory name>)')
+    .option('--commit <sha>', 'the commit it holds (default: worktree)')
+    .option('--connection <name>', 'store it as read through this connection: roles that reach it may query it (default: none, admins only)')
+    .option('--json', 'print JSON instead of text')
+    .action(
+      act(async (opts) =>
+        (await import('./commands/graph-index.ts')).graphIndexCommand(
+          await context({ logs: 'stderr' }),
+          opts as import('./commands/graph-index.ts').GraphIndexOpts,
+        ),
+      ),
+    );
+  const load = async () => import('./commands/graph.ts');
+  type QueryOpts = import('./commands/graph.ts').GraphQueryOpts;
+  const query = graph.command('query').description('query the graph through the API, as far as your roles reach (admins: everything)');
+  const limited = (cmd: Command) => json(talksToApi(cmd.option('-n, --limit <n>', 'at most this many items', '100')));
+  limited(query.command('repositories').description('indexed repositories you can read')).action(
+    act(async (opts) => (await load()).graphRepositories(await context(), opts as QueryOpts)),
+  );
+  limited(
+    query
+      .command('symbols')
+      .description('symbols by name prefix (or --exact name) and kind')
+      .argument('<repository>', 'e.g. acme/payments')
+      .argument('[name]', 'a name or its beginning (case-sensitive); absent: every symbol')
+      .option('--kind <kind>', 'module, class, interface, function, method, type, enum or constant')
+      .option('--exact', 'match the whole name'),
+  ).action(
+    act(async (repo: string, name: string | undefined, opts) =>
+      (await load()).graphSymbols(await context(), repo, name, opts as QueryOpts & { kind?: string; exact?: boolean }),
+    ),
+  );
+  for (const direction of ['callers', 'callees'] as const) {
+    limited(
+      query
+        .command(direction)
+        .description(direction === 'callers' ? 'calls to a symbol (resolved, and unresolved ones by its name)' : 'calls a symbol makes')
+        .argument('<repository>')
+        .argument('<symbol>', 'a symbol id as `symbols` prints it, e.g. src/pay.ts#Ledger.charge'),
+    ).action(act(async (repo: string, symbol: string, opts) => (await load()).graphCalls(await context(), direction, repo, symbol, opts as QueryOpts)));
+  }
+  limited(query.command('deps').description('a module’s imports both ways').argument('<repository>').argument('<path>', 'a file in the repository')).action(
+    act(async (repo: string, path: string, opts) => (await load()).graphDependencies(await context(), repo, path, opts as QueryOpts)),
+  );
+  limited(query.command('owners').description('who owns a path by CODEOWNERS (last matching rule)').argument('<repository>').argument('<path>')).action(
+    act(async (repo: string, path: string, opts) => (await load()).graphOwners(await context(), repo, path, opts as QueryOpts)),
+  );
+  limited(
+    query.command('services').description('routes served, HTTP clients and queues, per repository').option('--repository <name>', 'only this one'),
+  ).action(act(async (opts) => (await load()).graphServices(await context(), opts as QueryOpts & { repository?: string })));
 }

@@ -18,9 +18,12 @@ import { mountAudit } from '../routes/audit.ts';
 import { mountAuditExport } from '../routes/audit-export.ts';
 import { mountConnectionVerify } from '../routes/connection-verify.ts';
 import { mountGithubAdmin } from '../routes/github-admin.ts';
+import { mountGraph } from '../routes/graph.ts';
 import { GITHUB_WEBHOOK_PATH, mountGithubWebhook } from '../routes/github-webhook.ts';
 import { mountDocs } from '../routes/docs.ts';
 import { mountHealth } from '../routes/health.ts';
+import { mountInsightFindings } from '../routes/insight-findings.ts';
+import { mountInsightJobs } from '../routes/insight-jobs.ts';
 import { mountLegalHolds } from '../routes/legal-holds.ts';
 import { mountMe } from '../routes/me.ts';
 import { isOAuthCallback, mountOAuth } from '../routes/oauth.ts';
@@ -53,6 +56,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/audit', requireAdmin(deps));
   app.use('/v1/audit/*', requireAdmin(deps));
   app.use('/v1/usage', requireAdmin(deps));
+  // The review queue is the admins': a finding describes what a role could reach, whoever may use the role.
+  app.use('/v1/insights/*', requireAdmin(deps));
 
   mountHealth(app, deps);
   mountMe(app);
@@ -71,6 +76,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountGithubWebhook(app, deps);
   mountGithubAdmin(app, deps);
   mountLegalHolds(app, deps);
+  mountGraph(app, deps);
+  mountInsightJobs(app, deps);
+  mountInsightFindings(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

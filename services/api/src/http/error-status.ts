@@ -29,6 +29,8 @@ export const errorStatus = {
   kind_not_available: 422,
   run_finished: 409,
   legal_hold_released: 409,
+  invalid_schedule: 400,
+  invalid_transition: 409,
   invalid_oauth_state: 400,
   oauth_exchange_failed: 502,
   not_oauth_connection: 400,

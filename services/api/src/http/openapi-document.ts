@@ -4,6 +4,10 @@ import { bearerSecurity } from './openapi-helpers.ts';
 const tags = [
   { name: 'runs', description: 'Start runs, list and read them, follow their transcripts, cancel them.' },
   { name: 'identity', description: 'Who your token says you are, and the roles that gives you.' },
+  {
+    name: 'graph',
+    description: 'The knowledge graph of indexed repositories (symbols, calls, imports, services, owners; never source), as far as your roles reach.',
+  },
   { name: 'oauth', description: 'Connect your own account to a connection that acts as each user (`oauth_user`).' },
   { name: 'admin: roles', description: 'Roles: the connections they reach, the run kinds they allow, their limits. Admins only.' },
   { name: 'admin: connections', description: 'Live systems and how they authenticate; credentials are write-only. Admins only.' },
@@ -12,8 +16,10 @@ const tags = [
   { name: 'admin: sandboxes', description: 'Live sandboxes and whom each serves; kill one. Admins only.' },
   { name: 'admin: users', description: 'Find a user by email, and permanently delete their personal data (purge). Admins only.' },
   { name: 'admin: legal holds', description: 'Holds that exempt a user’s or a run’s data from retention, with who set them and why. Admins only.' },
+  { name: 'admin: insight jobs', description: 'Scheduled insight jobs: the role each runs as, its cron schedule and focus; run one now. Admins only.' },
   { name: 'admin: github', description: 'GitHub accounts linked to users, webhook deliveries and what became of them, posted reviews. Admins only.' },
   { name: 'webhooks', description: 'Deliveries from the GitHub App, authenticated by their signature (no bearer token).' },
+  { name: 'insights', description: 'The review queue of findings from insight runs, with each one’s evidence and status history. Admins only.' },
   { name: 'usage', description: 'Metered model usage. Admins only.' },
   { name: 'audit', description: 'The append-only, hash-chained audit log. Admins only.' },
   { name: 'health', description: 'Liveness and readiness, without a token.' },

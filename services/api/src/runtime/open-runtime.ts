@@ -11,7 +11,8 @@ import type { ModelProvider } from '@remit/models';
 import { createSecretsManagerStore, LocalVaultStore, type SecretStore } from '@remit/secrets';
 import { openSandboxDriver, type RunSandboxes } from './local-sandboxes.ts';
 import { refuseUnreachableModel } from './model-endpoint.ts';
-import { modelForRun } from '@remit/agents';
+import { modelForRun, openAuditPersonalKeyring } from '@remit/agents';
+import { insightScript } from '../demo/insight-script.ts';
 import { reviewScript } from '../demo/review-script.ts';
 import { troubleshootScript } from '../demo/troubleshoot-script.ts';
 import { StartupError } from './startup-error.ts';
@@ -35,7 +36,7 @@ export interface Runtime extends AppDeps {
 export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Runtime> {
   const dataDir = resolve(config.REMIT_DATA_DIR);
   // Choices that cannot work stop the process before anything is opened.
-  const modelFor = modelForRun(config, { troubleshoot: troubleshootScript, review: reviewScript });
+  const modelFor = modelForRun(config, { troubleshoot: troubleshootScript, review: reviewScript, insight: insightScript });
   await refuseUnreachableModel(config, (message) => logger.warn(message));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openConfiguredDatabase(config, dataDir);
@@ -46,6 +47,8 @@ export async function openRuntime(config: ConfigEnv, logger: Logger): Promise<Ru
     const driverClose = opened.close;
     const orgId = requestsOnly(config) ? await checkPreparedDatabase(db, config) : await prepareDatabase(db, config, logger);
     const secrets = await openSecretStore(config, dataDir);
+    // From here on every personal audit key is created wrapped by the secret store's key (and older ones are wrapped now).
+    await openAuditPersonalKeyring(db, secrets, orgId);
     // The configuration schema already refused a development issuer nobody asked for on a
     // reachable host or a real database; serve's start line says which one is active.
     const devIssuer = activeIssuer(config).kind === 'oidc' ? undefined : await loadOrCreateDevIssuer(dataDir, { audience: config.REMIT_OIDC_AUDIENCE });
