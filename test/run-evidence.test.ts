@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { collectRunEvidence, localCheckpointSink, verifyRunEvidence, type CheckpointWriter } from '@remit/audit';
+import { runStandaloneVerifier } from '@remit/audit/testing';
 import type { ScriptedTurn } from '@remit/models';
 import { describe, expect, it } from 'vitest';
 import { seedRoles, withRunStack } from './support/run-stack.ts';
@@ -23,18 +22,6 @@ const script: ScriptedTurn[] = [
   { text: 'Then directly.', toolCalls: [{ name: 'http', input: { connection: 'payments-admin', method: 'POST', path: '/restart' } }] },
   { text: 'The card processor is timing out.' },
 ];
-
-const TOOL = resolve(import.meta.dirname, '../tools/verify-checkpoint.mjs');
-
-async function standalone(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [TOOL, ...args], { env: {} });
-    return { code: 0, out: stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { code: e.code, out: e.stdout };
-  }
-}
 
 describe('run evidence end to end (bubblewrap sandbox, scripted model)', () => {
   it('proves every model call, tool call, egress denial, connection and sandbox of a real run, offline, with the public key alone', async () => {
@@ -87,7 +74,7 @@ describe('run evidence end to end (bubblewrap sandbox, scripted model)', () => {
           const pem = join(dir, 'public.pem');
           await writeFile(file, text);
           await writeFile(pem, key.publicKey.export({ format: 'pem', type: 'spki' }));
-          const ok = await standalone(['--public-key', pem, '--evidence', file]);
+          const ok = await runStandaloneVerifier(['--public-key', pem, '--evidence', file]);
           expect(ok.code, ok.out).toBe(0);
           expect(ok.out).toMatch(new RegExp(`^ok run "${runId}": \\d+ audit entries`));
           expect(ok.out).toMatch(
@@ -98,18 +85,20 @@ describe('run evidence end to end (bubblewrap sandbox, scripted model)', () => {
           const edited = JSON.parse(text) as typeof evidence;
           edited.proven.modelCalls[0]!.detail.inputTokens = 1;
           await writeFile(file, JSON.stringify(edited));
-          expect(await standalone(['--public-key', pem, '--evidence', file])).toEqual({
+          expect(await runStandaloneVerifier(['--public-key', pem, '--evidence', file])).toEqual({
             code: 1,
             out: `FAIL ${file}: proven.modelCalls[0] differs from its audit entry ${p.modelCalls[0]!.seq}\n`,
           });
           const dropped = JSON.parse(text) as typeof evidence;
           dropped.proven.toolCalls.pop();
           await writeFile(file, JSON.stringify(dropped));
-          expect((await standalone(['--public-key', pem, '--evidence', file])).out).toMatch(/proven.toolCalls does not list one item per audit entry/);
+          expect((await runStandaloneVerifier(['--public-key', pem, '--evidence', file])).out).toMatch(
+            /proven.toolCalls does not list one item per audit entry/,
+          );
           const rehashed = JSON.parse(text) as typeof evidence;
           rehashed.entries[1]!.detail = { ...rehashed.entries[1]!.detail, verified: false };
           await writeFile(file, JSON.stringify(rehashed));
-          expect((await standalone(['--public-key', pem, '--evidence', file])).out).toMatch(/does not hash to its recorded hash/);
+          expect((await runStandaloneVerifier(['--public-key', pem, '--evidence', file])).out).toMatch(/does not hash to its recorded hash/);
         },
         { script },
       );

@@ -55,6 +55,16 @@ async function openSharedPglite(): Promise<PGlite> {
   return PGlite.create({ parsers: { 20: Number }, ...(template ? { loadDataDir: new Blob([await readFile(template)]) } : {}) });
 }
 
+/**
+ * Closes the process's shared PGlite instance: for a process that is done with test databases
+ * and should exit (`remit eval run`), which an open instance would otherwise keep alive.
+ */
+export async function closeSharedTestDatabase(): Promise<void> {
+  const open = sharedPglite;
+  sharedPglite = undefined;
+  if (open) await (await open).close();
+}
+
 export interface TestDatabase {
   db: Database;
   orgA: string;

@@ -1,27 +1,15 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointHash, checkpointKeyId, encodeCheckpointFile, GENESIS_CHECKPOINT_HASH, signCheckpoint, type AuditCheckpoint } from './checkpoint-format.ts';
 import { checkpointName } from './checkpoint-sink.ts';
+import { runStandaloneVerifier } from './standalone-verifier.ts';
 
 // The third party's view: tools/verify-checkpoint.mjs run as its own process with plain Node,
 // given nothing but files and the public key's PEM.
-const TOOL = resolve(import.meta.dirname, '../../../../tools/verify-checkpoint.mjs');
 const ORG = '0b9c2d4e-1111-4222-8333-444455556666';
-
-async function runTool(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [TOOL, ...args], { env: {} });
-    return { code: 0, out: stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { code: e.code, out: e.stdout };
-  }
-}
 
 /** Three linked checkpoints (seq 5, 10, 15) in a directory, and the public key's PEM beside them. */
 async function withChain(fn: (t: { dir: string; chain: string; pem: string }) => Promise<void>) {
@@ -55,12 +43,12 @@ async function withChain(fn: (t: { dir: string; chain: string; pem: string }) =>
 describe('tools/verify-checkpoint.mjs', () => {
   it('verifies one file and a whole chain with only the public key, and says what that proves', async () => {
     await withChain(async ({ dir, chain, pem }) => {
-      const one = await runTool(['--public-key', pem, join(dir, checkpointName(ORG, 10))]);
+      const one = await runStandaloneVerifier(['--public-key', pem, join(dir, checkpointName(ORG, 10))]);
       expect(one.code).toBe(0);
       expect(one.out).toMatch(
         /verified: this checkpoint signed by key [0-9a-f]{64}; an audit log whose entry 10 has hash (ab){32} holds exactly the entries 1\.\.10/,
       );
-      const all = await runTool(['--public-key', pem, '--chain', chain]);
+      const all = await runStandaloneVerifier(['--public-key', pem, '--chain', chain]);
       expect(all.code).toBe(0);
       expect(all.out).toMatch(/verified: 3 linked checkpoint\(s\)/);
     });
@@ -72,17 +60,17 @@ describe('tools/verify-checkpoint.mjs', () => {
       const original = await readFile(f10, 'utf8');
 
       await writeFile(f10, original.replace('"seq":10', '"seq":11'));
-      expect(await runTool(['--public-key', pem, f10])).toMatchObject({ code: 1, out: expect.stringMatching(/FAIL .*: bad signature/) });
+      expect(await runStandaloneVerifier(['--public-key', pem, f10])).toMatchObject({ code: 1, out: expect.stringMatching(/FAIL .*: bad signature/) });
 
       const attacker = generateKeyPairSync('ed25519');
       const forged = JSON.parse(original) as { checkpoint: AuditCheckpoint };
       await writeFile(f10, encodeCheckpointFile(signCheckpoint(forged.checkpoint, attacker.privateKey)));
-      expect(await runTool(['--public-key', pem, f10])).toMatchObject({ code: 1, out: expect.stringMatching(/: bad signature/) });
+      expect(await runStandaloneVerifier(['--public-key', pem, f10])).toMatchObject({ code: 1, out: expect.stringMatching(/: bad signature/) });
       await writeFile(f10, encodeCheckpointFile(signCheckpoint({ ...forged.checkpoint, keyId: checkpointKeyId(attacker.publicKey) }, attacker.privateKey)));
-      expect(await runTool(['--public-key', pem, f10])).toMatchObject({ code: 1, out: expect.stringMatching(/signed by another key/) });
+      expect(await runStandaloneVerifier(['--public-key', pem, f10])).toMatchObject({ code: 1, out: expect.stringMatching(/signed by another key/) });
 
       await unlink(f10);
-      expect(await runTool(['--public-key', pem, '--chain', chain])).toMatchObject({
+      expect(await runStandaloneVerifier(['--public-key', pem, '--chain', chain])).toMatchObject({
         code: 1,
         out: expect.stringMatching(/does not link to the checkpoint before it/),
       });
@@ -92,7 +80,7 @@ describe('tools/verify-checkpoint.mjs', () => {
       await rename(f15, `${f15}.x`);
       await rename(f10, f15);
       await rename(`${f15}.x`, f10);
-      expect(await runTool(['--public-key', pem, '--chain', chain])).toMatchObject({
+      expect(await runStandaloneVerifier(['--public-key', pem, '--chain', chain])).toMatchObject({
         code: 1,
         out: expect.stringMatching(/claims seq 15 under the name of seq 10/),
       });
@@ -100,6 +88,6 @@ describe('tools/verify-checkpoint.mjs', () => {
   });
 
   it('exits 2 on bad usage', async () => {
-    expect((await runTool([])).code).toBe(2);
+    expect((await runStandaloneVerifier([])).code).toBe(2);
   });
 });

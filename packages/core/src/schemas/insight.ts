@@ -24,15 +24,10 @@ export const findingTransitions: Readonly<Record<FindingStatus, readonly Finding
   done: [],
 };
 
-const Cron = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .meta({
-    description: 'Five-field cron expression (minute hour day-of-month month day-of-week), or @hourly, @daily, @weekly, @monthly',
-    example: '0 6 * * 1-5',
-  });
+const Cron = z.string().trim().min(1).max(100).meta({
+  description: 'Five-field cron expression (minute hour day-of-month month day-of-week), or @hourly, @daily, @weekly, @monthly',
+  example: '0 6 * * 1-5',
+});
 const TimeZone = z.string().trim().min(1).max(64).meta({ description: 'IANA time zone the schedule is read in', example: 'Europe/London' });
 const Guidance = z.string().max(2000).meta({ description: 'Free text added to the focus: what to look at, what to leave out' });
 

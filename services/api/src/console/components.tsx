@@ -40,3 +40,20 @@ export function formatDuration(ms: number | null): string {
 
 /** A timestamp as UTC, to the second: the same on every screen and in every browser. */
 export const formatTime = (iso: string | null) => (iso === null ? '—' : `${iso.slice(0, 19).replace('T', ' ')} UTC`);
+
+/** A list filter's drop-down: "Any" or one of `values`, shown with spaces for underscores. */
+export function Choice(props: { name: string; label: string; values: readonly string[]; value: string | undefined }) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        <option value="">Any</option>
+        {props.values.map((v) => (
+          <option value={v} selected={v === props.value}>
+            {v.replaceAll('_', ' ')}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -4,8 +4,7 @@ import { runRemit } from '../testing.ts';
 
 describe('bin/remit eval run', () => {
   // A whole process: the CLI, a fresh database, the API, a worker and a sandbox (48 s seen at
-  // load average 16 on 2 cores). Not booted from the test run's PGlite template: a CLI process
-  // whose database came from it printed its report but did not exit.
+  // load average 16 on 2 cores).
   it('runs a scenario end to end and prints the report as JSON, exit 0 when it passed', async () => {
     const res = await runRemit(['eval', 'run', '--scenario', 'log-line-other-role', '--json']);
     expect(res.stderr).toBe('');

@@ -1,4 +1,5 @@
 import { createModel } from '@remit/agents';
+import { closeSharedTestDatabase } from '@remit/db/testing';
 import type { ModelProvider } from '@remit/models';
 // evals/ sits above the API (it drives the API, a worker and sandboxes, as the end-to-end tests
 // do) and depends on it, so the API cannot depend on it in return: this command, loaded only
@@ -37,7 +38,8 @@ export async function evalRunCommand(ctx: CommandContext, opts: EvalRunOpts): Pr
     prices = config.REMIT_MODEL_PRICES;
   }
   if (!opts.json) process.stderr.write(`Running ${selected.length} scenario(s) with ${model?.label ?? 'their scripted turns (not a real model)'}…\n`);
-  const report = await runSuite(selected, { model, judge: opts.judge ? model : undefined, prices });
+  // The scenarios' stack runs on the test databases' in-memory PGlite, which must close for the process to exit.
+  const report = await runSuite(selected, { model, judge: opts.judge ? model : undefined, prices }).finally(() => closeSharedTestDatabase());
   // Problems quote what the sandbox sent (a refused Host, say): escaped like everything else we print.
   process.stdout.write(escapeForTerminal(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report)));
   return report.totals.passed === report.totals.scenarios ? ExitCode.ok : ExitCode.failed;

@@ -1,6 +1,6 @@
 import { FindingSeverity, FindingStatus, type Finding, type InsightJob } from '@remit/core';
 import type { Hono } from 'hono';
-import { Badge, formatTime } from '../components.tsx';
+import { Badge, Choice, formatTime } from '../components.tsx';
 import type { ConsoleEnv } from '../console-env.ts';
 import { renderPage } from '../render.tsx';
 import type { ScreenContext } from '../screen-context.ts';
@@ -9,22 +9,6 @@ import { SEVERITY_TONES, STATUS_TONES } from './finding-tones.ts';
 
 /** Rows per page: a page with its assets stays under 100 KB. */
 const PAGE = 40;
-
-function Choice(props: { name: string; label: string; values: readonly string[]; value: string | undefined }) {
-  return (
-    <label>
-      {props.label}
-      <select name={props.name}>
-        <option value="">Any</option>
-        {props.values.map((v) => (
-          <option value={v} selected={v === props.value}>
-            {v.replaceAll('_', ' ')}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
 
 function FindingsTable(props: { items: Finding[] }) {
   if (!props.items.length) return <p>No findings match. Insight jobs put what their runs find here.</p>;

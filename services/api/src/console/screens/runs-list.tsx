@@ -2,7 +2,7 @@ import { RunKind, RunStatus, type Run, type RunPage } from '@remit/core';
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { Badge, ErrorAlert, formatDuration, formatTime, formatUsd } from '../components.tsx';
+import { Badge, Choice, ErrorAlert, formatDuration, formatTime, formatUsd } from '../components.tsx';
 import type { ConsoleEnv } from '../console-env.ts';
 import { renderPage } from '../render.tsx';
 import type { MountScreen, ScreenContext } from '../screen-context.ts';
@@ -25,22 +25,6 @@ function firstWords(input: string): string {
     .trim();
   const chars = [...flat];
   return chars.length > INPUT_SHOWN ? `${chars.slice(0, INPUT_SHOWN - 1).join('')}…` : flat;
-}
-
-function Choice(props: { name: string; label: string; values: readonly string[]; value: string | undefined }) {
-  return (
-    <label>
-      {props.label}
-      <select name={props.name}>
-        <option value="">Any</option>
-        {props.values.map((v) => (
-          <option value={v} selected={v === props.value}>
-            {v.replaceAll('_', ' ')}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
 }
 
 function FilterForm(props: { filters: Filters; isAdmin: boolean }) {
