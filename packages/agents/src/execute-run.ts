@@ -1,5 +1,5 @@
 import { appendAudit } from '@remit/audit';
-import { appendRunEvent, finishRun, recordSandboxBootstrap, renewLease, setRunStatus, type Database, type RunRecord } from '@remit/db';
+import { appendRunEvent, finishRun, recordSandboxBootstrap, renewLease, saveGraphSnapshot, setRunStatus, type Database, type RunRecord } from '@remit/db';
 import { createScrubber, isRemitError, type RunEventData, type RunEventType } from '@remit/core';
 import { createEgressProxy, type Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
@@ -98,6 +98,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
         github: deps.github,
         tenant: (fn) => deps.db.tenant(ctx, fn),
         contextWindowTokens: model.contextWindowTokens,
+        saveGraph: (input) => saveGraphSnapshot(deps.db, deps.orgId, { ...input, sameConnectionOnly: true }),
       });
       if ('end' in kindRun) {
         outcome = kindRun.end;

@@ -1,11 +1,12 @@
 import { appendRunEvent, failExpiredLeases, runStatuses, type Database } from '@remit/db';
-import { terminalRunStatuses, type RateLimits, type RunStatus } from '@remit/core';
+import { defaultRateLimits, terminalRunStatuses, type RateLimits, type RunStatus } from '@remit/core';
 import type { SandboxDriver, SandboxInfo } from '@remit/sandbox';
 import type { SecretStore } from '@remit/secrets';
 import type { Logger } from 'pino';
 import { sweepSecretOrphans } from './connections/sealed-secrets.ts';
 import { sweepStaleReservations } from './model-meter.ts';
 import { retentionJob, type RetentionSchedule } from './retention/retention-job.ts';
+import { graphReindexJob, queueIndexRun, type ReindexSchedule } from './graph/reindex-job.ts';
 import { checkpointAudit } from './audit-checkpoints/checkpoint-job.ts';
 import type { AuditCheckpoints } from './audit-checkpoints/open-checkpoints.ts';
 import { fireDueInsightJobs } from './insights/insight-scheduler.ts';
@@ -29,9 +30,11 @@ export interface MaintenanceSettings {
   everyMs: number;
   /** Retention's periods and schedule (see retention/retention-job.ts); default 90 days, hourly. */
   retention: RetentionSchedule;
+  /** How often indexed repositories are indexed again (see graph/reindex-job.ts); default daily. */
+  graphReindex: ReindexSchedule;
 }
 
-const defaultMaintenanceSettings: MaintenanceSettings = { everyMs: 5000, retention: {} };
+const defaultMaintenanceSettings: MaintenanceSettings = { everyMs: 5000, retention: {}, graphReindex: {} };
 
 /**
  * One maintenance job: small, idempotent and safe to run on every replica at once. Retention
@@ -63,10 +66,11 @@ interface Maintenance {
  * A failing job is logged and the others still run.
  */
 export function startMaintenance(deps: MaintenanceDeps, settings: Partial<MaintenanceSettings> = {}): Maintenance {
-  const { everyMs, retention } = { ...defaultMaintenanceSettings, ...settings };
+  const { everyMs, retention, graphReindex } = { ...defaultMaintenanceSettings, ...settings };
   const log = deps.logger.child({ component: 'maintenance' });
-  // Retention keeps its own schedule (hourly) inside the rounds, so it is built per instance.
-  const allJobs: readonly MaintenanceJob[] = [...jobs, retentionJob(retention)];
+  // Retention keeps its own schedule (hourly) inside the rounds, so it is built per instance; so does the re-index.
+  const reindex = graphReindexJob(queueIndexRun({ rateLimits: deps.rateLimits ?? defaultRateLimits, now: deps.now }), graphReindex);
+  const allJobs: readonly MaintenanceJob[] = [...jobs, retentionJob(retention), reindex];
   let running: Promise<void> = Promise.resolve();
   const runOnce = () =>
     (running = running.then(async () => {

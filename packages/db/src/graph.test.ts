@@ -2,7 +2,7 @@ import { indexRepository } from '@remit/graph';
 import { createFixtureRepository } from '@remit/graph/testing';
 import { describe, expect, it } from 'vitest';
 import { paymentsSnapshot } from './fixtures/payments-graph.ts';
-import { saveGraphSnapshot } from './graph.ts';
+import { GraphRepositoryTaken, saveGraphSnapshot } from './graph.ts';
 import {
   findGraphRepository,
   findGraphSymbols,
@@ -155,6 +155,41 @@ describe.each(testDrivers)('knowledge graph store on %s', (driver) => {
     } finally {
       repo.remove();
     }
+  });
+
+  it('an index run’s save never takes over a repository stored through another connection, as an attacker would try', async () => {
+    await withTestDb(
+      async ({ db, orgA }) => {
+        const s = await seed(db, orgA);
+        const attackers = await db.owner(
+          async (sql) =>
+            (
+              await sql.query<{ id: string }>(
+                `insert into connections (org_id, name, type, auth_mode, config) values ($1, 'my-fork', 'http', 'service_account', '{}') returning id`,
+                [orgA],
+              )
+            ).rows[0]!.id,
+        );
+        await saveGraphSnapshot(db, orgA, { connectionId: s.connection, snapshot: paymentsSnapshot() });
+        const asOrg: TenantContext = { orgId: orgA, userId: null, graphScope: { kind: 'org' } };
+        const before = await visibleRows(db, asOrg);
+        const poisoned = { ...paymentsSnapshot({ ledgerVersion: 'evil' }), commit: 'evil' };
+        await expect(saveGraphSnapshot(db, orgA, { connectionId: attackers, snapshot: poisoned, sameConnectionOnly: true })).rejects.toBeInstanceOf(
+          GraphRepositoryTaken,
+        );
+        expect(await visibleRows(db, asOrg)).toEqual(before);
+        expect(await db.tenant(asOrg, (sql) => findGraphRepository(sql, 'acme/payments'))).toMatchObject({ commit: 'commit-v1', connection: 'payments-repo' });
+        // A local path's repository of that name is not taken over either; its own connection re-indexes it.
+        await saveGraphSnapshot(db, orgA, { connectionId: null, snapshot: { ...paymentsSnapshot(), repository: 'local/payments' } });
+        await expect(
+          saveGraphSnapshot(db, orgA, { connectionId: attackers, snapshot: { ...poisoned, repository: 'local/payments' }, sameConnectionOnly: true }),
+        ).rejects.toBeInstanceOf(GraphRepositoryTaken);
+        expect(
+          await saveGraphSnapshot(db, orgA, { connectionId: s.connection, snapshot: paymentsSnapshot({ ledgerVersion: 'v2' }), sameConnectionOnly: true }),
+        ).toMatchObject({ changedFiles: 1 });
+      },
+      { driver },
+    );
   });
 
   it('refuses a snapshot that breaks its schema whole: a function body smuggled into a signature stores nothing', async () => {

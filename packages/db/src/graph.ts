@@ -30,17 +30,24 @@ const BATCH = 5000;
  * that differ from the stored ones; a snapshot with no edge for an unchanged file is one whose
  * indexer skipped it, and the stored edges stay. Saving the same
  * snapshot again changes nothing but the commit and the time. The snapshot is validated against
- * its schema first and refused whole on any failure.
+ * its schema first and refused whole on any failure. With `sameConnectionOnly` (an index run), a
+ * repository stored through another connection is left alone and GraphRepositoryTaken thrown.
  */
-export async function saveGraphSnapshot(db: Database, orgId: string, input: { connectionId: string | null; snapshot: GraphSnapshot }): Promise<SavedGraph> {
+export async function saveGraphSnapshot(
+  db: Database,
+  orgId: string,
+  input: { connectionId: string | null; snapshot: GraphSnapshot; sameConnectionOnly?: boolean },
+): Promise<SavedGraph> {
   const snapshot = GraphSnapshot.parse(input.snapshot);
   return db.tenant({ orgId, userId: null, graphScope: { kind: 'org' } }, async (sql) => {
     const repo = await sql.query<{ id: string }>(
       `insert into graph_repositories (org_id, name, connection_id, commit) values (remit_current_org(), $1, $2, $3)
        on conflict (org_id, name) do update set connection_id = excluded.connection_id, commit = excluded.commit, indexed_at = now(), reindex_queued_at = null
+         where not $4::boolean or graph_repositories.connection_id is not distinct from excluded.connection_id
        returning id`,
-      [snapshot.repository, input.connectionId, snapshot.commit],
+      [snapshot.repository, input.connectionId, snapshot.commit, input.sameConnectionOnly === true],
     );
+    if (repo.rows.length === 0) throw new GraphRepositoryTaken(snapshot.repository);
     const repositoryId = repo.rows[0]!.id;
     const stored = new Map(
       (await sql.query<{ path: string; sha256: string }>('select path, sha256 from graph_files where repository_id = $1', [repositoryId])).rows.map((f) => [
@@ -137,6 +144,18 @@ function edgeKeysByPath(edges: { path: string; kind: string; from: string; to: s
   }
   for (const keys of byPath.values()) keys.sort();
   return byPath;
+}
+
+/**
+ * A save with `sameConnectionOnly` of a repository name the org's graph already holds through
+ * another connection (or none): a role must not replace, or take over, a graph that other roles
+ * read through a connection it does not reach. Nothing was written.
+ */
+export class GraphRepositoryTaken extends Error {
+  constructor(readonly repository: string) {
+    super(`The graph of ${repository} is stored through another connection.`);
+    this.name = 'GraphRepositoryTaken';
+  }
 }
 
 /** Each stored file's sha256, by path: what an indexer compares to re-parse only changed files. */

@@ -1,8 +1,9 @@
-import { saveGraphSnapshot, type DueReindex } from '@remit/db';
+import { claimDueReindexes, saveGraphSnapshot, type DueReindex } from '@remit/db';
 import { paymentsSnapshot, testDrivers, withTestDb } from '@remit/db/testing';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { graphReindexJob, type QueueReindex } from './reindex-job.ts';
+import { defaultRateLimits } from '@remit/core';
+import { graphReindexJob, queueIndexRun, type QueueReindex } from './reindex-job.ts';
 
 const HOUR = 3_600_000;
 const log = pino({ level: 'silent' });
@@ -71,6 +72,86 @@ describe.each(testDrivers)('scheduled graph re-index on %s', (driver) => {
         now = new Date(Date.now() + 25 * HOUR);
         await pass();
         expect(queued).toHaveLength(before + 1);
+      },
+      { driver },
+    );
+  });
+
+  it('queues exactly one index run for a due repository, as the first of its roles allowing the kind, under a schedule trigger', async () => {
+    await withTestDb(
+      async ({ db, orgA }) => {
+        const connection = await db.owner(async (sql) => {
+          const id = (
+            await sql.query<{ id: string }>(
+              `insert into connections (org_id, name, type, auth_mode, config) values ($1, 'payments-repo', 'github', 'service_account', '{}') returning id`,
+              [orgA],
+            )
+          ).rows[0]!.id;
+          for (const [name, kinds] of [
+            ['a-troubleshooter', '{troubleshoot}'],
+            ['b-indexer', '{troubleshoot,index}'],
+            ['c-indexer', '{index}'],
+          ])
+            await sql.query(
+              `with r as (insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, $2, $3, 60, 5) returning id)
+               insert into role_connections (org_id, role_id, connection_id) select $1, r.id, $4 from r`,
+              [orgA, name, kinds, id],
+            );
+          return id;
+        });
+        const saved = await saveGraphSnapshot(db, orgA, { connectionId: connection, snapshot: paymentsSnapshot() });
+        const now = new Date(Date.now() + 25 * HOUR);
+        const job = graphReindexJob(queueIndexRun({ rateLimits: defaultRateLimits, now: () => now }), { intervalSeconds: 24 * 3600 });
+        await Promise.all([1, 2, 3].map(() => job.run({ db, orgId: orgA, logger: log, now: () => now })));
+
+        const runs = await db.owner(
+          async (sql) =>
+            (
+              await sql.query<{ kind: string; input: string; trigger: Record<string, unknown>; role: string; status: string }>(
+                'select r.kind, r.input, r.trigger, ro.name as role, r.status from runs r join roles ro on ro.id = r.role_id where r.org_id = $1',
+                [orgA],
+              )
+            ).rows,
+        );
+        expect(runs).toEqual([
+          {
+            kind: 'index',
+            input: JSON.stringify({ repository: 'acme/payments', connection: 'payments-repo' }),
+            trigger: expect.objectContaining({ type: 'schedule', scheduleId: `graph-reindex:${saved.repositoryId}` }),
+            role: 'b-indexer',
+            status: 'queued',
+          },
+        ]);
+      },
+      { driver },
+    );
+  });
+
+  it('answers why nothing was queued when no role reaching the connection allows index runs, and writes no run', async () => {
+    await withTestDb(
+      async ({ db, orgA }) => {
+        const connection = await db.owner(async (sql) => {
+          const id = (
+            await sql.query<{ id: string }>(
+              `insert into connections (org_id, name, type, auth_mode, config) values ($1, 'repo', 'github', 'service_account', '{}') returning id`,
+              [orgA],
+            )
+          ).rows[0]!.id;
+          await sql.query(
+            `with r as (insert into roles (org_id, name, run_kinds, max_duration_seconds, max_steps) values ($1, 'dev', '{troubleshoot}', 60, 5) returning id)
+             insert into role_connections (org_id, role_id, connection_id) select $1, r.id, $2 from r`,
+            [orgA, id],
+          );
+          return id;
+        });
+        await saveGraphSnapshot(db, orgA, { connectionId: connection, snapshot: paymentsSnapshot() });
+        const queue = queueIndexRun({ rateLimits: defaultRateLimits });
+        const outcome = await db.tenant({ orgId: orgA, userId: null, graphScope: { kind: 'org' } }, async (sql) => {
+          const [due] = await claimDueReindexes(sql, { now: new Date(Date.now() + 25 * HOUR), intervalSeconds: 3600, limit: 5 });
+          return queue(sql, due!);
+        });
+        expect(outcome).toEqual({ queued: false, reason: 'no_role_allows_index' });
+        expect(await db.owner(async (sql) => (await sql.query('select 1 from runs where org_id = $1', [orgA])).rows)).toEqual([]);
       },
       { driver },
     );

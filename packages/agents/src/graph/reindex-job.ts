@@ -1,5 +1,8 @@
+import { isRemitError, type RateLimits } from '@remit/core';
 import { claimDueReindexes, type Database, type DueReindex, type Sql } from '@remit/db';
 import type { Logger } from 'pino';
+import type { IndexRunInput } from '../kinds/index-repository.ts';
+import { startRunIn } from '../start-run.ts';
 
 /**
  * Queues the re-index of one repository inside the claiming transaction (startRunIn with a
@@ -45,5 +48,39 @@ export function graphReindexJob(queue: QueueReindex, schedule: ReindexSchedule =
         else deps.logger.warn({ repository: o.repository, reason: o.reason }, 'graph re-index not queued; tried again after the interval');
       }
     },
+  };
+}
+
+/**
+ * The QueueReindex the worker uses: an `index` run of the repository through its connection, as
+ * the first of `due.roles` (by name) whose kind list allows it, under the schedule trigger
+ * `graph-reindex:<repositoryId>`. A refusal (no such role, a limit, a budget) writes nothing:
+ * the savepoint undoes whatever startRunIn began.
+ */
+export function queueIndexRun(deps: { rateLimits: RateLimits; now?: (() => Date) | undefined }): QueueReindex {
+  return async (sql, due) => {
+    const found = await sql.query<{ role: string; connection: string }>(
+      `select r.name as role, c.name as connection from roles r, connections c
+        where r.name = any ($1::text[]) and 'index' = any (r.run_kinds) and c.id = $2
+        order by r.name limit 1`,
+      [due.roles, due.connectionId],
+    );
+    const pick = found.rows[0];
+    if (!pick) return { queued: false, reason: 'no_role_allows_index' };
+    const input: IndexRunInput = { repository: due.repository, connection: pick.connection };
+    await sql.query('savepoint graph_reindex');
+    try {
+      await startRunIn(sql, deps, {
+        kind: 'index',
+        input: JSON.stringify(input),
+        trigger: { type: 'schedule', scheduleId: `graph-reindex:${due.repositoryId}`, role: pick.role },
+      });
+      await sql.query('release savepoint graph_reindex');
+      return { queued: true };
+    } catch (err) {
+      if (!isRemitError(err)) throw err;
+      await sql.query('rollback to savepoint graph_reindex');
+      return { queued: false, reason: err.code };
+    }
   };
 }

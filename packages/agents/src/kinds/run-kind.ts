@@ -1,6 +1,7 @@
 import type { CredentialBundle, RunKind, ToolName } from '@remit/core';
-import type { RunRecord, Sql } from '@remit/db';
+import type { RunRecord, SavedGraph, Sql } from '@remit/db';
 import type { EgressTarget } from '@remit/egress';
+import type { GraphSnapshot } from '@remit/graph/schema';
 import type { ToolCallResult } from '@remit/sandbox';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -47,6 +48,8 @@ export interface KindContext {
   tenant: <T>(fn: (sql: Sql) => Promise<T>) => Promise<T>;
   /** The model's context window, for sizing what the input may carry. */
   contextWindowTokens: number;
+  /** Stores a repository's graph for the run's org (saveGraphSnapshot, same connection only): what an index run produces. */
+  saveGraph(input: { connectionId: string; snapshot: GraphSnapshot }): Promise<SavedGraph>;
 }
 
 /** Calls a tool in the run's sandbox, as the orchestrator (not the model). */

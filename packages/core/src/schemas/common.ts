@@ -44,5 +44,5 @@ export const ApiError = z
   .meta({ id: 'Error' });
 export type ApiError = z.infer<typeof ApiError>;
 
-export const RunKind = z.enum(['troubleshoot', 'review', 'insight']);
+export const RunKind = z.enum(['troubleshoot', 'review', 'insight', 'index']);
 export type RunKind = z.infer<typeof RunKind>;

@@ -13,7 +13,7 @@ export const RoleCreate = z
     name: Slug,
     description: z.string().max(500).default(''),
     connections: z.array(Slug).max(100).default([]).meta({ description: 'Names of the connections this role may reach' }),
-    runKinds: z.array(RunKind).min(1).max(3),
+    runKinds: z.array(RunKind).min(1).max(RunKind.options.length),
     limits: RoleLimits.default({ maxDurationSeconds: 900, maxSteps: 30 }),
   })
   .strict()
@@ -24,7 +24,7 @@ export const RoleUpdate = z
   .object({
     description: z.string().max(500),
     connections: z.array(Slug).max(100),
-    runKinds: z.array(RunKind).min(1).max(3),
+    runKinds: z.array(RunKind).min(1).max(RunKind.options.length),
     limits: RoleLimits,
   })
   .partial()

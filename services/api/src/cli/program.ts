@@ -14,7 +14,7 @@ type Outcome = Promise<number>;
 
 // Written out rather than imported from @remit/core, which would load zod for --help; a test
 // keeps them equal to RunKind and RunStatus.
-export const RUN_KINDS = ['troubleshoot', 'review', 'insight'];
+export const RUN_KINDS = ['troubleshoot', 'review', 'insight', 'index'];
 export const RUN_STATUSES = ['queued', 'provisioning', 'running', 'finishing', 'succeeded', 'failed', 'cancelled', 'timed_out'];
 
 /** `--url`/`--token` for commands that talk to a running server. */

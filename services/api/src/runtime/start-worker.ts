@@ -26,7 +26,15 @@ export function requireSharedDatabase(config: ConfigEnv): void {
 export function startWorker(rt: Runtime, settings: Partial<WorkerSettings> = {}): RunWorker {
   if (rt.config.REMIT_SANDBOX_DRIVER === 'local') requireBubblewrap();
   const retention = { periods: retentionPeriods(rt.config), pruneLogs: (before: Date) => pruneRotatedLogs(rt.dataDir, before) };
-  const maintenance = settings.maintenance === false ? false : { ...settings.maintenance, retention: { ...retention, ...settings.maintenance?.retention } };
+  const graphReindex = { intervalSeconds: rt.config.REMIT_GRAPH_REINDEX_HOURS * 3600 };
+  const maintenance =
+    settings.maintenance === false
+      ? false
+      : {
+          ...settings.maintenance,
+          retention: { ...retention, ...settings.maintenance?.retention },
+          graphReindex: { ...graphReindex, ...settings.maintenance?.graphReindex },
+        };
   return startRunWorker({
     db: rt.db,
     orgId: rt.orgId,
