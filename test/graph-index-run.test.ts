@@ -4,6 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadGraphSnapshot } from '@remit/db';
+import { indexRepository } from '@remit/graph';
+import type { GraphSnapshot } from '@remit/graph/schema';
 import { createFixtureRepository, SERVICE_FIXTURE } from '@remit/graph/testing';
 import { gitHttpBackendHandler, type RecordedRequest } from '@remit/sandbox-agent/testing';
 import { describe, expect, it } from 'vitest';
@@ -30,7 +33,8 @@ async function startGitHost() {
   git(work.root, 'commit', '-q', '-m', 'payments');
   const commit = git(work.root, 'rev-parse', 'HEAD');
   mkdirSync(join(served, 'acme'));
-  git(served, 'clone', '-q', '--bare', work.root, join(served, 'acme', 'payments.git'));
+  const bare = join(served, 'acme', 'payments.git');
+  git(served, 'clone', '-q', '--bare', work.root, bare);
   const requests: RecordedRequest[] = [];
   const backend = gitHttpBackendHandler(served, requests);
   const server = createServer((req, res) => {
@@ -42,6 +46,15 @@ async function startGitHost() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     commit,
     requests,
+    /** The work tree: what a full index of the served HEAD reads. */
+    root: work.root,
+    /** Commits a change of one file and pushes it; returns the new HEAD. */
+    commitChange(path: string, content: string): string {
+      work.write(path, content);
+      git(work.root, 'commit', '-q', '-a', '-m', `change ${path}`);
+      git(work.root, 'push', '-q', bare, 'HEAD:refs/heads/main');
+      return git(work.root, 'rev-parse', 'HEAD');
+    },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       work.remove();
@@ -51,6 +64,13 @@ async function startGitHost() {
 }
 
 const body = async <T>(res: Response) => (await res.json()) as T;
+
+/** A snapshot in one order whatever the order it was built or stored in. */
+const sorted = (snapshot: GraphSnapshot) => {
+  const key = (item: object) => JSON.stringify(item, Object.keys(item).sort());
+  const order = <T extends object>(items: T[]) => [...items].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  return { ...snapshot, files: order(snapshot.files), symbols: order(snapshot.symbols), edges: order(snapshot.edges), facts: order(snapshot.facts) };
+};
 
 describe('an index run (bubblewrap sandbox, no model turn)', () => {
   it('checks the repository out through the role’s GitHub connection, indexes it in the sandbox and stores the graph its readers can query', async () => {
@@ -79,7 +99,7 @@ describe('an index run (bubblewrap sandbox, no model turn)', () => {
           expect(run.answer).toMatch(/^Indexed acme\/payments at [0-9a-f]{40}: 8 files, \d+ symbols, \d+ edges/);
           const result = (await s.db.owner((sql) => sql.query<{ result: Record<string, number | string> }>('select result from runs where id = $1', [runId])))
             .rows[0]!.result;
-          expect(result).toMatchObject({ repository: 'acme/payments', commit: host.commit, changedFiles: 8, removedFiles: 0 });
+          expect(result).toMatchObject({ repository: 'acme/payments', commit: host.commit, changedFiles: 8, removedFiles: 0, parsedFiles: 8 });
           expect(result.files).toBe(8);
           expect(result.symbols).toBeGreaterThan(10);
           expect(result.edges).toBeGreaterThan(5);
@@ -106,8 +126,28 @@ describe('an index run (bubblewrap sandbox, no model turn)', () => {
           // Indexing through a connection the role does not reach fails plainly, before any sandbox.
           const refused = await s.startRun(wendy, { kind: 'index', input });
           expect(await s.waitForStatus(refused, ['succeeded', 'failed'])).toMatchObject({ status: 'failed', statusReason: 'connection_not_reachable' });
-          const garbled = await s.startRun(pat, { kind: 'index', input: 'index acme/payments please' });
-          expect(await s.waitForStatus(garbled, ['succeeded', 'failed'])).toMatchObject({ status: 'failed', statusReason: 'input_invalid' });
+          // Input an index run can never take is refused at the door, naming the field, and nothing is queued.
+          const garbled = await s.request('/v1/runs', { method: 'POST', token: pat, json: { kind: 'index', input: '{"repository":"acme/payments"}' } });
+          expect(garbled.status).toBe(400);
+          expect(await body<{ error: { code: string; message: string } }>(garbled)).toMatchObject({
+            error: { code: 'validation_failed', message: expect.stringMatching(/^input\.connection: /) },
+          });
+
+          // A new commit changes src/money.ts: the re-index parses it, and src/ledger.ts whose call into it must be
+          // linked again; the other six files keep the stored graph's records, and the graph is a full index's.
+          const next = host.commitChange(
+            'src/money.ts',
+            'export function round(value: number): number {\n  return Math.round(value * 100) / 100;\n}\n\nexport function floor(value: number): number {\n  return Math.floor(value);\n}\n',
+          );
+          const again = await s.startRun(pat, { kind: 'index', input });
+          expect(await s.waitForStatus(again, ['succeeded', 'failed'], 60_000)).toMatchObject({ status: 'succeeded' });
+          const reindexed = (
+            await s.db.owner((sql) => sql.query<{ result: Record<string, number | string> }>('select result from runs where id = $1', [again]))
+          ).rows[0]!.result;
+          expect(reindexed).toMatchObject({ commit: next, files: 8, changedFiles: 1, removedFiles: 0, parsedFiles: 2 });
+          const full = await indexRepository({ root: host.root, repository: 'acme/payments', commit: next });
+          expect(full.symbols.some((symbol) => symbol.id === 'src/money.ts#floor')).toBe(true);
+          expect(sorted((await loadGraphSnapshot(s.db, s.orgId, 'acme/payments'))!)).toEqual(sorted(full));
         },
         { script: [] },
       );

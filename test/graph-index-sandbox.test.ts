@@ -45,7 +45,7 @@ describe('indexing a repository inside a sandbox', () => {
       const session = await openSandboxSession(driver, { runId, bundle, egress: gitHttpBackendHandler(served, seen) });
       try {
         expect(await session.call('git_checkout', { connection: 'github', repository: 'acme/payments' })).toMatchObject({ ok: true, output: { commit } });
-        const snapshot = await indexInSandbox(session, { repository: 'acme/payments' });
+        const { snapshot } = await indexInSandbox(session, { repository: 'acme/payments' });
 
         const onHost = await indexRepository({ root: work.root, repository: 'acme/payments', commit });
         expect(snapshot).toEqual(onHost);

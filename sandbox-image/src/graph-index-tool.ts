@@ -19,12 +19,22 @@ export async function graphIndexTool(ctx: ToolContext, input: GraphIndexInput): 
   const root = resolveExisting(ctx.workdir, input.dir);
   if (!statSync(root).isDirectory()) throw new ToolFailure('invalid_input', `not a directory: ${input.dir}`);
   const commit = input.commit ?? (await headCommit(ctx, root)) ?? 'worktree';
-  const { indexRepository } = await import('@remit/graph');
+  const { GraphSnapshot, indexRepository } = await import('@remit/graph');
+  // The orchestrator's stored graph: reused only when it is a well-formed snapshot of this repository, else a full index.
+  const previous = GraphSnapshot.safeParse(input.previous);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), input.timeoutMs);
   try {
-    const snapshot = await indexRepository({ root, repository: input.repository, commit, signal: abort.signal });
-    return { snapshot, durationMs: Math.round(performance.now() - started) };
+    let parsedFiles = 0;
+    const snapshot = await indexRepository({
+      root,
+      repository: input.repository,
+      commit,
+      signal: abort.signal,
+      onParsed: (count) => (parsedFiles = count),
+      ...(previous.success && previous.data.repository === input.repository ? { previous: previous.data } : {}),
+    });
+    return { snapshot, parsedFiles, durationMs: Math.round(performance.now() - started) };
   } catch (err) {
     if (abort.signal.aborted) throw new ToolFailure('timeout', `indexing did not finish within ${input.timeoutMs} ms`);
     throw err;

@@ -1,5 +1,15 @@
-import { appendAudit } from '@remit/audit';
-import { appendRunEvent, finishRun, recordSandboxBootstrap, renewLease, saveGraphSnapshot, setRunStatus, type Database, type RunRecord } from '@remit/db';
+import { appendAudit, RunAuditAction } from '@remit/audit';
+import {
+  appendRunEvent,
+  finishRun,
+  loadGraphSnapshot,
+  recordSandboxBootstrap,
+  renewLease,
+  saveGraphSnapshot,
+  setRunStatus,
+  type Database,
+  type RunRecord,
+} from '@remit/db';
 import { createScrubber, isRemitError, type RunEventData, type RunEventType } from '@remit/core';
 import { createEgressProxy, type Resolver } from '@remit/egress';
 import type { ModelProvider } from '@remit/models';
@@ -99,6 +109,7 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
         tenant: (fn) => deps.db.tenant(ctx, fn),
         contextWindowTokens: model.contextWindowTokens,
         saveGraph: (input) => saveGraphSnapshot(deps.db, deps.orgId, { ...input, sameConnectionOnly: true }),
+        loadGraph: (repository) => deps.db.tenant(ctx, (sql) => loadGraphSnapshot(sql, deps.orgId, repository)),
       });
       if ('end' in kindRun) {
         outcome = kindRun.end;
@@ -116,6 +127,18 @@ export async function executeRun(deps: ExecuteRunDeps, run: RunRecord): Promise<
       if (extra.inside) access.bundle.secrets.push(extra.inside);
       access.egressTargets.push(extra.egress);
       access.secretValues.push(...extra.secretValues);
+      // The kind's own connection (a review's checkout through the GitHub App) passed its check
+      // when its token was minted: recorded like the role's connections, so evidence lists it too.
+      await deps.db.tenant(ctx, (sql) =>
+        appendAudit(sql, {
+          actorId: run.userId,
+          action: RunAuditAction.connection,
+          targetType: 'run',
+          targetId: run.id,
+          outcome: 'success',
+          detail: { connectionId: null, connection: extra.connection.name, type: extra.connection.type, authMode: 'kind', verified: true, failure: null },
+        }),
+      );
     }
     for (const left of access.unavailable) await emit('connection_unavailable', left);
     const scrub = createScrubber(access.secretValues);

@@ -1,4 +1,5 @@
 import { RoleCreate, defaultRateLimits, isRemitError, type RateLimits } from '@remit/core';
+import fc from 'fast-check';
 import { createRole, setBudget, updateRole, upsertUser, type Database } from '@remit/db';
 import { withTestDb } from '@remit/db/testing';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +98,59 @@ describe('startRun: every trigger through one function', () => {
       await startRun({ ...deps, rateLimits: oneRun }, { kind: 'troubleshoot', input: 'x', trigger: user(['developer']) });
       expect(await refusal(startRun({ ...deps, rateLimits: oneRun }, { kind: 'troubleshoot', input: 'x', trigger: user(['developer']) }))).toBe('rate_limited');
       expect(await counts(db, orgA)).toEqual({ runs: 1, events: 1, audit: 1 });
+    });
+  });
+
+  it('refuses an index run’s malformed input before queueing it, naming the field, and writes nothing', async () => {
+    await withTestDb(async ({ db, orgA }) => {
+      const { userId } = await seed(db, orgA);
+      await db.tenant({ orgId: orgA, userId: null }, (sql) => createRole(sql, RoleCreate.parse({ name: 'indexer', runKinds: ['index'] })));
+      const deps = { db, orgId: orgA, rateLimits: defaultRateLimits };
+      const index = (input: string) => startRun(deps, { kind: 'index', input, trigger: { type: 'user', userId, roles: ['indexer'] } });
+      const refusedWith = async (input: string) => {
+        const err: unknown = await index(input).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (!isRemitError(err)) throw new Error(`expected a refusal of ${input}`);
+        return { code: err.code, message: err.message };
+      };
+      expect(await refusedWith('index acme/payments please')).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^input: not JSON/) });
+      expect(await refusedWith('{"repository":"acme/payments","connection":5}')).toMatchObject({
+        code: 'validation_failed',
+        message: expect.stringMatching(/^input\.connection: /),
+      });
+      expect(await refusedWith('{"connection":"github"}')).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^input\.repository: /) });
+      expect(await refusedWith('{"repository":"acme/payments","connection":"github","ref":"main"}')).toMatchObject({ code: 'unknown_field' });
+      expect(await counts(db, orgA)).toEqual({ runs: 0, events: 0, audit: 0 });
+      await index('{"repository":"acme/payments","connection":"github"}');
+      expect(await counts(db, orgA)).toEqual({ runs: 1, events: 1, audit: 1 });
+    });
+  });
+
+  it('answers any index input an attacker sends with a queued run or a 400 code, never another error', async () => {
+    await withTestDb(async ({ db, orgA }) => {
+      const { userId } = await seed(db, orgA);
+      await db.tenant({ orgId: orgA, userId: null }, (sql) => createRole(sql, RoleCreate.parse({ name: 'indexer', runKinds: ['index'] })));
+      const plenty = { capacity: 1_000_000, refillPerSecond: 1000 };
+      const deps = { db, orgId: orgA, rateLimits: { ...defaultRateLimits, runs: { org: plenty, role: plenty, user: plenty } } };
+      const field = fc.oneof(fc.string(), fc.constantFrom('acme/payments', 'a\nb', '../x', 'x'.repeat(400), '\u0000'), fc.integer(), fc.constant(null));
+      const input = fc.oneof(
+        fc.string(),
+        fc.json(),
+        fc.record({ repository: field, connection: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+        fc.dictionary(fc.string(), fc.jsonValue()).map((o) => JSON.stringify({ repository: 'acme/payments', connection: 'github', ...o })),
+      );
+      await fc.assert(
+        fc.asyncProperty(input, async (text) => {
+          const outcome = await startRun(deps, { kind: 'index', input: text, trigger: { type: 'user', userId, roles: ['indexer'] } }).then(
+            () => 'queued',
+            (err: unknown) => (isRemitError(err) ? err.code : err),
+          );
+          expect(['queued', 'validation_failed', 'unknown_field']).toContain(outcome);
+        }),
+        { numRuns: 60 },
+      );
     });
   });
 

@@ -60,7 +60,9 @@ export async function startRunIn(sql: Sql, deps: Omit<StartRunDeps, 'db' | 'orgI
   if (!role) throw new RemitError('role_not_held', `The role "${roleName}" no longer exists.`);
   if (!role.runKinds.includes(kind))
     throw new RemitError('kind_not_allowed', `The role "${roleName}" may start ${role.runKinds.join(', ')} runs, not ${kind}.`);
-  if (!runKindModule(kind)) throw new RemitError('kind_not_available', `${kind} runs are not available in this release yet.`);
+  const kindModule = runKindModule(kind);
+  if (!kindModule) throw new RemitError('kind_not_available', `${kind} runs are not available in this release yet.`);
+  kindModule.checkInput?.(request.input);
   await enforceRunLimits(sql, deps.rateLimits, role.id, userId, now);
   const full = await fullBudgetScope(sql, { roleId: role.id, userId }, now);
   if (full) throw new RemitError('budget_exhausted', `The ${full} budget for this month is used up; an admin can raise it.`);

@@ -2,7 +2,7 @@ import { indexRepository } from '@remit/graph';
 import { createFixtureRepository } from '@remit/graph/testing';
 import { describe, expect, it } from 'vitest';
 import { paymentsSnapshot } from './fixtures/payments-graph.ts';
-import { GraphRepositoryTaken, saveGraphSnapshot } from './graph.ts';
+import { GraphRepositoryTaken, loadGraphSnapshot, saveGraphSnapshot } from './graph.ts';
 import {
   findGraphRepository,
   findGraphSymbols,
@@ -267,6 +267,36 @@ describe.each(testDrivers)('knowledge graph store on %s', (driver) => {
           expect(await graphOwnersOf(sql, repositoryId, 'src/ledger.ts')).toMatchObject({ owners: ['@acme/ledger'], line: 2 });
           expect(await graphOwnersOf(sql, repositoryId, 'src/server.ts')).toMatchObject({ owners: ['@acme/platform'], line: 1 });
         });
+      },
+      { driver },
+    );
+  });
+
+  it('loads the stored graph back as the snapshot saved, for a scope that reaches it and for no other', async () => {
+    await withTestDb(
+      async ({ db, orgA, orgB }) => {
+        const a = await seed(db, orgA);
+        const b = await seed(db, orgB);
+        const saved = paymentsSnapshot();
+        await saveGraphSnapshot(db, orgA, { connectionId: a.connection, snapshot: saved });
+        const key = (item: object) => JSON.stringify(item, Object.keys(item).sort());
+        const order = <T extends object>(items: T[]) => [...items].sort((x, y) => (key(x) < key(y) ? -1 : 1));
+        const sorted = (g: GraphSnapshot) => ({
+          ...g,
+          files: order(g.files),
+          symbols: order(g.symbols),
+          edges: order(g.edges),
+          facts: order(g.facts),
+          owners: order(g.owners),
+        });
+        expect(sorted((await loadGraphSnapshot(db, orgA, 'acme/payments'))!)).toEqual(sorted(saved));
+        const asRole = (org: string, roleId: string) =>
+          db.tenant({ orgId: org, userId: null, graphScope: { kind: 'role', roleId } }, (sql) => loadGraphSnapshot(sql, orgA, 'acme/payments'));
+        expect(sorted((await asRole(orgA, a.reader))!)).toEqual(sorted(saved));
+        expect(await asRole(orgA, a.outsider)).toBeUndefined();
+        expect(await asRole(orgB, b.reader)).toBeUndefined();
+        expect(await loadGraphSnapshot(db, orgB, 'acme/payments')).toBeUndefined();
+        expect(await loadGraphSnapshot(db, orgA, 'acme/other')).toBeUndefined();
       },
       { driver },
     );

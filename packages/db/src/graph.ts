@@ -169,6 +169,78 @@ export async function graphFileHashes(db: Database, orgId: string, repository: s
   });
 }
 
+/**
+ * A repository's stored graph rebuilt as a GraphSnapshot (files, symbols, edges, facts and
+ * CODEOWNERS rules at the commit last indexed), or undefined when none is stored: what an
+ * indexer is given as `previous` to parse only changed files. With a Database it reads as the
+ * org's graph scope; with a Sql it reads under the caller's scope (an index run's role), so a
+ * repository the scope does not see is undefined. The rows are checked against GraphSnapshot on
+ * the way out, as any snapshot is.
+ */
+export async function loadGraphSnapshot(from: Sql | Database, orgId: string, repository: string): Promise<GraphSnapshot | undefined> {
+  if ('tenant' in from) return from.tenant({ orgId, userId: null, graphScope: { kind: 'org' } }, (sql) => loadGraphSnapshot(sql, orgId, repository));
+  const repo = await from.query<{ id: string; commit: string }>('select id, commit from graph_repositories where org_id = $1 and name = $2', [
+    orgId,
+    repository,
+  ]);
+  const row = repo.rows[0];
+  if (!row) return undefined;
+  const rows = async <Row>(text: string) => (await from.query<Row>(text, [row.id])).rows;
+  const files = await rows<{ path: string; language: string; size: string | number; sha256: string }>(
+    'select path, language, size, sha256 from graph_files where repository_id = $1 order by path',
+  );
+  const symbols = await rows<{
+    symbol_id: string;
+    path: string;
+    name: string;
+    qualified_name: string;
+    kind: string;
+    signature: string;
+    exported: boolean;
+    line: number;
+    end_line: number;
+    doc: string | null;
+  }>(
+    'select symbol_id, path, name, qualified_name, kind, signature, exported, line, end_line, doc from graph_symbols where repository_id = $1 order by path, line, symbol_id',
+  );
+  const edges = await rows<{ path: string; kind: string; from_ref: string; to_ref: string; resolved: boolean; line: number }>(
+    'select path, kind, from_ref, to_ref, resolved, line from graph_edges where repository_id = $1 order by path, line, kind, from_ref, to_ref',
+  );
+  const facts = await rows<{ path: string; kind: string; line: number; method: string | null; target: string; symbol_ref: string | null }>(
+    'select path, kind, line, method, target, symbol_ref from graph_facts where repository_id = $1 order by path, line, kind, target',
+  );
+  const owners = await rows<{ line: number; pattern: string; owners: string[] }>(
+    'select line, pattern, owners from graph_owners where repository_id = $1 order by line',
+  );
+  return GraphSnapshot.parse({
+    repository,
+    commit: row.commit,
+    files: files.map((f) => ({ path: f.path, language: f.language, size: Number(f.size), sha256: f.sha256 })),
+    symbols: symbols.map((s) => ({
+      id: s.symbol_id,
+      path: s.path,
+      name: s.name,
+      qualifiedName: s.qualified_name,
+      kind: s.kind,
+      signature: s.signature,
+      exported: s.exported,
+      line: s.line,
+      endLine: s.end_line,
+      ...(s.doc === null ? {} : { doc: s.doc }),
+    })),
+    edges: edges.map((e) => ({ kind: e.kind, path: e.path, from: e.from_ref, to: e.to_ref, resolved: e.resolved, line: Number(e.line) })),
+    facts: facts.map((f) => ({
+      kind: f.kind,
+      path: f.path,
+      line: f.line,
+      ...(f.method === null ? {} : { method: f.method }),
+      target: f.target,
+      ...(f.symbol_ref === null ? {} : { symbol: f.symbol_ref }),
+    })),
+    owners: owners.map((o) => ({ line: o.line, pattern: o.pattern, owners: o.owners })),
+  });
+}
+
 function* batches<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += BATCH) yield items.slice(i, i + BATCH);
 }

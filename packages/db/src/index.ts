@@ -107,7 +107,7 @@ export type { InsightJobRecord, InsightJobValues } from './insight-jobs.ts';
 export { changeFindingStatus, getFinding, insertFindings, listFindings, toolCallEvents } from './insight-findings.ts';
 export type { FindingFilters, NewFinding } from './insight-findings.ts';
 export type { UsageGroup, UsageRow } from './usage.ts';
-export { claimDueReindexes, graphFileHashes, GraphRepositoryTaken, saveGraphSnapshot } from './graph.ts';
+export { claimDueReindexes, graphFileHashes, GraphRepositoryTaken, loadGraphSnapshot, saveGraphSnapshot } from './graph.ts';
 export type { DueReindex, SavedGraph } from './graph.ts';
 export {
   findGraphRepository,

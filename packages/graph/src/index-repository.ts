@@ -31,6 +31,8 @@ export interface IndexRepositoryOptions {
   wasmDir?: string;
   /** Stops the walk between files (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
+  /** Told, once the snapshot is built, how many files were parsed: what proves a re-index incremental. */
+  onParsed?: (parsedFiles: number) => void;
 }
 
 /** How often the walk yields to the event loop, so a sandbox agent keeps answering its channel. */
@@ -114,6 +116,7 @@ export async function indexRepository(options: IndexRepositoryOptions): Promise<
     append(snapshot.edges, edges, GRAPH_LIMITS.edges);
     append(snapshot.facts, facts, GRAPH_LIMITS.facts);
   }
+  options.onParsed?.(parsed);
   return snapshot;
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SandboxSession } from '@remit/sandbox';
 import { buildToolCatalog } from '../tool-catalog.ts';
 import { GraphIndexError } from './graph-index-error.ts';
-import { indexInSandbox } from './index-in-sandbox.ts';
+import { indexInSandbox, PREVIOUS_MAX_BYTES } from './index-in-sandbox.ts';
 
 /** A sandbox whose agent answers `graph_index` with whatever the test (the attacker) chooses. */
 function sandboxAnswering(answer: Awaited<ReturnType<SandboxSession['call']>>): Pick<SandboxSession, 'call'> {
@@ -19,7 +19,7 @@ const validSnapshot = {
   facts: [],
   owners: [],
 };
-const answer = (snapshot: unknown) => sandboxAnswering({ ok: true, output: { snapshot: snapshot as Record<string, unknown>, durationMs: 1 } });
+const answer = (snapshot: unknown) => sandboxAnswering({ ok: true, output: { snapshot: snapshot as Record<string, unknown>, parsedFiles: 1, durationMs: 1 } });
 
 async function refusal(session: Pick<SandboxSession, 'call'>, repository = 'acme/payments'): Promise<GraphIndexError> {
   const error: unknown = await indexInSandbox(session, { repository }).then(
@@ -32,7 +32,15 @@ async function refusal(session: Pick<SandboxSession, 'call'>, repository = 'acme
 
 describe('indexInSandbox refuses what a compromised sandbox sends', () => {
   it('accepts a well-formed snapshot of the repository asked for', async () => {
-    expect(await indexInSandbox(answer(validSnapshot), { repository: 'acme/payments' })).toEqual(validSnapshot);
+    expect(await indexInSandbox(answer(validSnapshot), { repository: 'acme/payments' })).toEqual({ snapshot: validSnapshot, parsedFiles: 1 });
+  });
+
+  it('never reports more parsed files than the graph holds, nor a count that is not one', async () => {
+    const counting = (parsedFiles: number) =>
+      sandboxAnswering({ ok: true, output: { snapshot: validSnapshot as Record<string, unknown>, parsedFiles, durationMs: 1 } });
+    expect((await indexInSandbox(counting(1_000_000), { repository: 'acme/payments' })).parsedFiles).toBe(1);
+    expect((await indexInSandbox(counting(-5), { repository: 'acme/payments' })).parsedFiles).toBe(0);
+    expect((await indexInSandbox(counting(Number.NaN), { repository: 'acme/payments' })).parsedFiles).toBe(1);
   });
 
   it.each([
@@ -75,6 +83,35 @@ describe('indexInSandbox refuses what a compromised sandbox sends', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('indexInSandbox sends the previous graph only when it fits the channel', () => {
+  const sent = async (previous: typeof validSnapshot) => {
+    const inputs: Record<string, unknown>[] = [];
+    const session: Pick<SandboxSession, 'call'> = {
+      call: async (_tool, input) => {
+        inputs.push(input as Record<string, unknown>);
+        return { ok: true, output: { snapshot: validSnapshot, parsedFiles: 0, durationMs: 1 } } as never;
+      },
+    };
+    await indexInSandbox(session, { repository: 'acme/payments', previous: previous as never });
+    return inputs[0]!.previous;
+  };
+
+  it('sends the stored graph of the repository', async () => {
+    expect(await sent(validSnapshot)).toEqual(validSnapshot);
+  });
+
+  it('sends no graph of another repository', async () => {
+    expect(await sent({ ...validSnapshot, repository: 'acme/other' })).toBeUndefined();
+  });
+
+  it('sends nothing, so the sandbox indexes in full, when the graph would not fit one channel line', async () => {
+    const symbol = validSnapshot.symbols[0]!;
+    const count = Math.ceil(PREVIOUS_MAX_BYTES / JSON.stringify({ ...symbol, signature: 'x'.repeat(400) }).length) + 1;
+    const huge = { ...validSnapshot, symbols: Array.from({ length: count }, (_, i) => ({ ...symbol, id: `src/a.ts#s${i}`, signature: 'x'.repeat(400) })) };
+    expect(await sent(huge)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { GitCheckoutInput } from '@remit/core';
+import { GitCheckoutInput, RemitError, zodToRemitError } from '@remit/core';
 import { GraphRepositoryTaken } from '@remit/db';
 import { z } from 'zod';
 import type { LoopOutcome } from '../agent-loop.ts';
@@ -27,6 +27,8 @@ export const IndexResult = z.object({
   facts: z.int(),
   changedFiles: z.int(),
   removedFiles: z.int(),
+  /** Files the sandbox parsed: the changed ones and those it had to relink; the others kept the stored graph's records. */
+  parsedFiles: z.int(),
 });
 export type IndexResult = z.infer<typeof IndexResult>;
 
@@ -44,8 +46,23 @@ export const indexRepository: RunKindModule<IndexResult> = {
   systemPrompt: 'Indexes a repository into the knowledge graph; no model is involved.',
   tools: () => ({ specs: [], offered: new Set(), connectionsFor: {} }),
   result: IndexResult,
+  checkInput,
   prepare: prepareIndexRun,
 };
+
+const INPUT_SHAPE = 'An index run is asked {"repository":"owner/name","connection":"<connection>"}.';
+
+/** A 400 at POST /v1/runs naming what is wrong (`input.repository: …`), rather than a run that fails input_invalid. */
+function checkInput(text: string): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new RemitError('validation_failed', `input: not JSON. ${INPUT_SHAPE}`);
+  }
+  const parsed = IndexRunInput.safeParse(json);
+  if (!parsed.success) throw zodToRemitError(parsed.error, { target: 'json', prefix: 'input' });
+}
 
 async function prepareIndexRun(ctx: KindContext): Promise<PreparedRun<IndexResult> | { end: LoopOutcome }> {
   const fail = async (reason: string, message: string): Promise<LoopOutcome> => {
@@ -53,7 +70,7 @@ async function prepareIndexRun(ctx: KindContext): Promise<PreparedRun<IndexResul
     return { status: 'failed', reason, answer: null, steps: 0 };
   };
   const input = parseInput(ctx.run.input);
-  if (!input) return { end: await fail('input_invalid', 'An index run is asked {"repository":"owner/name","connection":"<connection>"}.') };
+  if (!input) return { end: await fail('input_invalid', INPUT_SHAPE) };
   // The role must reach the connection itself: the graph is stored under it, and only its roles read it.
   const connectionId = await ctx.tenant(async (sql) => {
     const res = await sql.query<{ id: string }>(
@@ -73,12 +90,15 @@ async function prepareIndexRun(ctx: KindContext): Promise<PreparedRun<IndexResul
       if (!checkout.ok) return fail('checkout_failed', `The repository could not be checked out: ${checkout.error.message}`);
       const commit = (checkout.output as { commit: string }).commit;
       try {
-        const snapshot = await indexInSandbox(
+        // The graph stored before, as the run's role sees it: the sandbox re-parses only what changed since.
+        const previous = await ctx.loadGraph(input.repository);
+        const { snapshot, parsedFiles } = await indexInSandbox(
           { call: (tool, args) => call(tool, args as Record<string, unknown>) as never },
           {
             dir: CHECKOUT_DIR,
             repository: input.repository,
             commit,
+            ...(previous ? { previous } : {}),
           },
         );
         const saved = await ctx.saveGraph({ connectionId, snapshot }).catch((err: unknown) => {
@@ -92,8 +112,8 @@ async function prepareIndexRun(ctx: KindContext): Promise<PreparedRun<IndexResul
         // The run's answer, what the API and CLI show; the counts are in the result as numbers too.
         const answer =
           `Indexed ${input.repository} at ${commit}: ${counts.files} files, ${counts.symbols} symbols, ${counts.edges} edges, ` +
-          `${counts.facts} service facts (${saved.changedFiles} files changed, ${saved.removedFiles} removed).`;
-        result = { answer, repository: input.repository, commit, ...counts, changedFiles: saved.changedFiles, removedFiles: saved.removedFiles };
+          `${counts.facts} service facts (${saved.changedFiles} files changed, ${saved.removedFiles} removed, ${parsedFiles} parsed).`;
+        result = { answer, repository: input.repository, commit, ...counts, changedFiles: saved.changedFiles, removedFiles: saved.removedFiles, parsedFiles };
         return { status: 'succeeded', reason: null, answer, steps: 0 };
       } catch (err) {
         if (!(err instanceof GraphIndexError)) throw err;

@@ -22,6 +22,12 @@ export interface RunKindModule<Result extends Record<string, unknown> = Record<s
   tools(connections: readonly RunConnection[], graph: GraphReach): ToolCatalog;
   /** What a finished run's result is: from the model's final answer, or (kinds with `prepare`) from settling. */
   result: z.ZodType<Result>;
+  /**
+   * Refuses input this kind can never run with a RemitError (a 4xx naming the field) when the
+   * run is asked for, before it is queued; default: any text. The kind still parses its input
+   * when it runs: this check is for the caller's sake, not a guarantee the run relies on.
+   */
+  checkInput?(input: string): void;
   /** The result from the model's final answer; throws AnswerRejected for an answer the kind cannot use (the run fails with its reason). */
   toResult?(answer: string): Result;
   /**
@@ -50,6 +56,8 @@ export interface KindContext {
   contextWindowTokens: number;
   /** Stores a repository's graph for the run's org (saveGraphSnapshot, same connection only): what an index run produces. */
   saveGraph(input: { connectionId: string; snapshot: GraphSnapshot }): Promise<SavedGraph>;
+  /** A repository's stored graph as the run's role sees it (loadGraphSnapshot), undefined if it sees none: what a re-index starts from. */
+  loadGraph(repository: string): Promise<GraphSnapshot | undefined>;
 }
 
 /** Calls a tool in the run's sandbox, as the orchestrator (not the model). */

@@ -113,12 +113,18 @@ export const GraphIndexInput = z
       .regex(/^[\w.-]{1,64}$/)
       .optional(),
     timeoutMs: z.int().min(1000).max(600_000).default(300_000),
+    /**
+     * The repository's stored graph of an earlier commit, so unchanged files keep their records
+     * unparsed; the sandbox checks it against the graph's schema (@remit/graph) and indexes in
+     * full when it is not a snapshot of this repository.
+     */
+    previous: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 export type GraphIndexInput = z.infer<typeof GraphIndexInput>;
 
 /** The snapshot is checked on arrival against the graph's own schema (@remit/graph), which core cannot import. */
-export const GraphIndexOutput = z.object({ snapshot: z.record(z.string(), z.unknown()), durationMs: z.number() });
+export const GraphIndexOutput = z.object({ snapshot: z.record(z.string(), z.unknown()), parsedFiles: z.int().nonnegative(), durationMs: z.number() });
 export type GraphIndexOutput = z.infer<typeof GraphIndexOutput>;
 
 export const toolInputSchemas = {
