@@ -103,12 +103,12 @@ describe('code review from a signed webhook to a posted review (fake GitHub, rea
       // The model read the checked-out file from inside its sandbox.
       expect(JSON.stringify(transcript.rows)).toContain('const timeoutMs = 0;');
       // The checkout's connection is audited like the role's, so the run's evidence lists it.
-      const checks = await s.db.owner((sql) =>
+      const connectionChecks = await s.db.owner((sql) =>
         sql.query<{ detail: { connection: string; verified: boolean } }>(`select detail from audit_events where action = 'run.connection' and target_id = $1`, [
           accepted.runId!,
         ]),
       );
-      expect(checks.rows.map((r) => r.detail)).toContainEqual(expect.objectContaining({ connection: 'pull-request', verified: true }));
+      expect(connectionChecks.rows.map((r) => r.detail)).toContainEqual(expect.objectContaining({ connection: 'pull-request', verified: true }));
     }, stackOptions(model));
   });
 
