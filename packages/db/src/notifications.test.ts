@@ -1,5 +1,6 @@
 import { RoleCreate } from '@remit/core';
 import { describe, expect, it } from 'vitest';
+import { createNotifications } from './notifications.ts';
 import { appendRunEvent } from './run-events.ts';
 import { createRole } from './roles.ts';
 import { claimRuns, createRun, requestCancel } from './runs.ts';
@@ -82,5 +83,26 @@ describe.runIf(testDrivers.includes('postgres'))('notifications on postgres, whe
       },
       { driver: 'postgres' },
     );
+  });
+});
+
+describe('notifications whose LISTEN failed', () => {
+  it('try again for the next subscriber instead of keeping the failure (a stream would otherwise never be woken)', async () => {
+    let attempts = 0;
+    const heard: string[] = [];
+    const channels = new Map<string, (payload: string) => void>();
+    const notifications = createNotifications(async (channel, onNotify) => {
+      attempts++;
+      if (attempts <= 2) throw new Error('connection refused'); // both channels of the first start
+      channels.set(channel, onNotify);
+      return async () => undefined;
+    }, 'remit');
+    notifications.onRun('r1', (change) => heard.push(change));
+    await expect(notifications.ready()).rejects.toThrow('connection refused');
+    notifications.onRun('r1', (change) => heard.push(`second:${change}`));
+    await expect(notifications.ready()).resolves.toBeUndefined();
+    channels.get('remit_runs_remit')!('r1:cancel');
+    expect(heard).toEqual(['cancel', 'second:cancel']);
+    await notifications.close();
   });
 });

@@ -71,7 +71,14 @@ export function createNotifications(listen: Listen, schema: string): Notificatio
     const [runId, what] = payload.split(':');
     for (const listener of byRun.get(runId ?? '') ?? []) call(listener, what === 'cancel' ? 'cancel' : 'event');
   };
-  const start = () => (started ??= Promise.all([listen(names.runs, onRunPayload), listen(names.queue, () => queued.forEach((listener) => call(listener)))]));
+  // A failed start is forgotten, so the next subscriber tries again instead of inheriting the failure.
+  const start = () =>
+    (started ??= Promise.all([listen(names.runs, onRunPayload), listen(names.queue, () => queued.forEach((listener) => call(listener)))]).catch(
+      (err: unknown) => {
+        started = undefined;
+        throw err;
+      },
+    ));
   return {
     onRun(runId, listener) {
       // A failed LISTEN costs latency only (readers keep their safety poll); ready() reports it.

@@ -67,11 +67,18 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps, slots: S
         let closed = false;
         let changed = true; // read once at the start
         let wake: (() => void) | undefined;
-        // Subscribed before the first read, so nothing committed after that read is missed.
+        // Subscribed, and the LISTEN in place, before the first read, so nothing committed after
+        // that read is missed: a stream opened while the process's listener was still connecting
+        // missed a cancel committed meanwhile and waited forever. If listening failed, this
+        // stream re-reads at each keepalive instead (the safety poll).
         const unsubscribe = deps.db.notifications.onRun(id, () => {
           changed = true;
           wake?.();
         });
+        const listening = await deps.db.notifications.ready().then(
+          () => true,
+          () => false,
+        );
         stream.onAbort(() => {
           closed = true;
           wake?.();
@@ -108,7 +115,10 @@ export function mountRunEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps, slots: S
               };
             });
             wake = undefined;
-            if (!woken && !closed) await stream.write(': keepalive\n\n');
+            if (!woken && !closed) {
+              await stream.write(': keepalive\n\n');
+              if (!listening) changed = true;
+            }
           }
         } finally {
           unsubscribe();
