@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { loadGraphSnapshot } from '@remit/db';
 import { indexRepository } from '@remit/graph';
 import type { GraphSnapshot } from '@remit/graph/schema';
-import { createFixtureRepository, SERVICE_FIXTURE } from '@remit/graph/testing';
+import { createFixtureRepository, fixtureGit, SERVICE_FIXTURE } from '@remit/graph/testing';
 import { gitHttpBackendHandler, type RecordedRequest } from '@remit/sandbox-agent/testing';
 import { describe, expect, it } from 'vitest';
 import { withRunStack, type RunStack } from './support/run-stack.ts';
@@ -22,12 +21,7 @@ const GITHUB_TOKEN = 'ghp_index0run0token0ABCDEFGHIJKLMNOPQRS';
 async function startGitHost() {
   const work = createFixtureRepository(SERVICE_FIXTURE);
   const served = mkdtempSync(join(tmpdir(), 'remit-index-run-'));
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
-      cwd,
-      encoding: 'utf8',
-      env: { PATH: '/usr/bin:/bin', HOME: served },
-    }).trim();
+  const git = fixtureGit(served);
   git(work.root, 'init', '-q');
   git(work.root, 'add', '-A', '-f');
   git(work.root, 'commit', '-q', '-m', 'payments');

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import { indexInSandbox } from '@remit/agents';
 import type { CredentialBundle } from '@remit/core';
 import { indexRepository } from '@remit/graph';
-import { createFixtureRepository, SERVICE_FIXTURE } from '@remit/graph/testing';
+import { createFixtureRepository, fixtureGit, SERVICE_FIXTURE } from '@remit/graph/testing';
 import { createLocalDriver, openSandboxSession } from '@remit/sandbox';
 import { gitHttpBackendHandler, type RecordedRequest } from '@remit/sandbox-agent/testing';
 import { describe, expect, it } from 'vitest';
@@ -27,12 +26,7 @@ describe('indexing a repository inside a sandbox', () => {
     const work = createFixtureRepository(SERVICE_FIXTURE);
     const served = mkdtempSync(join(tmpdir(), 'remit-graph-served-'));
     const stateDir = mkdtempSync(join(tmpdir(), 'remit-graph-state-'));
-    const git = (cwd: string, ...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
-        cwd,
-        encoding: 'utf8',
-        env: { PATH: '/usr/bin:/bin', HOME: served },
-      }).trim();
+    const git = fixtureGit(served);
     const driver = createLocalDriver({ stateDir });
     try {
       git(work.root, 'init', '-q');

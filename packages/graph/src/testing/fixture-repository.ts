@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -114,3 +115,16 @@ export const SERVICE_FIXTURE: Record<string, string> = {
   '.cache/x.ts': 'export function cached() {}\n',
   'README.md': '# not code\n',
 };
+
+/**
+ * `git` for tests that commit fixtures and serve them: a fixed author and branch, and `home` as
+ * HOME, so nothing of the machine's own git configuration takes part. Returns the trimmed output.
+ */
+export function fixtureGit(home: string): (cwd: string, ...args: string[]) => string {
+  return (cwd, ...args) =>
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', HOME: home },
+    }).trim();
+}

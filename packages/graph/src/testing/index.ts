@@ -1,2 +1,2 @@
 export { copyThirdPartyCorpus, type Corpus } from './third-party-corpus.ts';
-export { createFixtureRepository, SERVICE_FIXTURE, type FixtureRepository } from './fixture-repository.ts';
+export { createFixtureRepository, fixtureGit, SERVICE_FIXTURE, type FixtureRepository } from './fixture-repository.ts';
